@@ -1,0 +1,317 @@
+package io.mlplatform.storage.storage;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Embedded;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import jakarta.persistence.Version;
+
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
+
+import io.mlplatform.storage.web.Preconditions;
+import io.mlplatform.storage.web.Quantities;
+import io.mlplatform.storage.web.UnprocessableException;
+
+/**
+ * A named NFS volume of a project in one cluster. Holds the desired state (spec) written through the
+ * API and the status mirrored back from the cluster; the two never overwrite each other.
+ */
+@Entity
+@Table(name = "storages")
+public class Storage {
+
+	/** Where the storage is in this service's life cycle; the cluster's view is {@link #phase}. */
+	public enum Lifecycle {
+
+		Active, Deleting, Deleted
+
+	}
+
+	/** What the API reports as {@code state}, derived from life cycle and cluster status. */
+	public enum State {
+
+		Pending, Ready, Failed, Deleting, Deleted
+
+	}
+
+	@Id
+	private UUID id;
+
+	@Column(name = "project_id")
+	private UUID projectId;
+
+	private String name;
+
+	private String cluster;
+
+	@Column(name = "capacity_bytes")
+	private long capacityBytes;
+
+	@Column(name = "storage_class")
+	private String storageClass;
+
+	@Column(name = "access_mode")
+	private String accessMode;
+
+	@JdbcTypeCode(SqlTypes.JSON)
+	private Map<String, String> labels;
+
+	@Column(name = "deletion_protection")
+	private boolean deletionProtection;
+
+	@Embedded
+	private BackupPolicy backupPolicy;
+
+	@JdbcTypeCode(SqlTypes.JSON)
+	@Column(name = "restore_from")
+	private RestoreSource restoreFrom;
+
+	@Enumerated(EnumType.STRING)
+	private Lifecycle lifecycle;
+
+	private long generation;
+
+	private String phase;
+
+	@Column(name = "sync_state")
+	private String syncState;
+
+	@Column(name = "observed_generation")
+	private Long observedGeneration;
+
+	@Column(name = "used_bytes")
+	private Long usedBytes;
+
+	@Column(name = "pvc_name")
+	private String pvcName;
+
+	@Column(name = "nfs_server")
+	private String nfsServer;
+
+	@Column(name = "nfs_path")
+	private String nfsPath;
+
+	@JdbcTypeCode(SqlTypes.JSON)
+	private List<StorageCondition> conditions;
+
+	@Column(name = "last_error")
+	private String lastError;
+
+	@Column(name = "created_at")
+	private Instant createdAt;
+
+	@Column(name = "updated_at")
+	private Instant updatedAt;
+
+	@Column(name = "deleted_at")
+	private Instant deletedAt;
+
+	@Version
+	private long version;
+
+	protected Storage() {
+	}
+
+	Storage(UUID projectId, String name, StorageSpec spec, Instant now) {
+		this.id = UUID.randomUUID();
+		this.projectId = projectId;
+		this.name = name;
+		this.cluster = spec.cluster();
+		this.storageClass = spec.storageClass();
+		this.accessMode = spec.accessMode();
+		this.restoreFrom = spec.restoreFrom();
+		this.capacityBytes = spec.capacityBytes();
+		this.labels = spec.labels();
+		this.deletionProtection = spec.deletionProtection();
+		this.backupPolicy = spec.backupPolicy();
+		this.lifecycle = Lifecycle.Active;
+		this.generation = 1;
+		this.phase = "Pending";
+		this.syncState = "Pending";
+		this.conditions = List.of();
+		this.createdAt = now;
+		this.updatedAt = now;
+	}
+
+	StorageSpec spec() {
+		return new StorageSpec(this.cluster, this.capacityBytes, this.storageClass, this.accessMode, this.labels,
+				this.deletionProtection, this.backupPolicy, this.restoreFrom);
+	}
+
+	boolean hasSpec(StorageSpec spec) {
+		return spec.equals(spec());
+	}
+
+	/**
+	 * Moves to a new desired state. Cluster, storage class, access mode and restore source are fixed
+	 * at creation (a PVC cannot change them); capacity only grows (NFS volumes cannot shrink safely).
+	 */
+	void update(StorageSpec spec, Instant now) {
+		checkChange(spec);
+		if (hasSpec(spec)) {
+			return;
+		}
+		if (spec.capacityBytes() != this.capacityBytes
+				|| spec.backupPolicy().enabled() != this.backupPolicy.enabled()) {
+			this.generation++;
+		}
+		this.capacityBytes = spec.capacityBytes();
+		this.labels = spec.labels();
+		this.deletionProtection = spec.deletionProtection();
+		this.backupPolicy = spec.backupPolicy();
+		this.updatedAt = now;
+	}
+
+	/** Refuses a change {@link #update} would refuse, without making it. */
+	void checkChange(StorageSpec spec) {
+		immutable("cluster", this.cluster, spec.cluster());
+		immutable("storageClass", this.storageClass, spec.storageClass());
+		immutable("accessMode", this.accessMode, spec.accessMode());
+		immutable("restoreFrom", this.restoreFrom, spec.restoreFrom());
+		if (spec.capacityBytes() < this.capacityBytes) {
+			throw UnprocessableException.capacityShrink(Quantities.format(this.capacityBytes),
+					Quantities.format(spec.capacityBytes()));
+		}
+	}
+
+	/**
+	 * With nothing provisioned in a cluster yet there is nothing to tear down, so deletion is
+	 * immediate: the row becomes a tombstone and the name is free again.
+	 */
+	void delete(Instant now) {
+		if (this.deletionProtection) {
+			throw DeletionProtectedException.of(this.name);
+		}
+		this.lifecycle = Lifecycle.Deleted;
+		this.deletedAt = now;
+		this.updatedAt = now;
+	}
+
+	private static void immutable(String field, Object current, Object requested) {
+		if (!Objects.equals(current, requested)) {
+			throw UnprocessableException.immutableField(field, current == null ? "unset" : current,
+					requested == null ? "unset" : requested);
+		}
+	}
+
+	public State state() {
+		return switch (this.lifecycle) {
+			case Deleted -> State.Deleted;
+			case Deleting -> State.Deleting;
+			case Active -> {
+				if ("Failed".equals(this.phase)) {
+					yield State.Failed;
+				}
+				boolean current = this.observedGeneration != null && this.observedGeneration == this.generation;
+				yield "Ready".equals(this.phase) && current ? State.Ready : State.Pending;
+			}
+		};
+	}
+
+	public String etag() {
+		return Preconditions.etag(this.id, this.version);
+	}
+
+	public UUID getId() {
+		return this.id;
+	}
+
+	public UUID getProjectId() {
+		return this.projectId;
+	}
+
+	public String getName() {
+		return this.name;
+	}
+
+	public String getCluster() {
+		return this.cluster;
+	}
+
+	public long getCapacityBytes() {
+		return this.capacityBytes;
+	}
+
+	public String getStorageClass() {
+		return this.storageClass;
+	}
+
+	public String getAccessMode() {
+		return this.accessMode;
+	}
+
+	public Map<String, String> getLabels() {
+		return this.labels;
+	}
+
+	public boolean isDeletionProtection() {
+		return this.deletionProtection;
+	}
+
+	public BackupPolicy getBackupPolicy() {
+		return this.backupPolicy;
+	}
+
+	public RestoreSource getRestoreFrom() {
+		return this.restoreFrom;
+	}
+
+	public long getGeneration() {
+		return this.generation;
+	}
+
+	public String getPhase() {
+		return this.phase;
+	}
+
+	public String getSyncState() {
+		return this.syncState;
+	}
+
+	public Long getObservedGeneration() {
+		return this.observedGeneration;
+	}
+
+	public Long getUsedBytes() {
+		return this.usedBytes;
+	}
+
+	public String getPvcName() {
+		return this.pvcName;
+	}
+
+	public String getNfsServer() {
+		return this.nfsServer;
+	}
+
+	public String getNfsPath() {
+		return this.nfsPath;
+	}
+
+	public List<StorageCondition> getConditions() {
+		return this.conditions;
+	}
+
+	public String getLastError() {
+		return this.lastError;
+	}
+
+	public Instant getCreatedAt() {
+		return this.createdAt;
+	}
+
+	public Instant getUpdatedAt() {
+		return this.updatedAt;
+	}
+
+}

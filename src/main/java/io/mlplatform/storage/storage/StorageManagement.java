@@ -1,0 +1,189 @@
+package io.mlplatform.storage.storage;
+
+import java.time.Clock;
+import java.util.Locale;
+import java.util.function.Function;
+
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import io.mlplatform.storage.project.Project;
+import io.mlplatform.storage.project.ProjectManagement;
+import io.mlplatform.storage.project.Projects;
+import io.mlplatform.storage.quota.QuotaCheck;
+import io.mlplatform.storage.web.Applied;
+import io.mlplatform.storage.web.ConflictException;
+import io.mlplatform.storage.web.InvalidRequestException;
+import io.mlplatform.storage.web.KeysetPager;
+import io.mlplatform.storage.web.LabelSelector;
+import io.mlplatform.storage.web.MergePatch;
+import io.mlplatform.storage.web.NotFoundException;
+import io.mlplatform.storage.web.Page;
+import io.mlplatform.storage.web.PageRequest;
+import io.mlplatform.storage.web.Preconditions;
+import io.mlplatform.storage.web.SqlFilter;
+import io.mlplatform.storage.web.Violations;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Writes to a project's storages. Each write runs in one transaction that first locks the project
+ * row, so quota checks, name checks and the project's deletion never interleave.
+ */
+@Service
+public class StorageManagement {
+
+	private final Storages storages;
+
+	private final Projects projects;
+
+	private final ProjectManagement projectManagement;
+
+	private final QuotaCheck quota;
+
+	private final KeysetPager pager;
+
+	private final StorageProperties properties;
+
+	private final TransactionTemplate transactions;
+
+	private final JsonMapper json;
+
+	private final Clock clock;
+
+	StorageManagement(Storages storages, Projects projects, ProjectManagement projectManagement, QuotaCheck quota,
+			KeysetPager pager, StorageProperties properties, PlatformTransactionManager transactionManager,
+			JsonMapper json, Clock clock) {
+		this.storages = storages;
+		this.projects = projects;
+		this.projectManagement = projectManagement;
+		this.quota = quota;
+		this.pager = pager;
+		this.properties = properties;
+		this.transactions = new TransactionTemplate(transactionManager);
+		this.json = json;
+		this.clock = clock;
+	}
+
+	Storage get(String project, String name) {
+		Project found = this.projectManagement.get(project);
+		return this.storages.findLive(found.getId(), name).orElseThrow(() -> NotFoundException.storage(project, name));
+	}
+
+	Page<Storage> list(String project, LabelSelector selector, Storage.State state, PageRequest page) {
+		Project found = this.projectManagement.get(project);
+		SqlFilter filter = new SqlFilter();
+		filter.and("project_id = " + filter.bind(found.getId())).and("deleted_at IS NULL");
+		if (state != null) {
+			filter.and(stateSql(state));
+		}
+		selector.appendTo(filter, "labels");
+		return this.pager.page(Storage.class, "storages", filter, page, Storage::getName);
+	}
+
+	/** The SQL twin of {@link Storage#state()}, over trusted constants only. */
+	private static String stateSql(Storage.State state) {
+		return switch (state) {
+			case Deleting -> "lifecycle = 'Deleting'";
+			case Failed -> "lifecycle = 'Active' AND phase = 'Failed'";
+			case Ready -> "lifecycle = 'Active' AND phase = 'Ready' AND observed_generation = generation";
+			case Pending -> "lifecycle = 'Active' AND phase <> 'Failed' "
+					+ "AND NOT (phase = 'Ready' AND observed_generation IS NOT DISTINCT FROM generation)";
+			case Deleted -> "FALSE";
+		};
+	}
+
+	static Storage.State parseState(String state) {
+		if (state == null) {
+			return null;
+		}
+		for (Storage.State candidate : Storage.State.values()) {
+			if (candidate != Storage.State.Deleted && candidate.name().toLowerCase(Locale.ROOT).equals(state.toLowerCase(Locale.ROOT))) {
+				return candidate;
+			}
+		}
+		throw InvalidRequestException.field("state", state, "must be one of Pending, Ready, Failed, Deleting");
+	}
+
+	/** POST: creates, or returns the existing storage when the request is a replay of the same spec. */
+	Applied<Storage> create(String project, StorageRequest request) {
+		StorageSpec spec = validate(request, null);
+		return inProject(project, locked -> {
+			Storage existing = this.storages.findLive(locked.getId(), request.name()).orElse(null);
+			if (existing != null) {
+				if (existing.hasSpec(spec)) {
+					return new Applied<>(existing, false);
+				}
+				throw ConflictException.alreadyExists("Storage", request.name(),
+						"Use PUT or PATCH to change it, or pick another name.");
+			}
+			return new Applied<>(insert(locked, request.name(), spec), true);
+		});
+	}
+
+	/** PUT: create or update to exactly this state. */
+	Applied<Storage> apply(String project, String name, StorageRequest request, Preconditions preconditions) {
+		StorageSpec spec = validate(request, name);
+		return inProject(project, locked -> {
+			Storage existing = this.storages.findLive(locked.getId(), name).orElse(null);
+			preconditions.checkWrite(existing == null ? null : existing.etag());
+			if (existing == null) {
+				return new Applied<>(insert(locked, name, spec), true);
+			}
+			return new Applied<>(update(locked, existing, spec), false);
+		});
+	}
+
+	/** PATCH: JSON Merge Patch over the current state, then validated as a whole like PUT. */
+	Storage patch(String project, String name, JsonNode patch, Preconditions preconditions) {
+		return inProject(project, locked -> {
+			Storage existing = this.storages.findLive(locked.getId(), name)
+				.orElseThrow(() -> NotFoundException.storage(project, name));
+			preconditions.checkWrite(existing.etag());
+			JsonNode merged = MergePatch.apply(this.json.valueToTree(StorageRequest.from(existing)), patch);
+			StorageSpec spec = validate(this.json.treeToValue(merged, StorageRequest.class), name);
+			return update(locked, existing, spec);
+		});
+	}
+
+	Storage delete(String project, String name, Preconditions preconditions) {
+		return inProject(project, locked -> {
+			Storage existing = this.storages.findLive(locked.getId(), name)
+				.orElseThrow(() -> NotFoundException.storage(project, name));
+			preconditions.checkWrite(existing.etag());
+			existing.delete(this.clock.instant());
+			this.storages.flush();
+			return existing;
+		});
+	}
+
+	private StorageSpec validate(StorageRequest request, String urlName) {
+		Violations violations = new Violations();
+		StorageSpec spec = request.toSpec(urlName, this.properties, violations);
+		violations.throwIfAny();
+		return spec;
+	}
+
+	private Storage insert(Project project, String name, StorageSpec spec) {
+		this.quota.admit(project, spec.capacityBytes(), 1);
+		return this.storages.saveAndFlush(new Storage(project.getId(), name, spec, this.clock.instant()));
+	}
+
+	private Storage update(Project project, Storage existing, StorageSpec spec) {
+		existing.checkChange(spec);
+		this.quota.admit(project, spec.capacityBytes() - existing.getCapacityBytes(), 0);
+		existing.update(spec, this.clock.instant());
+		this.storages.flush();
+		return existing;
+	}
+
+	private <T> T inProject(String project, Function<Project, T> work) {
+		return this.transactions.execute(status -> {
+			Project locked = this.projects.lockByName(project).orElseThrow(() -> NotFoundException.project(project));
+			return work.apply(locked);
+		});
+	}
+
+}

@@ -1,0 +1,61 @@
+package io.mlplatform.storage.storage;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import io.mlplatform.storage.web.Quantities;
+import io.swagger.v3.oas.annotations.media.Schema;
+
+@Schema(name = "Storage")
+record StorageResponse(@Schema(description = "Stable id; also the storage-id label of its custom resource") UUID id,
+		@Schema(example = "nlp") String project, @Schema(example = "imagenet") String name,
+		@Schema(example = "local") String cluster, @Schema(example = "500Gi") String capacity,
+		@Schema(example = "536870912000") long capacityBytes, @Schema(example = "nfs-fast") String storageClass,
+		@Schema(example = "ReadWriteMany") String accessMode,
+		@Schema(example = "{\"team\": \"nlp\"}") Map<String, String> labels, boolean deletionProtection,
+		BackupPolicyResponse backupPolicy, RestoreSource restoreFrom,
+		@Schema(description = "Pending until the cluster reports Ready for the current spec",
+				allowableValues = { "Pending", "Ready", "Failed", "Deleting", "Deleted" }) String state,
+		Status status, Instant createdAt, Instant updatedAt) {
+
+	@Schema(name = "BackupPolicyStatus", description = "The backup policy in effect")
+	record BackupPolicyResponse(boolean enabled, @Schema(example = "0 2 * * *") String schedule,
+			@Schema(example = "UTC") String timeZone, boolean backupBeforeDelete, Retention retention) {
+	}
+
+	@Schema(name = "RetentionStatus")
+	record Retention(Integer keepLast, Integer keepDaily, Integer keepWeekly, Integer keepMonthly) {
+	}
+
+	@Schema(name = "StorageStatus", description = "Mirrored from the cluster")
+	record Status(
+			@Schema(example = "Ready", allowableValues = { "Pending", "Provisioning", "Ready", "Resizing", "Failed",
+					"Deleting" }) String phase,
+			@Schema(description = "Whether the cluster has the current spec", example = "Synced",
+					allowableValues = { "Pending", "Synced", "Error" }) String syncState,
+			Long usedBytes, String pvcName, Nfs nfs, List<StorageCondition> conditions, String lastError) {
+	}
+
+	@Schema(name = "NfsExport")
+	record Nfs(@Schema(example = "10.0.0.12") String server, @Schema(example = "/exports/nlp/imagenet") String path) {
+	}
+
+	static StorageResponse from(Storage storage, String project) {
+		BackupPolicy policy = storage.getBackupPolicy();
+		Nfs nfs = storage.getNfsServer() == null && storage.getNfsPath() == null ? null
+				: new Nfs(storage.getNfsServer(), storage.getNfsPath());
+		return new StorageResponse(storage.getId(), project, storage.getName(), storage.getCluster(),
+				Quantities.format(storage.getCapacityBytes()), storage.getCapacityBytes(), storage.getStorageClass(),
+				storage.getAccessMode(), storage.getLabels(), storage.isDeletionProtection(),
+				new BackupPolicyResponse(policy.enabled(), policy.schedule(), policy.timeZone(),
+						policy.backupBeforeDelete(), new Retention(policy.keepLast(), policy.keepDaily(),
+								policy.keepWeekly(), policy.keepMonthly())),
+				storage.getRestoreFrom(), storage.state().name(),
+				new Status(storage.getPhase(), storage.getSyncState(), storage.getUsedBytes(), storage.getPvcName(), nfs,
+						storage.getConditions(), storage.getLastError()),
+				storage.getCreatedAt(), storage.getUpdatedAt());
+	}
+
+}

@@ -1,0 +1,31 @@
+package io.mlplatform.storage.web;
+
+import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.MapperFeature;
+
+/**
+ * A strict reader: a typo in a field name, a string where a number belongs, a fraction where a count
+ * belongs, or a key given twice is an error the caller hears about, not something silently coerced.
+ */
+@Configuration(proxyBeanMethods = false)
+class JsonConfiguration {
+
+	@Bean
+	JsonMapperBuilderCustomizer strictJson() {
+		return builder -> builder.enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+			.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+			.enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+			.disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+			.disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+			.enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+			.changeDefaultPropertyInclusion(incl -> incl.withValueInclusion(JsonInclude.Include.NON_NULL));
+	}
+
+}

@@ -1,0 +1,98 @@
+package io.mlplatform.storage.web;
+
+import java.util.List;
+import java.util.Map;
+
+import io.swagger.v3.oas.models.Components;
+import io.swagger.v3.oas.models.OpenAPI;
+import io.swagger.v3.oas.models.Operation;
+import io.swagger.v3.oas.models.PathItem;
+import io.swagger.v3.oas.models.info.Info;
+import io.swagger.v3.oas.models.media.ArraySchema;
+import io.swagger.v3.oas.models.media.Content;
+import io.swagger.v3.oas.models.media.IntegerSchema;
+import io.swagger.v3.oas.models.media.MediaType;
+import io.swagger.v3.oas.models.media.ObjectSchema;
+import io.swagger.v3.oas.models.media.Schema;
+import io.swagger.v3.oas.models.media.StringSchema;
+import io.swagger.v3.oas.models.responses.ApiResponse;
+import io.swagger.v3.oas.models.servers.Server;
+
+import org.springdoc.core.customizers.OpenApiCustomizer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The parts of the contract shared by every operation: the problem-details schema and the error
+ * responses each kind of operation can give, so controllers only declare what is specific to them.
+ */
+@Configuration(proxyBeanMethods = false)
+class OpenApiConfiguration {
+
+	private static final String PROBLEM = "application/problem+json";
+
+	@Bean
+	OpenAPI projectStorageOpenApi() {
+		return new OpenAPI()
+			.info(new Info().title("Project Storage Service")
+				.version("v1")
+				.description("Projects, quotas and named NFS storages of the ML platform, backed up to S3. "
+						+ "Errors are RFC 9457 problem details; lists are keyset-paginated; every resource has "
+						+ "an ETag for If-Match."))
+			.servers(List.of(new Server().url("http://localhost:8080").description("Local run")));
+	}
+
+	@Bean
+	OpenApiCustomizer problemResponses() {
+		return openApi -> {
+			Components components = openApi.getComponents();
+			components.addSchemas("FieldError", new ObjectSchema().description("One invalid field")
+				.addProperty("field", new StringSchema().example("capacity"))
+				.addProperty("rejectedValue", new Schema<>().description("What was sent").example("lots"))
+				.addProperty("message", new StringSchema().example("is not a Kubernetes quantity")));
+			components.addSchemas("Problem", new ObjectSchema().description("RFC 9457 problem details")
+				.addProperty("type", new StringSchema().format("uri")
+					.example(ProblemException.TYPE_BASE + "validation-failed")
+					.description("Stable identifier of the kind of problem; branch on this"))
+				.addProperty("title", new StringSchema().example("Validation failed"))
+				.addProperty("status", new IntegerSchema().example(400))
+				.addProperty("detail", new StringSchema().description("What went wrong and what to change"))
+				.addProperty("instance", new StringSchema().format("uri-reference"))
+				.addProperty("requestId", new StringSchema().description("Quote it when reporting a problem"))
+				.addProperty("errors", new ArraySchema().items(new Schema<>().$ref("#/components/schemas/FieldError"))));
+			Map<String, String> responses = Map.of("BadRequest",
+					"Invalid input: see `errors` for each field (types validation-failed, malformed-body, invalid-page-token)",
+					"NotFound", "No such project or resource, or the caller may not see it", "Conflict",
+					"Clashes with the current state (types already-exists, quota-exceeded, deletion-protected, "
+							+ "project-not-empty, namespace-taken, concurrent-modification)",
+					"PreconditionFailed", "If-Match or If-None-Match did not hold", "Unprocessable",
+					"A change the resource cannot make (types immutable-field, capacity-shrink)", "PayloadTooLarge",
+					"Body larger than the service accepts", "UnsupportedMediaType", "Send application/json",
+					"InternalError", "Our fault; report the requestId");
+			responses.forEach((name, description) -> components.addResponses(name,
+					new ApiResponse().description(description)
+						.content(new Content().addMediaType(PROBLEM,
+								new MediaType().schema(new Schema<>().$ref("#/components/schemas/Problem"))))));
+			components.addResponses("NotModified", new ApiResponse().description("If-None-Match matched the ETag"));
+			openApi.getPaths().forEach((path, item) -> item.readOperationsMap().forEach((method, operation) -> {
+				add(operation, "400", "BadRequest");
+				if (path.contains("{")) {
+					add(operation, "404", "NotFound");
+				}
+				if (method == PathItem.HttpMethod.POST || method == PathItem.HttpMethod.PUT
+						|| method == PathItem.HttpMethod.PATCH) {
+					add(operation, "413", "PayloadTooLarge");
+					add(operation, "415", "UnsupportedMediaType");
+				}
+				add(operation, "500", "InternalError");
+			}));
+		};
+	}
+
+	private static void add(Operation operation, String status, String response) {
+		if (!operation.getResponses().containsKey(status)) {
+			operation.getResponses().addApiResponse(status, new ApiResponse().$ref("#/components/responses/" + response));
+		}
+	}
+
+}

@@ -1,0 +1,75 @@
+package io.mlplatform.storage.web;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.UUID;
+
+/**
+ * Conditional requests (RFC 9110 §13): {@code If-Match} guards updates against lost writes,
+ * {@code If-None-Match: *} turns PUT into create-only, {@code If-None-Match} on GET saves a body.
+ */
+public record Preconditions(String ifMatch, String ifNoneMatch) {
+
+	public static final Preconditions NONE = new Preconditions(null, null);
+
+	/**
+	 * A strong ETag: it changes with every change of the row, and includes the id so a resource
+	 * deleted and created again under the same name never matches an old tag.
+	 */
+	public static String etag(UUID id, long version, Object... more) {
+		try {
+			MessageDigest digest = MessageDigest.getInstance("SHA-256");
+			digest.update((id + ":" + version + ":" + Arrays.toString(more)).getBytes(StandardCharsets.UTF_8));
+			return "\"" + Base64.getUrlEncoder().withoutPadding().encodeToString(digest.digest()).substring(0, 22) + "\"";
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	/**
+	 * Checks a write against the resource's current ETag.
+	 * @param current the current ETag, or null when the resource does not exist
+	 */
+	public void checkWrite(String current) {
+		if (this.ifMatch != null) {
+			if (current == null) {
+				throw PreconditionFailedException.missing();
+			}
+			if (!matches(this.ifMatch, current, false)) {
+				throw PreconditionFailedException.stale(current);
+			}
+		}
+		if (this.ifNoneMatch != null && current != null && matches(this.ifNoneMatch, current, true)) {
+			throw PreconditionFailedException.exists(current);
+		}
+	}
+
+	/** @return true when a GET may answer 304 Not Modified */
+	public boolean notModified(String current) {
+		return this.ifNoneMatch != null && matches(this.ifNoneMatch, current, true);
+	}
+
+	private static boolean matches(String header, String current, boolean weak) {
+		for (String candidate : header.split(",")) {
+			String tag = candidate.trim();
+			if (tag.equals("*")) {
+				return true;
+			}
+			if (tag.startsWith("W/")) {
+				if (!weak) {
+					continue;
+				}
+				tag = tag.substring(2);
+			}
+			if (tag.equals(current)) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+}

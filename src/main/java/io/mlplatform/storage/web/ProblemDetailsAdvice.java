@@ -1,0 +1,179 @@
+package io.mlplatform.storage.web;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import jakarta.servlet.http.HttpServletRequest;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.dao.PessimisticLockingFailureException;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.orm.ObjectOptimisticLockingFailureException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.NativeWebRequest;
+import org.springframework.web.context.request.ServletWebRequest;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.exc.StreamReadException;
+import tools.jackson.databind.exc.InvalidFormatException;
+import tools.jackson.databind.exc.MismatchedInputException;
+import tools.jackson.databind.exc.UnrecognizedPropertyException;
+
+/**
+ * Every error leaves as RFC 9457 problem details with a stable {@code type}. Unexpected failures are
+ * logged with the request id and answered with a 500 that says nothing internal.
+ */
+@RestControllerAdvice
+class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
+
+	private static final Logger log = LoggerFactory.getLogger(ProblemDetailsAdvice.class);
+
+	private static final Map<Integer, String> TYPES_BY_STATUS = Map.of(400, "bad-request", 404, "not-found", 405,
+			"method-not-allowed", 406, "not-acceptable", 413, "payload-too-large", 415, "unsupported-media-type", 409,
+			"conflict", 500, "internal-error", 503, "unavailable");
+
+	@ExceptionHandler(ProblemException.class)
+	ResponseEntity<Object> problem(ProblemException ex, WebRequest request) {
+		return handleExceptionInternal(ex, ex.toProblemDetail(), new HttpHeaders(), ex.status(), request);
+	}
+
+	@ExceptionHandler(JacksonException.class)
+	ResponseEntity<Object> jackson(JacksonException ex, WebRequest request) {
+		return problem(malformed(ex), request);
+	}
+
+	@ExceptionHandler(MethodArgumentTypeMismatchException.class)
+	ResponseEntity<Object> typeMismatch(MethodArgumentTypeMismatchException ex, WebRequest request) {
+		String expected = ex.getRequiredType() == null ? "a valid value" : "a " + ex.getRequiredType().getSimpleName();
+		return problem(InvalidRequestException.field(ex.getName(), ex.getValue(), "must be " + expected), request);
+	}
+
+	@ExceptionHandler({ ObjectOptimisticLockingFailureException.class, PessimisticLockingFailureException.class })
+	ResponseEntity<Object> concurrentUpdate(RuntimeException ex, WebRequest request) {
+		return problem(ConflictException.concurrentModification("Resource", path(request)), request);
+	}
+
+	@ExceptionHandler(DataIntegrityViolationException.class)
+	ResponseEntity<Object> integrity(DataIntegrityViolationException ex, WebRequest request) {
+		log.warn("Constraint violation not mapped to a specific problem", ex);
+		return problem(ConflictException.concurrentModification("Resource", path(request)), request);
+	}
+
+	@ExceptionHandler(Exception.class)
+	ResponseEntity<Object> unexpected(Exception ex, WebRequest request) {
+		log.error("Unexpected error on {}", path(request), ex);
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR,
+				"Something went wrong on our side. Retry later; if it persists, report the requestId.");
+		return handleExceptionInternal(ex, problem, new HttpHeaders(), HttpStatus.INTERNAL_SERVER_ERROR, request);
+	}
+
+	@Override
+	protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex,
+			HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+		for (Throwable cause = ex.getCause(); cause != null; cause = cause.getCause()) {
+			if (cause instanceof ProblemException problem) {
+				return problem(problem, request);
+			}
+			if (cause instanceof JacksonException jackson) {
+				return problem(malformed(jackson), request);
+			}
+		}
+		return problem(InvalidRequestException.malformedBody(
+				"The request body is missing or is not JSON; send a JSON object with Content-Type application/json.",
+				List.of()), request);
+	}
+
+	@Override
+	protected ResponseEntity<Object> handleExceptionInternal(Exception ex, Object body, HttpHeaders headers,
+			HttpStatusCode statusCode, WebRequest request) {
+		ProblemDetail problem = body instanceof ProblemDetail detail ? detail
+				: ProblemDetail.forStatusAndDetail(statusCode, ex.getMessage());
+		if (problem.getType() == null || "about:blank".equals(problem.getType().toString())) {
+			problem.setType(URI.create(ProblemException.TYPE_BASE
+					+ TYPES_BY_STATUS.getOrDefault(statusCode.value(), "http-" + statusCode.value())));
+		}
+		if (problem.getTitle() == null) {
+			HttpStatus known = HttpStatus.resolve(statusCode.value());
+			problem.setTitle(known == null ? "Error" : known.getReasonPhrase());
+		}
+		if (request instanceof NativeWebRequest nativeRequest
+				&& nativeRequest.getNativeRequest() instanceof HttpServletRequest servletRequest) {
+			ProblemWriter.decorate(problem, servletRequest);
+		}
+		return super.handleExceptionInternal(ex, problem, headers, statusCode, request);
+	}
+
+	/** Turns a Jackson failure into field errors a caller can act on, without echoing internals. */
+	static InvalidRequestException malformed(JacksonException ex) {
+		String field = ex.getPath()
+			.stream()
+			.map(ref -> ref.getPropertyName() != null ? ref.getPropertyName() : "[" + ref.getIndex() + "]")
+			.collect(Collectors.joining("."))
+			.replace(".[", "[");
+		if (ex instanceof UnrecognizedPropertyException unknown) {
+			List<String> known = new ArrayList<>();
+			unknown.getKnownPropertyIds().forEach(id -> known.add(id.toString()));
+			known.sort(null);
+			return InvalidRequestException.malformedBody("Unknown field '%s'. Known fields here: %s."
+				.formatted(field, String.join(", ", known)),
+					List.of(new FieldError(field, null, "unknown field")));
+		}
+		if (ex instanceof InvalidFormatException format) {
+			String message = "must be " + describe(format.getTargetType());
+			return InvalidRequestException.malformedBody("Field '%s' %s.".formatted(field, message),
+					List.of(new FieldError(field, format.getValue(), message)));
+		}
+		if (ex instanceof MismatchedInputException mismatch && !field.isEmpty()) {
+			String message = "must be " + describe(mismatch.getTargetType());
+			return InvalidRequestException.malformedBody("Field '%s' %s.".formatted(field, message),
+					List.of(new FieldError(field, null, message)));
+		}
+		String where = ex.getLocation() == null ? ""
+				: " (line %d, column %d)".formatted(ex.getLocation().getLineNr(), ex.getLocation().getColumnNr());
+		String what = ex instanceof StreamReadException ? "is not valid JSON" : "does not have the expected shape";
+		return InvalidRequestException.malformedBody(
+				"The request body %s%s: %s".formatted(what, where, ex.getOriginalMessage()), List.of());
+	}
+
+	private static String describe(Class<?> type) {
+		if (type == null) {
+			return "of another type";
+		}
+		if (type == String.class) {
+			return "a string";
+		}
+		if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+			return "a whole number";
+		}
+		if (type == Boolean.class || type == boolean.class) {
+			return "true or false";
+		}
+		if (Map.class.isAssignableFrom(type) || type.isRecord()) {
+			return "an object";
+		}
+		if (List.class.isAssignableFrom(type) || type.isArray()) {
+			return "an array";
+		}
+		return "a " + type.getSimpleName();
+	}
+
+	private static String path(WebRequest request) {
+		return request instanceof ServletWebRequest servlet ? servlet.getRequest().getRequestURI() : "request";
+	}
+
+}

@@ -1,0 +1,98 @@
+package io.mlplatform.storage.web;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.math.RoundingMode;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Kubernetes quantities for byte sizes ({@code 500Gi}, {@code 1Ti}, {@code 1.5T}, {@code 1e9}), parsed
+ * and formatted the way kubectl does, so sizes copied from manifests mean the same thing here.
+ */
+public final class Quantities {
+
+	private static final Pattern QUANTITY = Pattern
+		.compile("([+-]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+))(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E|m|[eE][+-]?[0-9]+)?");
+
+	private static final Map<String, BigDecimal> SUFFIXES = Map.ofEntries(Map.entry("Ki", pow2(10)),
+			Map.entry("Mi", pow2(20)), Map.entry("Gi", pow2(30)), Map.entry("Ti", pow2(40)), Map.entry("Pi", pow2(50)),
+			Map.entry("Ei", pow2(60)), Map.entry("k", BigDecimal.TEN.pow(3)), Map.entry("M", BigDecimal.TEN.pow(6)),
+			Map.entry("G", BigDecimal.TEN.pow(9)), Map.entry("T", BigDecimal.TEN.pow(12)),
+			Map.entry("P", BigDecimal.TEN.pow(15)), Map.entry("E", BigDecimal.TEN.pow(18)),
+			Map.entry("m", new BigDecimal("0.001")));
+
+	private static final String[] BINARY = { "Ei", "Pi", "Ti", "Gi", "Mi", "Ki" };
+
+	private static final String[] DECIMAL = { "E", "P", "T", "G", "M", "k" };
+
+	private static final BigDecimal MAX = BigDecimal.valueOf(Long.MAX_VALUE);
+
+	private Quantities() {
+	}
+
+	/**
+	 * @return the size in bytes, rounded up to a whole byte as Kubernetes does
+	 * @throws IllegalArgumentException with a message fit for a caller when it is not a valid size
+	 */
+	public static long parseBytes(String quantity) {
+		if (quantity == null || quantity.isBlank()) {
+			throw new IllegalArgumentException("must be a quantity such as 500Gi, 1Ti or 1.5T");
+		}
+		Matcher m = QUANTITY.matcher(quantity.trim());
+		if (quantity.length() > 64 || !m.matches()) {
+			throw new IllegalArgumentException(
+					"is not a Kubernetes quantity; use a number with an optional suffix Ki, Mi, Gi, Ti, Pi, Ei "
+							+ "(powers of 1024) or k, M, G, T, P, E (powers of 1000), e.g. 500Gi");
+		}
+		BigDecimal number = new BigDecimal(m.group(1));
+		String suffix = m.group(2);
+		if (suffix != null) {
+			if (suffix.startsWith("e") || suffix.startsWith("E") && suffix.length() > 1) {
+				int exponent = Integer.parseInt(suffix.substring(1));
+				if (Math.abs(exponent) > 30) {
+					throw new IllegalArgumentException("is out of range");
+				}
+				number = number.scaleByPowerOfTen(exponent);
+			}
+			else {
+				number = number.multiply(SUFFIXES.get(suffix));
+			}
+		}
+		if (number.signum() < 0) {
+			throw new IllegalArgumentException("must not be negative");
+		}
+		BigDecimal bytes = number.setScale(0, RoundingMode.CEILING);
+		if (bytes.compareTo(MAX) > 0) {
+			throw new IllegalArgumentException("is larger than the largest supported size (about 8Ei)");
+		}
+		return bytes.longValueExact();
+	}
+
+	/** The shortest exact form: binary suffix when it divides evenly, else decimal, else plain bytes. */
+	public static String format(long bytes) {
+		if (bytes == 0) {
+			return "0";
+		}
+		BigInteger value = BigInteger.valueOf(bytes);
+		for (String suffix : BINARY) {
+			BigInteger unit = SUFFIXES.get(suffix).toBigInteger();
+			if (value.mod(unit).signum() == 0) {
+				return value.divide(unit) + suffix;
+			}
+		}
+		for (String suffix : DECIMAL) {
+			BigInteger unit = SUFFIXES.get(suffix).toBigInteger();
+			if (value.mod(unit).signum() == 0) {
+				return value.divide(unit) + suffix;
+			}
+		}
+		return Long.toString(bytes);
+	}
+
+	private static BigDecimal pow2(int exponent) {
+		return new BigDecimal(BigInteger.ONE.shiftLeft(exponent));
+	}
+
+}

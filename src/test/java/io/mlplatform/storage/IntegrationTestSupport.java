@@ -1,0 +1,50 @@
+package io.mlplatform.storage;
+
+import org.junit.jupiter.api.BeforeEach;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Import;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * The full app on a random port over the embedded PostgreSQL, called over real HTTP. Each test starts
+ * from empty tables so assertions on what is (and is not) in the database are exact.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+		properties = { "logging.level.io.zonky=WARN", "logging.level.org.springframework=WARN", "logging.level.org.hibernate=WARN",
+				"logging.level.org.flywaydb=WARN", "logging.level.com.zaxxer=WARN", "logging.level.org.apache=WARN" })
+@Import(TestInfrastructure.class)
+public abstract class IntegrationTestSupport {
+
+	@LocalServerPort
+	int port;
+
+	@Autowired
+	protected JdbcClient db;
+
+	protected ApiClient api;
+
+	@BeforeEach
+	void cleanDatabaseAndConnect() {
+		this.db.sql("TRUNCATE projects CASCADE").update();
+		this.api = new ApiClient(this.port);
+	}
+
+	protected long count(String sql, Object... params) {
+		var statement = this.db.sql(sql);
+		for (Object param : params) {
+			statement = statement.param(param);
+		}
+		return statement.query(Long.class).single();
+	}
+
+	protected void createProject(String name) {
+		ApiClient.Response response = this.api.post("/api/v1/projects", "{\"name\": \"" + name + "\"}");
+		if (response.status() != 201) {
+			throw new IllegalStateException("Could not create project " + name + ": " + response);
+		}
+	}
+
+}

@@ -1,0 +1,75 @@
+package io.mlplatform.storage;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.boot.jdbc.autoconfigure.JdbcConnectionDetails;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.event.EventListener;
+import org.springframework.core.env.Environment;
+
+/**
+ * The local run ({@code mvn spring-boot:test-run}): the real service on embedded stand-ins, with its
+ * data under {@code .local/} so it survives a restart, and {@code .local/sandbox.env} telling a shell
+ * how to reach everything behind it.
+ */
+public class LocalProjectStorageApplication {
+
+	public static void main(String[] args) {
+		SpringApplication.from(ProjectStorageApplication::main).with(LocalStandIns.class).run(args);
+	}
+
+	@TestConfiguration(proxyBeanMethods = false)
+	static class LocalStandIns {
+
+		private static final Logger log = LoggerFactory.getLogger(LocalStandIns.class);
+
+		private final Path root = Path.of(System.getProperty("user.dir"), ".local").toAbsolutePath();
+
+		@Bean(destroyMethod = "close")
+		EmbeddedPostgresServer localPostgres(Environment environment) {
+			int port = environment.getProperty("LOCAL_PG_PORT", Integer.class, 54329);
+			return EmbeddedPostgresServer.start(this.root.resolve("postgres"), port, false);
+		}
+
+		@Bean
+		JdbcConnectionDetails localDatabase(EmbeddedPostgresServer localPostgres) {
+			return localPostgres.connectionDetails();
+		}
+
+		@EventListener
+		void writeSandboxEnv(ApplicationReadyEvent event) {
+			Environment environment = event.getApplicationContext().getEnvironment();
+			EmbeddedPostgresServer postgres = event.getApplicationContext().getBean(EmbeddedPostgresServer.class);
+			String port = environment.getProperty("local.server.port", "8080");
+			String env = """
+					# Written by the local run (mvn spring-boot:test-run); source it: . .local/sandbox.env
+					export PSS_URL=http://localhost:%s
+					export PGHOST=localhost
+					export PGPORT=%d
+					export PGUSER=postgres
+					export PGDATABASE=postgres
+					export DATABASE_URL=%s
+					""".formatted(port, postgres.port(), postgres.jdbcUrl());
+			try {
+				Files.createDirectories(this.root);
+				Files.writeString(this.root.resolve("sandbox.env"), env);
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException(ex);
+			}
+			log.info("Local run ready at http://localhost:{} (Swagger UI: /swagger-ui.html); shell settings in {}", port,
+					this.root.resolve("sandbox.env"));
+		}
+
+	}
+
+}
