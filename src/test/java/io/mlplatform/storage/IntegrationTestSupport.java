@@ -19,7 +19,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 public abstract class IntegrationTestSupport {
 
 	@LocalServerPort
-	int port;
+	protected int port;
 
 	@Autowired
 	protected JdbcClient db;

@@ -44,7 +44,7 @@ class ProjectController {
 	}
 
 	@GetMapping
-	@Operation(summary = "List projects", description = "Sorted by name, keyset-paginated, filterable by label selector.")
+	@Operation(operationId = "listProjects", summary = "List projects", description = "Sorted by name, keyset-paginated, filterable by label selector.")
 	Page<ProjectResponse> list(
 			@Parameter(description = "Kubernetes label selector, e.g. `team=nlp,tier!=cold,env in (dev,prod)`") @RequestParam(required = false) String labelSelector,
 			@Parameter(description = "Items per page, 1–500 (default 50)") @RequestParam(required = false) Integer pageSize,
@@ -55,7 +55,7 @@ class ProjectController {
 	}
 
 	@PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
-	@Operation(summary = "Create a project",
+	@Operation(operationId = "createProject", summary = "Create a project",
 			description = "Replaying the same request returns 200 with the existing project, so retries are safe.")
 	@ApiResponse(responseCode = "201", description = "Created")
 	@ApiResponse(responseCode = "200", description = "A project with this name and this exact spec already exists")
@@ -66,7 +66,7 @@ class ProjectController {
 	}
 
 	@GetMapping("/{project}")
-	@Operation(summary = "Get a project")
+	@Operation(operationId = "getProject", summary = "Get a project")
 	@ApiResponse(responseCode = "200", description = "The project")
 	@ApiResponse(responseCode = "304", ref = ApiDocs.NOT_MODIFIED)
 	ResponseEntity<ProjectResponse> get(@PathVariable String project,
@@ -79,7 +79,7 @@ class ProjectController {
 	}
 
 	@PutMapping(path = "/{project}", consumes = MediaType.APPLICATION_JSON_VALUE)
-	@Operation(summary = "Create or replace a project",
+	@Operation(operationId = "applyProject", summary = "Create or replace a project",
 			description = "Sets the project to exactly this state; omitted fields take their defaults. "
 					+ "`If-None-Match: *` creates only; `If-Match` updates only that version.")
 	@ApiResponse(responseCode = "200", description = "Updated")
@@ -94,7 +94,7 @@ class ProjectController {
 	}
 
 	@PatchMapping(path = "/{project}", consumes = { ApiDocs.MERGE_PATCH_JSON, MediaType.APPLICATION_JSON_VALUE })
-	@Operation(summary = "Change some fields of a project", description = "JSON Merge Patch (RFC 7396).")
+	@Operation(operationId = "patchProject", summary = "Change some fields of a project", description = "JSON Merge Patch (RFC 7396).")
 	@io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(mediaType = ApiDocs.MERGE_PATCH_JSON,
 			schema = @Schema(implementation = ProjectRequest.class)))
 	@ApiResponse(responseCode = "200", description = "Updated")
@@ -107,7 +107,7 @@ class ProjectController {
 	}
 
 	@DeleteMapping("/{project}")
-	@Operation(summary = "Delete a project", description = "Only a project without live storages can be deleted.")
+	@Operation(operationId = "deleteProject", summary = "Delete a project", description = "Only a project without live storages can be deleted.")
 	@ApiResponse(responseCode = "204", description = "Deleted")
 	@ApiResponse(responseCode = "409", ref = ApiDocs.CONFLICT)
 	@ApiResponse(responseCode = "412", ref = ApiDocs.PRECONDITION_FAILED)

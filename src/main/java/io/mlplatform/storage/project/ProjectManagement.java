@@ -124,6 +124,10 @@ public class ProjectManagement {
 
 	private Project insert(String name, ProjectSpec spec) {
 		this.projects.findByNamespace(spec.namespace()).ifPresent(other -> {
+			if (other.getName().equals(name)) {
+				// created by a concurrent request since this one looked: run again to answer as a replay
+				throw new DataIntegrityViolationException("Project '" + name + "' was created concurrently");
+			}
 			throw ConflictException.namespaceTaken(spec.namespace(), other.getName());
 		});
 		Project project = this.projects.saveAndFlush(new Project(name, spec, this.clock.instant()));

@@ -3,6 +3,7 @@ package io.mlplatform.storage.project;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import io.swagger.v3.oas.annotations.media.Schema;
 
@@ -15,7 +16,7 @@ record ProjectResponse(@Schema(example = "nlp") String name, @Schema(example = "
 
 	static ProjectResponse from(Project project) {
 		return new ProjectResponse(project.getName(), project.getNamespace(), project.getDisplayName(),
-				project.getLabels(), project.getOwners(), project.getMembers(), project.getCreatedAt(),
+				new TreeMap<>(project.getLabels()), project.getOwners(), project.getMembers(), project.getCreatedAt(),
 				project.getUpdatedAt());
 	}
 

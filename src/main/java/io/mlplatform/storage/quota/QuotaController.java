@@ -34,7 +34,7 @@ class QuotaController {
 	}
 
 	@GetMapping
-	@Operation(summary = "Get a project's quota with what is used and what remains")
+	@Operation(operationId = "getQuota", summary = "Get a project's quota with what is used and what remains")
 	@ApiResponse(responseCode = "200", description = "The quota")
 	@ApiResponse(responseCode = "304", ref = ApiDocs.NOT_MODIFIED)
 	ResponseEntity<QuotaResponse> get(@PathVariable String project,
@@ -47,7 +47,7 @@ class QuotaController {
 	}
 
 	@PutMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
-	@Operation(summary = "Set a project's limits",
+	@Operation(operationId = "applyQuota", summary = "Set a project's limits",
 			description = "Sets exactly these limits; a field left out means no limit. Limits below current usage "
 					+ "are allowed: nothing is removed, but nothing new fits until usage drops.")
 	@ApiResponse(responseCode = "200", description = "The quota as set")
@@ -58,7 +58,7 @@ class QuotaController {
 	}
 
 	@PatchMapping(consumes = { ApiDocs.MERGE_PATCH_JSON, MediaType.APPLICATION_JSON_VALUE })
-	@Operation(summary = "Change one limit", description = "JSON Merge Patch (RFC 7396); null removes a limit.")
+	@Operation(operationId = "patchQuota", summary = "Change one limit", description = "JSON Merge Patch (RFC 7396); null removes a limit.")
 	@io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(mediaType = ApiDocs.MERGE_PATCH_JSON,
 			schema = @Schema(implementation = QuotaRequest.class)))
 	@ApiResponse(responseCode = "200", description = "The quota as set")

@@ -44,7 +44,7 @@ class StorageController {
 	}
 
 	@GetMapping
-	@Operation(summary = "List a project's storages",
+	@Operation(operationId = "listStorages", summary = "List a project's storages",
 			description = "Sorted by name, keyset-paginated, filterable by label selector and state.")
 	Page<StorageResponse> list(@PathVariable String project,
 			@Parameter(description = "Kubernetes label selector, e.g. `team=nlp,tier!=cold,env in (dev,prod)`") @RequestParam(required = false) String labelSelector,
@@ -59,7 +59,7 @@ class StorageController {
 	}
 
 	@PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
-	@Operation(summary = "Create a storage",
+	@Operation(operationId = "createStorage", summary = "Create a storage",
 			description = "Replaying the same request returns 200 with the existing storage, so CI retries are safe. "
 					+ "Counts against the project's quota.")
 	@ApiResponse(responseCode = "201", description = "Created")
@@ -70,7 +70,7 @@ class StorageController {
 	}
 
 	@GetMapping("/{storage}")
-	@Operation(summary = "Get a storage")
+	@Operation(operationId = "getStorage", summary = "Get a storage")
 	@ApiResponse(responseCode = "200", description = "The storage")
 	@ApiResponse(responseCode = "304", ref = ApiDocs.NOT_MODIFIED)
 	ResponseEntity<StorageResponse> get(@PathVariable String project, @PathVariable String storage,
@@ -83,7 +83,7 @@ class StorageController {
 	}
 
 	@PutMapping(path = "/{storage}", consumes = MediaType.APPLICATION_JSON_VALUE)
-	@Operation(summary = "Create or replace a storage",
+	@Operation(operationId = "applyStorage", summary = "Create or replace a storage",
 			description = "Sets the storage to exactly this state; omitted fields take their defaults. "
 					+ "`If-None-Match: *` creates only; `If-Match` updates only that version.")
 	@ApiResponse(responseCode = "200", description = "Updated")
@@ -98,7 +98,7 @@ class StorageController {
 	}
 
 	@PatchMapping(path = "/{storage}", consumes = { ApiDocs.MERGE_PATCH_JSON, MediaType.APPLICATION_JSON_VALUE })
-	@Operation(summary = "Change some fields of a storage",
+	@Operation(operationId = "patchStorage", summary = "Change some fields of a storage",
 			description = "JSON Merge Patch (RFC 7396), e.g. `{\"capacity\": \"1Ti\"}` to grow it.")
 	@io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(mediaType = ApiDocs.MERGE_PATCH_JSON,
 			schema = @Schema(implementation = StorageRequest.class)))
@@ -113,7 +113,7 @@ class StorageController {
 	}
 
 	@DeleteMapping("/{storage}")
-	@Operation(summary = "Delete a storage",
+	@Operation(operationId = "deleteStorage", summary = "Delete a storage",
 			description = "Answers 202 with the storage in its new state; poll GET until it answers 404. "
 					+ "Refused with 409 while deletion protection is on.")
 	@ApiResponse(responseCode = "202", description = "Deletion accepted")

@@ -3,6 +3,7 @@ package io.mlplatform.storage.storage;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 
 import io.mlplatform.storage.web.Quantities;
@@ -48,7 +49,7 @@ record StorageResponse(@Schema(description = "Stable id; also the storage-id lab
 				: new Nfs(storage.getNfsServer(), storage.getNfsPath());
 		return new StorageResponse(storage.getId(), project, storage.getName(), storage.getCluster(),
 				Quantities.format(storage.getCapacityBytes()), storage.getCapacityBytes(), storage.getStorageClass(),
-				storage.getAccessMode(), storage.getLabels(), storage.isDeletionProtection(),
+				storage.getAccessMode(), new TreeMap<>(storage.getLabels()), storage.isDeletionProtection(),
 				new BackupPolicyResponse(policy.enabled(), policy.schedule(), policy.timeZone(),
 						policy.backupBeforeDelete(), new Retention(policy.keepLast(), policy.keepDaily(),
 								policy.keepWeekly(), policy.keepMonthly())),

@@ -7,6 +7,7 @@ import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.Operation;
 import io.swagger.v3.oas.models.PathItem;
+import io.swagger.v3.oas.models.headers.Header;
 import io.swagger.v3.oas.models.info.Info;
 import io.swagger.v3.oas.models.media.ArraySchema;
 import io.swagger.v3.oas.models.media.Content;
@@ -85,8 +86,29 @@ class OpenApiConfiguration {
 					add(operation, "415", "UnsupportedMediaType");
 				}
 				add(operation, "500", "InternalError");
+				operation.getResponses().forEach((status, response) -> describeHeaders(status, response));
 			}));
 		};
+	}
+
+	/** Single resources carry their version; created ones say where they live. */
+	private static void describeHeaders(String status, ApiResponse response) {
+		if (response.getContent() == null || !(status.equals("200") || status.equals("201"))) {
+			return;
+		}
+		boolean single = response.getContent()
+			.values()
+			.stream()
+			.anyMatch(media -> media.getSchema() != null && media.getSchema().get$ref() != null
+					&& !media.getSchema().get$ref().contains("/Page"));
+		if (single) {
+			response.addHeaderObject("ETag", new Header().description("Version of the resource, for If-Match and If-None-Match")
+				.schema(new StringSchema()));
+		}
+		if (status.equals("201")) {
+			response.addHeaderObject("Location", new Header().description("Path of the created resource")
+				.schema(new StringSchema()));
+		}
 	}
 
 	private static void add(Operation operation, String status, String response) {

@@ -85,10 +85,13 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 	@Override
 	protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex,
 			HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+		// an oversized body surfaces wrapped in the parser's exception: the deepest cause decides
 		for (Throwable cause = ex.getCause(); cause != null; cause = cause.getCause()) {
 			if (cause instanceof ProblemException problem) {
 				return problem(problem, request);
 			}
+		}
+		for (Throwable cause = ex.getCause(); cause != null; cause = cause.getCause()) {
 			if (cause instanceof JacksonException jackson) {
 				return problem(malformed(jackson), request);
 			}

@@ -49,12 +49,14 @@ public final class Quantities {
 		BigDecimal number = new BigDecimal(m.group(1));
 		String suffix = m.group(2);
 		if (suffix != null) {
-			if (suffix.startsWith("e") || suffix.startsWith("E") && suffix.length() > 1) {
-				int exponent = Integer.parseInt(suffix.substring(1));
-				if (Math.abs(exponent) > 30) {
+			if (!SUFFIXES.containsKey(suffix)) {
+				// a decimal exponent (e3, E-2); "E" and "Ei" are suffixes. Bounded before parsing so a
+				// huge exponent is "out of range", not a NumberFormatException or a scale overflow.
+				String digits = suffix.substring(1).replaceFirst("^[+-]?0*", "");
+				if (digits.length() > 2 || !digits.isEmpty() && Integer.parseInt(digits) > 30) {
 					throw new IllegalArgumentException("is out of range");
 				}
-				number = number.scaleByPowerOfTen(exponent);
+				number = number.scaleByPowerOfTen(Integer.parseInt(suffix.substring(1)));
 			}
 			else {
 				number = number.multiply(SUFFIXES.get(suffix));
@@ -70,19 +72,22 @@ public final class Quantities {
 		return bytes.longValueExact();
 	}
 
-	/** The shortest exact form: binary suffix when it divides evenly, else decimal, else plain bytes. */
+	/**
+	 * The shortest exact form, binary suffix on a tie ({@code 1Gi}, {@code 1500G}, {@code 1k}), plain bytes
+	 * when no suffix divides evenly.
+	 */
 	public static String format(long bytes) {
 		if (bytes == 0) {
 			return "0";
 		}
+		String binary = largestExact(bytes, BINARY);
+		String decimal = largestExact(bytes, DECIMAL);
+		return decimal.length() < binary.length() ? decimal : binary;
+	}
+
+	private static String largestExact(long bytes, String[] suffixes) {
 		BigInteger value = BigInteger.valueOf(bytes);
-		for (String suffix : BINARY) {
-			BigInteger unit = SUFFIXES.get(suffix).toBigInteger();
-			if (value.mod(unit).signum() == 0) {
-				return value.divide(unit) + suffix;
-			}
-		}
-		for (String suffix : DECIMAL) {
+		for (String suffix : suffixes) {
 			BigInteger unit = SUFFIXES.get(suffix).toBigInteger();
 			if (value.mod(unit).signum() == 0) {
 				return value.divide(unit) + suffix;

@@ -1,0 +1,165 @@
+package io.mlplatform.storage.web;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.mlplatform.storage.ApiClient.Response;
+import io.mlplatform.storage.IntegrationTestSupport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Bad input of every kind gets a 4xx problem with a stable type, never a 500, and changes nothing. */
+class ErrorResponsesIntegrationTests extends IntegrationTestSupport {
+
+	private static final String STORAGES = "/api/v1/projects/nlp/storages";
+
+	@BeforeEach
+	void project() {
+		createProject("nlp");
+	}
+
+	@AfterEach
+	void nothingWasWritten() {
+		assertThat(count("select count(*) from storages")).isZero();
+		assertThat(count("select count(*) from projects")).isEqualTo(1);
+	}
+
+	@Test
+	void malformedJson() {
+		Response response = this.api.post(STORAGES, "{\"name\": \"a\", \"capacity\": ");
+
+		assertProblem(response, 400, "malformed-body");
+		assertThat(response.json().path("detail").asString()).contains("not valid JSON").contains("line 1");
+	}
+
+	@Test
+	void wrongTypesNameTheField() {
+		Response number = this.api.post(STORAGES, "{\"name\": \"a\", \"capacity\": 5}");
+		Response object = this.api.post(STORAGES, "{\"name\": {\"x\": 1}, \"capacity\": \"1Gi\"}");
+		Response bool = this.api.post(STORAGES, "{\"name\": \"a\", \"capacity\": \"1Gi\", \"deletionProtection\": \"yes\"}");
+		Response nested = this.api.post(STORAGES,
+				"{\"name\": \"a\", \"capacity\": \"1Gi\", \"backupPolicy\": {\"retention\": {\"keepLast\": \"3\"}}}");
+		Response labels = this.api.post(STORAGES, "{\"name\": \"a\", \"capacity\": \"1Gi\", \"labels\": [\"a\"]}");
+
+		assertProblem(number, 400, "malformed-body");
+		assertThat(number.json().path("errors").get(0).path("field").asString()).isEqualTo("capacity");
+		assertThat(number.json().path("errors").get(0).path("message").asString()).isEqualTo("must be a string");
+		assertThat(object.json().path("errors").get(0).path("field").asString()).isEqualTo("name");
+		assertThat(bool.json().path("errors").get(0).path("field").asString()).isEqualTo("deletionProtection");
+		assertThat(nested.json().path("errors").get(0).path("field").asString())
+			.isEqualTo("backupPolicy.retention.keepLast");
+		assertProblem(labels, 400, "malformed-body");
+	}
+
+	@Test
+	void unknownFieldsAreRefusedWithTheKnownOnes() {
+		Response response = this.api.post(STORAGES, "{\"name\": \"a\", \"capacity\": \"1Gi\", \"size\": \"2Gi\"}");
+
+		assertProblem(response, 400, "malformed-body");
+		assertThat(response.json().path("detail").asString()).contains("'size'").contains("capacity");
+		assertThat(response.json().path("errors").get(0).path("field").asString()).isEqualTo("size");
+	}
+
+	@Test
+	void duplicateKeysAndTrailingGarbage() {
+		assertProblem(this.api.post(STORAGES, "{\"name\": \"a\", \"name\": \"b\", \"capacity\": \"1Gi\"}"), 400,
+				"malformed-body");
+		assertProblem(this.api.post(STORAGES, "{\"name\": \"a\", \"capacity\": \"1Gi\"} {}"), 400, "malformed-body");
+	}
+
+	@Test
+	void bodiesThatAreNotObjects() {
+		for (String body : List.of("", "null", "[]", "42", "\"text\"")) {
+			Response response = this.api.post(STORAGES, body);
+			assertThat(response.status()).as("body <%s>: %s", body, response).isEqualTo(400);
+			assertThat(response.header("Content-Type")).startsWith("application/problem+json");
+		}
+		assertThat(this.api.patch(STORAGES.replace("/storages", ""), "[1]").status()).isEqualTo(400);
+	}
+
+	@Test
+	void hugeBodiesAreRefusedBeforeParsing() throws Exception {
+		String huge = "{\"name\": \"a\", \"capacity\": \"1Gi\", \"labels\": {\"x\": \"" + "y".repeat(2_000_000) + "\"}}";
+		Response declared = this.api.post(STORAGES, huge);
+		assertProblem(declared, 413, "payload-too-large");
+
+		HttpRequest chunked = HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + STORAGES))
+			.timeout(Duration.ofSeconds(30))
+			.header("Content-Type", "application/json")
+			.POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(huge.getBytes())))
+			.build();
+		HttpResponse<String> response = send(chunked);
+		assertThat(response.statusCode()).isEqualTo(413);
+		assertThat(response.body()).contains("payload-too-large");
+	}
+
+	@Test
+	void wrongContentTypeAndMethod() {
+		Response text = this.api.send("POST", STORAGES, "name=a", "text/plain");
+		Response method = this.api.send("POST", STORAGES + "/a", "{}", "application/json");
+
+		assertProblem(text, 415, "unsupported-media-type");
+		assertProblem(method, 405, "method-not-allowed");
+	}
+
+	@Test
+	void badQuantitiesSelectorsAndPaging() {
+		for (String capacity : List.of("lots", "1GB", "-1Gi", "1e400", "99999Ei", "1.5.5Gi", " ")) {
+			Response response = this.api.post(STORAGES, "{\"name\": \"a\", \"capacity\": \"%s\"}".formatted(capacity));
+			assertProblem(response, 400, "validation-failed");
+			assertThat(response.json().path("errors").get(0).path("field").asString()).isEqualTo("capacity");
+		}
+		for (String selector : List.of("a%3D%3D%3Db", "in+(x)", "a+in+x", "a+in+(x", "%21", "a%3Db%3Dc", "a%3E1")) {
+			Response response = this.api.get(STORAGES + "?labelSelector=" + selector);
+			assertProblem(response, 400, "validation-failed");
+			assertThat(response.json().path("errors").get(0).path("field").asString()).isEqualTo("labelSelector");
+		}
+		for (String size : List.of("0", "501", "-1", "abc", "1.5")) {
+			Response response = this.api.get(STORAGES + "?pageSize=" + size);
+			assertProblem(response, 400, "validation-failed");
+			assertThat(response.json().path("errors").get(0).path("field").asString()).isEqualTo("pageSize");
+		}
+		assertProblem(this.api.get(STORAGES + "?pageToken=AAAA"), 400, "invalid-page-token");
+	}
+
+	@Test
+	void unknownPathsAreProblemsToo() {
+		assertProblem(this.api.get("/api/v1/nothing-here"), 404, "not-found");
+		assertProblem(this.api.get("/api/v1/projects/nlp/storages/a/b/c"), 404, "not-found");
+	}
+
+	@Test
+	void theRequestIdComesBackOnEveryProblem() {
+		Response response = this.api.get("/api/v1/projects/nope", "X-Request-Id", "ci-run-42");
+
+		assertThat(response.header("X-Request-Id")).isEqualTo("ci-run-42");
+		assertThat(response.json().path("requestId").asString()).isEqualTo("ci-run-42");
+	}
+
+	private static void assertProblem(Response response, int status, String type) {
+		assertThat(response.status()).as(response.toString()).isEqualTo(status);
+		assertThat(response.header("Content-Type")).startsWith("application/problem+json");
+		assertThat(response.problemType()).isEqualTo(type);
+		assertThat(response.json().path("title").asString()).isNotEmpty();
+		assertThat(response.json().path("detail").asString()).isNotEmpty();
+		assertThat(response.body()).doesNotContain("Exception").doesNotContain("at io.");
+	}
+
+	private static HttpResponse<String> send(HttpRequest request) throws IOException, InterruptedException {
+		return HttpClient.newBuilder()
+			.connectTimeout(Duration.ofSeconds(5))
+			.build()
+			.send(request, HttpResponse.BodyHandlers.ofString());
+	}
+
+}
