@@ -1,5 +1,7 @@
 package io.mlplatform.storage.project;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +16,9 @@ import jakarta.persistence.Version;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
+import tools.jackson.core.type.TypeReference;
+
+import io.mlplatform.storage.web.JsonColumns;
 import io.mlplatform.storage.web.Preconditions;
 import io.mlplatform.storage.web.UnprocessableException;
 
@@ -59,6 +64,25 @@ public class Project {
 		this.namespace = spec.namespace();
 		this.createdAt = now;
 		assign(spec, now);
+	}
+
+	private static final TypeReference<List<String>> SUBJECTS = new TypeReference<>() {
+	};
+
+	/** A project read with plain JDBC for display; it is not managed, so changes to it are not saved. */
+	static Project fromRow(ResultSet row, JsonColumns columns) throws SQLException {
+		Project project = new Project();
+		project.id = row.getObject("id", UUID.class);
+		project.name = row.getString("name");
+		project.namespace = row.getString("namespace");
+		project.displayName = row.getString("display_name");
+		project.labels = columns.labels(row, "labels");
+		project.owners = columns.read(row, "owners", SUBJECTS);
+		project.members = columns.read(row, "members", SUBJECTS);
+		project.createdAt = JsonColumns.instant(row, "created_at");
+		project.updatedAt = JsonColumns.instant(row, "updated_at");
+		project.version = row.getLong("version");
+		return project;
 	}
 
 	boolean hasSpec(ProjectSpec spec) {

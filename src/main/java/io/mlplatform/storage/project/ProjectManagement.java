@@ -11,6 +11,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import io.mlplatform.storage.web.Applied;
 import io.mlplatform.storage.web.ConflictException;
+import io.mlplatform.storage.web.JsonColumns;
 import io.mlplatform.storage.web.KeysetPager;
 import io.mlplatform.storage.web.LabelSelector;
 import io.mlplatform.storage.web.MergePatch;
@@ -37,10 +38,13 @@ public class ProjectManagement {
 
 	private final JsonMapper json;
 
+	private final JsonColumns columns;
+
 	private final Clock clock;
 
 	ProjectManagement(Projects projects, KeysetPager pager, ApplicationEventPublisher events,
-			PlatformTransactionManager transactionManager, JsonMapper json, Clock clock) {
+			PlatformTransactionManager transactionManager, JsonMapper json, JsonColumns columns, Clock clock) {
+		this.columns = columns;
 		this.projects = projects;
 		this.pager = pager;
 		this.events = events;
@@ -56,7 +60,8 @@ public class ProjectManagement {
 	Page<Project> list(LabelSelector selector, PageRequest page) {
 		SqlFilter filter = new SqlFilter();
 		selector.appendTo(filter, "labels");
-		return this.pager.page(Project.class, "projects", filter, page, Project::getName);
+		return this.pager.page("projects", filter, page, (row, n) -> Project.fromRow(row, this.columns),
+				Project::getName);
 	}
 
 	/** POST: creates, or returns the existing project when the request is a replay of the same spec. */
@@ -99,7 +104,7 @@ public class ProjectManagement {
 		return this.transactions.execute(status -> {
 			Project existing = this.projects.lockByName(name).orElseThrow(() -> NotFoundException.project(name));
 			preconditions.checkWrite(existing.etag());
-			JsonNode merged = MergePatch.apply(this.json.valueToTree(ProjectRequest.from(existing)), patch);
+			JsonNode merged = MergePatch.applyToObject(this.json.valueToTree(ProjectRequest.from(existing)), patch);
 			ProjectRequest request = this.json.treeToValue(merged, ProjectRequest.class);
 			Violations violations = new Violations();
 			ProjectSpec spec = request.toSpec(name, violations);

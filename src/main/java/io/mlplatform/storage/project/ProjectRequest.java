@@ -43,14 +43,14 @@ record ProjectRequest(
 	ProjectSpec toSpec(String urlName, Violations violations) {
 		String effectiveName = urlName != null ? urlName : this.name;
 		if (urlName != null && this.name != null && !this.name.equals(urlName)) {
-			violations.add("name", this.name, "must match the name in the URL ('" + urlName + "') or be left out");
+			violations.add("name", this.name, "must match the name in the URL or be left out");
 		}
-		else if (urlName == null) {
-			violations.dnsLabel("name", this.name);
+		else {
+			violations.dnsLabel("name", effectiveName);
 		}
 		String ns = this.namespace != null ? this.namespace : effectiveName;
-		if (this.namespace != null) {
-			violations.dnsLabel("namespace", this.namespace);
+		if (this.namespace != null || Violations.isDnsLabel(effectiveName)) {
+			violations.dnsLabel("namespace", ns);
 		}
 		violations.maxLength("displayName", this.displayName, 256);
 		violations.labels("labels", this.labels);

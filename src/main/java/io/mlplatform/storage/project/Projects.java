@@ -11,6 +11,7 @@ import org.springframework.data.jpa.repository.Query;
 
 public interface Projects extends JpaRepository<Project, UUID> {
 
+	@Query("select p from Project p where p.name = :name")
 	Optional<Project> findByName(String name);
 
 	Optional<Project> findByNamespace(String namespace);

@@ -64,7 +64,7 @@ class QuotaManagement {
 		Current current = current(locked);
 		preconditions.checkWrite(current.etag());
 		QuotaRequest request = this.json.treeToValue(
-				MergePatch.apply(this.json.valueToTree(
+				MergePatch.applyToObject(this.json.valueToTree(
 						new QuotaRequest(current.body().capacity(), current.body().maxStorages())), patch),
 				QuotaRequest.class);
 		return limit(locked, request);

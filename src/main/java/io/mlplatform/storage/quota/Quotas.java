@@ -7,10 +7,13 @@ import org.springframework.data.jpa.repository.Query;
 
 interface Quotas extends JpaRepository<Quota, UUID> {
 
-	/** What a project's live storages take; tombstones do not count. Saturates instead of overflowing. */
+	/**
+	 * What a project's live storages take, as counted by the storages' trigger (migration V2);
+	 * tombstones do not count. Saturates instead of overflowing.
+	 */
 	@Query(value = """
-			select least(coalesce(sum(capacity_bytes), 0), 9223372036854775807)::bigint as capacityBytes, count(*) as storages
-			from storages where project_id = :projectId and deleted_at is null""", nativeQuery = true)
+			select least(used_bytes, 9223372036854775807)::bigint as capacityBytes, used_storages as storages
+			from quotas where project_id = :projectId""", nativeQuery = true)
 	Usage usage(UUID projectId);
 
 	interface Usage {

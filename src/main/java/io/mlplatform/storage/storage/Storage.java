@@ -1,5 +1,7 @@
 package io.mlplatform.storage.storage;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +20,9 @@ import jakarta.persistence.Version;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
+import tools.jackson.core.type.TypeReference;
+
+import io.mlplatform.storage.web.JsonColumns;
 import io.mlplatform.storage.web.Preconditions;
 import io.mlplatform.storage.web.Quantities;
 import io.mlplatform.storage.web.UnprocessableException;
@@ -141,6 +146,47 @@ public class Storage {
 		this.conditions = List.of();
 		this.createdAt = now;
 		this.updatedAt = now;
+	}
+
+	private static final TypeReference<List<StorageCondition>> CONDITIONS = new TypeReference<>() {
+	};
+
+	private static final TypeReference<RestoreSource> RESTORE_SOURCE = new TypeReference<>() {
+	};
+
+	/** A storage read with plain JDBC for display; it is not managed, so changes to it are not saved. */
+	static Storage fromRow(ResultSet row, JsonColumns columns) throws SQLException {
+		Storage storage = new Storage();
+		storage.id = row.getObject("id", UUID.class);
+		storage.projectId = row.getObject("project_id", UUID.class);
+		storage.name = row.getString("name");
+		storage.cluster = row.getString("cluster");
+		storage.capacityBytes = row.getLong("capacity_bytes");
+		storage.storageClass = row.getString("storage_class");
+		storage.accessMode = row.getString("access_mode");
+		storage.labels = columns.labels(row, "labels");
+		storage.deletionProtection = row.getBoolean("deletion_protection");
+		storage.backupPolicy = new BackupPolicy(row.getBoolean("backup_enabled"), row.getString("backup_schedule"),
+				row.getString("backup_time_zone"), row.getBoolean("backup_before_delete"),
+				row.getObject("keep_last", Integer.class), row.getObject("keep_daily", Integer.class),
+				row.getObject("keep_weekly", Integer.class), row.getObject("keep_monthly", Integer.class));
+		storage.restoreFrom = columns.read(row, "restore_from", RESTORE_SOURCE);
+		storage.lifecycle = Lifecycle.valueOf(row.getString("lifecycle"));
+		storage.generation = row.getLong("generation");
+		storage.phase = row.getString("phase");
+		storage.syncState = row.getString("sync_state");
+		storage.observedGeneration = row.getObject("observed_generation", Long.class);
+		storage.usedBytes = row.getObject("used_bytes", Long.class);
+		storage.pvcName = row.getString("pvc_name");
+		storage.nfsServer = row.getString("nfs_server");
+		storage.nfsPath = row.getString("nfs_path");
+		storage.conditions = columns.read(row, "conditions", CONDITIONS);
+		storage.lastError = row.getString("last_error");
+		storage.createdAt = JsonColumns.instant(row, "created_at");
+		storage.updatedAt = JsonColumns.instant(row, "updated_at");
+		storage.deletedAt = JsonColumns.instant(row, "deleted_at");
+		storage.version = row.getLong("version");
+		return storage;
 	}
 
 	StorageSpec spec() {

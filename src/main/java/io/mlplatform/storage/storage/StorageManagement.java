@@ -1,9 +1,12 @@
 package io.mlplatform.storage.storage;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.util.Locale;
 import java.util.function.Function;
 
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -15,6 +18,7 @@ import io.mlplatform.storage.quota.QuotaCheck;
 import io.mlplatform.storage.web.Applied;
 import io.mlplatform.storage.web.ConflictException;
 import io.mlplatform.storage.web.InvalidRequestException;
+import io.mlplatform.storage.web.JsonColumns;
 import io.mlplatform.storage.web.KeysetPager;
 import io.mlplatform.storage.web.LabelSelector;
 import io.mlplatform.storage.web.MergePatch;
@@ -51,11 +55,17 @@ public class StorageManagement {
 
 	private final JsonMapper json;
 
+	private final JdbcClient jdbc;
+
+	private final JsonColumns columns;
+
 	private final Clock clock;
 
 	StorageManagement(Storages storages, Projects projects, ProjectManagement projectManagement, QuotaCheck quota,
 			KeysetPager pager, StorageProperties properties, PlatformTransactionManager transactionManager,
-			JsonMapper json, Clock clock) {
+			JsonMapper json, JdbcClient jdbc, JsonColumns columns, Clock clock) {
+		this.jdbc = jdbc;
+		this.columns = columns;
 		this.storages = storages;
 		this.projects = projects;
 		this.projectManagement = projectManagement;
@@ -67,9 +77,18 @@ public class StorageManagement {
 		this.clock = clock;
 	}
 
+	/** The hot path of GET: project and storage resolved in one round trip, read without JPA. */
 	Storage get(String project, String name) {
-		Project found = this.projectManagement.get(project);
-		return this.storages.findLive(found.getId(), name).orElseThrow(() -> NotFoundException.storage(project, name));
+		return this.jdbc.sql("""
+				SELECT s.* FROM storages s JOIN projects p ON p.id = s.project_id
+				WHERE p.name = ? AND s.name = ? AND s.deleted_at IS NULL""")
+			.params(project, name)
+			.query(this::fromRow)
+			.optional()
+			.orElseThrow(() -> {
+				this.projectManagement.get(project); // says which of the two is missing
+				return NotFoundException.storage(project, name);
+			});
 	}
 
 	Page<Storage> list(String project, LabelSelector selector, Storage.State state, PageRequest page) {
@@ -80,7 +99,11 @@ public class StorageManagement {
 			filter.and(stateSql(state));
 		}
 		selector.appendTo(filter, "labels");
-		return this.pager.page(Storage.class, "storages", filter, page, Storage::getName);
+		return this.pager.page("storages", filter, page, this::fromRow, Storage::getName);
+	}
+
+	private Storage fromRow(ResultSet row, int rowNumber) throws SQLException {
+		return Storage.fromRow(row, this.columns);
 	}
 
 	/** The SQL twin of {@link Storage#state()}, over trusted constants only. */
@@ -142,7 +165,7 @@ public class StorageManagement {
 			Storage existing = this.storages.findLive(locked.getId(), name)
 				.orElseThrow(() -> NotFoundException.storage(project, name));
 			preconditions.checkWrite(existing.etag());
-			JsonNode merged = MergePatch.apply(this.json.valueToTree(StorageRequest.from(existing)), patch);
+			JsonNode merged = MergePatch.applyToObject(this.json.valueToTree(StorageRequest.from(existing)), patch);
 			StorageSpec spec = validate(this.json.treeToValue(merged, StorageRequest.class), name);
 			return update(locked, existing, spec);
 		});

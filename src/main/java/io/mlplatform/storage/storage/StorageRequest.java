@@ -2,6 +2,8 @@ package io.mlplatform.storage.storage;
 
 import java.time.DateTimeException;
 import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -82,10 +84,10 @@ record StorageRequest(
 	 */
 	StorageSpec toSpec(String urlName, StorageProperties defaults, Violations violations) {
 		if (urlName != null && this.name != null && !this.name.equals(urlName)) {
-			violations.add("name", this.name, "must match the name in the URL ('" + urlName + "') or be left out");
+			violations.add("name", this.name, "must match the name in the URL or be left out");
 		}
-		else if (urlName == null) {
-			violations.dnsLabel("name", this.name);
+		else {
+			violations.dnsLabel("name", urlName != null ? urlName : this.name);
 		}
 		String effectiveCluster = this.cluster != null ? this.cluster : defaults.defaultCluster();
 		violations.dnsLabel("cluster", effectiveCluster);
@@ -199,7 +201,7 @@ record StorageRequest(
 			}
 		}
 		return new RestoreSource(this.restoreFrom.storage(), this.restoreFrom.backup(),
-				paths == null || paths.isEmpty() ? null : List.copyOf(paths));
+				paths == null || paths.isEmpty() ? null : Collections.unmodifiableList(new ArrayList<>(paths)));
 	}
 
 	private static boolean isRelativePath(String path) {

@@ -43,7 +43,12 @@ public record PageRequest(int pageSize, String after, String fingerprint) {
 		if (split < 0 || !decoded.substring(0, split).equals(fingerprint)) {
 			throw InvalidRequestException.invalidPageToken();
 		}
-		return new PageRequest(size, decoded.substring(split + 1), fingerprint);
+		String after = decoded.substring(split + 1);
+		// every list is keyed by name: anything else in a token was not issued here
+		if (!Violations.isDnsLabel(after)) {
+			throw InvalidRequestException.invalidPageToken();
+		}
+		return new PageRequest(size, after, fingerprint);
 	}
 
 	public String tokenAfter(String lastKey) {

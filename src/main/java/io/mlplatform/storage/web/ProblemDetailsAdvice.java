@@ -1,6 +1,7 @@
 package io.mlplatform.storage.web;
 
 import java.net.URI;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +12,10 @@ import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.dao.QueryTimeoutException;
+import org.springframework.dao.TransientDataAccessResourceException;
 import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -20,6 +24,7 @@ import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.orm.ObjectOptimisticLockingFailureException;
+import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.NativeWebRequest;
@@ -29,6 +34,7 @@ import org.springframework.web.method.annotation.MethodArgumentTypeMismatchExcep
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.exc.InputCoercionException;
 import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.exc.InvalidFormatException;
 import tools.jackson.databind.exc.MismatchedInputException;
@@ -68,10 +74,32 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 		return problem(ConflictException.concurrentModification("Resource", path(request)), request);
 	}
 
+	/**
+	 * Input is validated before it reaches the database, so a constraint firing means a race (a
+	 * duplicate key) or a check we lack; the latter is logged so the check can be added.
+	 */
 	@ExceptionHandler(DataIntegrityViolationException.class)
 	ResponseEntity<Object> integrity(DataIntegrityViolationException ex, WebRequest request) {
-		log.warn("Constraint violation not mapped to a specific problem", ex);
-		return problem(ConflictException.concurrentModification("Resource", path(request)), request);
+		String state = sqlState(ex);
+		if ("23505".equals(state)) {
+			return problem(ConflictException.concurrentModification("Resource", path(request)), request);
+		}
+		log.warn("Database refused a value that validation let through (SQLState {})", state, ex);
+		return problem(InvalidRequestException.malformedBody(
+				"A value in the request is outside what can be stored; check lengths and ranges.", List.of()),
+				request);
+	}
+
+	/** The database is down, the pool is exhausted or a statement ran too long: try again later. */
+	@ExceptionHandler({ CannotCreateTransactionException.class, DataAccessResourceFailureException.class,
+			QueryTimeoutException.class, TransientDataAccessResourceException.class })
+	ResponseEntity<Object> unavailable(Exception ex, WebRequest request) {
+		log.error("Database unavailable on {}", path(request), ex);
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
+				"The service cannot reach its database right now; retry in a few seconds.");
+		HttpHeaders headers = new HttpHeaders();
+		headers.set(HttpHeaders.RETRY_AFTER, "5");
+		return handleExceptionInternal(ex, problem, headers, HttpStatus.SERVICE_UNAVAILABLE, request);
 	}
 
 	@ExceptionHandler(Exception.class)
@@ -141,16 +169,37 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 			return InvalidRequestException.malformedBody("Field '%s' %s.".formatted(field, message),
 					List.of(new FieldError(field, format.getValue(), message)));
 		}
-		if (ex instanceof MismatchedInputException mismatch && !field.isEmpty()) {
+		if (ex instanceof InputCoercionException) {
+			return InvalidRequestException.malformedBody(
+					"A number in the request body is out of range%s.".formatted(field.isEmpty() ? "" : " at '" + field + "'"),
+					field.isEmpty() ? List.of() : List.of(new FieldError(field, null, "out of range")));
+		}
+		if (ex instanceof MismatchedInputException mismatch) {
+			if (field.isEmpty()) {
+				return InvalidRequestException.malformedBody("The request body must be a JSON object.", List.of());
+			}
 			String message = "must be " + describe(mismatch.getTargetType());
 			return InvalidRequestException.malformedBody("Field '%s' %s.".formatted(field, message),
 					List.of(new FieldError(field, null, message)));
 		}
-		String where = ex.getLocation() == null ? ""
-				: " (line %d, column %d)".formatted(ex.getLocation().getLineNr(), ex.getLocation().getColumnNr());
-		String what = ex instanceof StreamReadException ? "is not valid JSON" : "does not have the expected shape";
-		return InvalidRequestException.malformedBody(
-				"The request body %s%s: %s".formatted(what, where, ex.getOriginalMessage()), List.of());
+		if (ex instanceof StreamReadException) {
+			String where = ex.getLocation() == null || ex.getLocation().getLineNr() < 1 ? ""
+					: " (line %d, column %d)".formatted(ex.getLocation().getLineNr(), ex.getLocation().getColumnNr());
+			return InvalidRequestException.malformedBody(
+					"The request body is not valid JSON%s: %s".formatted(where, ex.getOriginalMessage()), List.of());
+		}
+		// other binding failures name our classes in their messages: say only where
+		return InvalidRequestException.malformedBody("The request body does not have the expected shape%s."
+			.formatted(field.isEmpty() ? "" : " at '" + field + "'"), List.of());
+	}
+
+	private static String sqlState(Throwable ex) {
+		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+			if (cause instanceof SQLException sql && sql.getSQLState() != null) {
+				return sql.getSQLState();
+			}
+		}
+		return null;
 	}
 
 	private static String describe(Class<?> type) {

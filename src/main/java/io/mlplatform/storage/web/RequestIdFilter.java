@@ -2,6 +2,7 @@ package io.mlplatform.storage.web;
 
 import java.io.IOException;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
 import jakarta.servlet.FilterChain;
@@ -34,7 +35,7 @@ class RequestIdFilter extends OncePerRequestFilter {
 	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
 			throws ServletException, IOException {
 		String given = request.getHeader(HEADER);
-		String id = given != null && SANE.matcher(given).matches() ? given : UUID.randomUUID().toString();
+		String id = given != null && SANE.matcher(given).matches() ? given : newId();
 		request.setAttribute(ATTRIBUTE, id);
 		response.setHeader(HEADER, id);
 		MDC.put("requestId", id);
@@ -44,6 +45,12 @@ class RequestIdFilter extends OncePerRequestFilter {
 		finally {
 			MDC.remove("requestId");
 		}
+	}
+
+	/** Unique, not secret: a random UUID would contend on SecureRandom under load for nothing. */
+	private static String newId() {
+		ThreadLocalRandom random = ThreadLocalRandom.current();
+		return new UUID(random.nextLong(), random.nextLong()).toString();
 	}
 
 	static String of(HttpServletRequest request) {

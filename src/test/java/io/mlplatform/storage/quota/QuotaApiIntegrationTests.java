@@ -156,6 +156,38 @@ class QuotaApiIntegrationTests extends IntegrationTestSupport {
 	}
 
 	@Test
+	void countedUsageMatchesTheStoragesAfterEveryKindOfChange() {
+		this.api.post(STORAGES, "{\"name\": \"a\", \"capacity\": \"10Gi\"}");
+		this.api.post(STORAGES, "{\"name\": \"b\", \"capacity\": \"20Gi\"}");
+		this.api.put(STORAGES + "/c", "{\"capacity\": \"30Gi\"}");
+		this.api.patch(STORAGES + "/a", "{\"capacity\": \"15Gi\"}");
+		this.api.patch(STORAGES + "/b", "{\"labels\": {\"x\": \"y\"}}");
+		this.api.delete(STORAGES + "/c");
+		this.api.post(STORAGES, "{\"name\": \"c\", \"capacity\": \"1Gi\"}");
+
+		long counted = count("select used_bytes from quotas");
+		long summed = count("select sum(capacity_bytes) from storages where deleted_at is null");
+		assertThat(counted).isEqualTo(summed).isEqualTo(36L << 30);
+		assertThat(count("select used_storages from quotas")).isEqualTo(3);
+		assertThat(this.api.get(QUOTA).json().path("used").path("capacity").asString()).isEqualTo("36Gi");
+	}
+
+	@Test
+	void usageOfHugeStoragesSaturatesInsteadOfFailing() {
+		for (int i = 0; i < 10; i++) {
+			assertThat(this.api.post(STORAGES, "{\"name\": \"s%d\", \"capacity\": \"1Ei\"}".formatted(i)).status())
+				.isEqualTo(201);
+		}
+		Response quota = this.api.get(QUOTA);
+
+		assertThat(quota.status()).isEqualTo(200);
+		assertThat(quota.json().path("used").path("capacityBytes").asLong()).isEqualTo(Long.MAX_VALUE);
+		assertThat(this.api.put(QUOTA, "{\"capacity\": \"1Ei\"}").status()).isEqualTo(200);
+		assertThat(this.api.post(STORAGES, "{\"name\": \"more\", \"capacity\": \"1Gi\"}").problemType())
+			.isEqualTo("quota-exceeded");
+	}
+
+	@Test
 	void fiftyParallelCreatesAgainstOneTebibyteLeaveExactlyTen() throws Exception {
 		this.api.put(QUOTA, "{\"capacity\": \"1Ti\"}");
 

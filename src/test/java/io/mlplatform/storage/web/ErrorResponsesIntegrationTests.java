@@ -133,6 +133,68 @@ class ErrorResponsesIntegrationTests extends IntegrationTestSupport {
 	}
 
 	@Test
+	void namesInTheUrlAreValidatedLikeNamesInTheBody() {
+		for (String name : List.of("Upper_Case", "a%20b", "%25", "a".repeat(64), "-lead")) {
+			Response project = this.api.put("/api/v1/projects/" + name, "{}");
+			assertProblem(project, 400, "validation-failed");
+			assertThat(project.json().path("errors").get(0).path("field").asString()).isEqualTo("name");
+			Response storage = this.api.put(STORAGES + "/" + name, "{\"capacity\": \"1Gi\"}");
+			assertProblem(storage, 400, "validation-failed");
+		}
+	}
+
+	@Test
+	void mergePatchesThatAreNotObjects() {
+		for (String path : List.of("/api/v1/projects/nlp", "/api/v1/projects/nlp/quota")) {
+			for (String body : List.of("null", "[]", "\"x\"", "7")) {
+				assertProblem(this.api.patch(path, body), 400, "malformed-body");
+			}
+		}
+	}
+
+	@Test
+	void nullsInsideCollections() {
+		assertProblem(this.api.post(STORAGES,
+				"{\"name\": \"a\", \"capacity\": \"1Gi\", \"restoreFrom\": {\"storage\": \"b\", \"backup\": \"c\", \"paths\": [null]}}"),
+				400, "validation-failed");
+		assertProblem(this.api.post(STORAGES, "{\"name\": \"a\", \"capacity\": \"1Gi\", \"labels\": {\"a\": null}}"),
+				400, "validation-failed");
+		assertProblem(this.api.patch("/api/v1/projects/nlp", "{\"owners\": [null, \"user:x\"]}"), 400,
+				"validation-failed");
+		assertThat(this.api.post(STORAGES, "{\"name\": \"a\", \"capacity\": \"1Gi\", \"backupPolicy\": null}").status())
+			.isEqualTo(201);
+		this.db.sql("TRUNCATE storages").update();
+	}
+
+	@Test
+	void numbersOutOfRange() {
+		Response response = this.api.put("/api/v1/projects/nlp/quota", "{\"maxStorages\": 99999999999}");
+
+		assertProblem(response, 400, "malformed-body");
+		assertThat(response.json().path("detail").asString()).contains("out of range");
+	}
+
+	@Test
+	void forgedPageTokens() {
+		String valid = this.api.get("/api/v1/projects?pageSize=1").json().path("nextPageToken").asString();
+		String fingerprint = new String(java.util.Base64.getUrlDecoder().decode(valid)).split("\n")[0];
+		for (String key : List.of("a\u0000b", "' OR 1=1 --", "")) {
+			String forged = java.util.Base64.getUrlEncoder()
+				.withoutPadding()
+				.encodeToString((fingerprint + "\n" + key).getBytes());
+			assertProblem(this.api.get("/api/v1/projects?pageSize=1&pageToken=" + forged), 400, "invalid-page-token");
+		}
+	}
+
+	@Test
+	void bindingErrorsDoNotNameOurClasses() {
+		Response response = this.api.patch(STORAGES.replace("/storages", ""), "{\"labels\": [1]}");
+
+		assertProblem(response, 400, "malformed-body");
+		assertThat(response.body()).doesNotContain("io.mlplatform").doesNotContain("line -1");
+	}
+
+	@Test
 	void unknownPathsAreProblemsToo() {
 		assertProblem(this.api.get("/api/v1/nothing-here"), 404, "not-found");
 		assertProblem(this.api.get("/api/v1/projects/nlp/storages/a/b/c"), 404, "not-found");

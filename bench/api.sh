@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Read performance of the API (issue #2), against the local run, side by side in one run with
+# pgbench select-only on the same PostgreSQL as the ceiling.
+#
+#   bench/api.sh                 # starts the local run if it is not up, loads the data once, measures
+#   DURATION=30 bench/api.sh     # longer measurements
+#
+# Data: 1,000 projects and 100,000 storages written through the API (bench/load.py). Measured with
+# wrk: GET of one storage, and page 1 vs page 1,000 (50 per page) of the project with 50,050 storages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-20}
+WARMUP=${WARMUP:-60} # the JIT needs about a minute of load on 2 cores before figures settle
+CONNECTIONS=${CONNECTIONS:-8}
+THREADS=${THREADS:-2}
+OUT=bench/out
+mkdir -p "$OUT"
+
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+command -v pgbench >/dev/null || { apt-get update -qq && apt-get install -y -qq postgresql-client; }
+
+url=${PSS_URL:-http://localhost:8080}
+if ! curl -sf -o /dev/null "$url/actuator/health"; then
+  echo "starting the local run (log: $OUT/local-run.log)"
+  rm -f .local/sandbox.env
+  nohup mvn -B -q spring-boot:test-run >"$OUT/local-run.log" 2>&1 &
+  for _ in $(seq 1 180); do [ -f .local/sandbox.env ] && break; sleep 1; done
+fi
+# shellcheck disable=SC1091
+. .local/sandbox.env
+curl -sf -o /dev/null "$PSS_URL/actuator/health"
+
+storages=$(psql -qtAX -c "select count(*) from storages where deleted_at is null" 2>/dev/null || echo 0)
+if [ "$storages" -lt 100000 ]; then
+  python3 bench/load.py "$PSS_URL" | tee "$OUT/load.txt"
+fi
+load=$(cat "$OUT/load.txt" 2>/dev/null || echo "loaded earlier")
+
+one="$PSS_URL/api/v1/projects/p-0500/storages/s-00025"
+page1="$PSS_URL/api/v1/projects/big/storages?pageSize=50"
+token=$(python3 bench/page_token.py "$page1" 1000)
+page1000="$page1&pageToken=$token"
+[ "$(curl -s "$page1000" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))')" = 50 ]
+
+measure() { # name url -> "rps p50 p99"
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "$2" >/dev/null # warm-up: JIT, caches
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$2" >"$OUT/wrk-$1.txt"
+  awk '/Requests\/sec/ {rps=$2} / 50%/ {p50=$2} / 99%/ {p99=$2} END {print rps, p50, p99}' "$OUT/wrk-$1.txt"
+}
+read -r one_rps one_p50 one_p99 < <(measure get-one "$one")
+read -r p1_rps p1_p50 p1_p99 < <(measure page-1 "$page1")
+read -r p1000_rps p1000_p50 p1000_p99 < <(measure page-1000 "$page1000")
+
+psql -qtAX -c "select 1 from pg_database where datname = 'pgbench'" | grep -q 1 || psql -qX -c "create database pgbench"
+PGDATABASE=pgbench pgbench -q -i -s 10 >/dev/null 2>&1
+PGDATABASE=pgbench pgbench -S -n -c "$CONNECTIONS" -j "$THREADS" -T 5 >/dev/null 2>&1 # warm-up
+PGDATABASE=pgbench pgbench -S -n -c "$CONNECTIONS" -j "$THREADS" -T "$DURATION" >"$OUT/pgbench.txt" 2>&1
+pg_tps=$(awk '/^tps/ {print $3; exit}' "$OUT/pgbench.txt")
+
+ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
+get_vs_pg=$(ratio "$one_rps" "$pg_tps")
+deep_cost=$(ratio "$p1_rps" "$p1000_rps")
+verdict() { python3 -c "print('met' if $1 else 'NOT met')"; }
+
+cat <<TABLE | tee "$OUT/api-results.md"
+Run: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s after ${WARMUP}s warm-up each, pgbench -S -c$CONNECTIONS -j$THREADS -T$DURATION (scale 10), all on this machine.
+Data: $load
+
+| measurement | requests/s | p50 | p99 |
+|---|---:|---:|---:|
+| pgbench select-only (ceiling) | $pg_tps | | |
+| GET one storage | $one_rps | $one_p50 | $one_p99 |
+| list page 1 (50 storages) | $p1_rps | $p1_p50 | $p1_p99 |
+| list page 1,000 (50 storages) | $p1000_rps | $p1000_p50 | $p1000_p99 |
+
+| target | measured | verdict |
+|---|---:|---|
+| GET one storage ≥ 30% of pgbench select-only | $get_vs_pg × | $(verdict "$get_vs_pg >= 0.30") |
+| page 1,000 costs ≤ 1.2× page 1 (page-1 rps ÷ page-1,000 rps) | $deep_cost × | $(verdict "$deep_cost <= 1.2") |
+TABLE
