@@ -195,6 +195,20 @@ class ErrorResponsesIntegrationTests extends IntegrationTestSupport {
 	}
 
 	@Test
+	void requestsTomcatRefusesBeforeSpringAreProblemsToo() {
+		Response nul = this.api.get("/api/v1/projects/%00");
+		Response slash = this.api.get("/api/v1/projects/a%2Fb");
+		Response longQuery = this.api.get("/api/v1/projects?labelSelector=" + "a".repeat(9000));
+		Response bigHeader = this.api.get("/api/v1/projects", "X-Big", "a".repeat(20_000));
+
+		for (Response response : List.of(nul, slash, longQuery, bigHeader)) {
+			assertThat(response.status()).as(response.toString()).isBetween(400, 499);
+			assertThat(response.header("Content-Type")).startsWith("application/problem+json");
+			assertThat(response.json().path("type").asString()).startsWith(ProblemException.TYPE_BASE);
+		}
+	}
+
+	@Test
 	void unknownPathsAreProblemsToo() {
 		assertProblem(this.api.get("/api/v1/nothing-here"), 404, "not-found");
 		assertProblem(this.api.get("/api/v1/projects/nlp/storages/a/b/c"), 404, "not-found");
