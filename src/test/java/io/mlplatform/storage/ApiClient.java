@@ -21,8 +21,20 @@ public final class ApiClient {
 
 	private final String base;
 
+	private final String bearer;
+
 	public ApiClient(int port) {
-		this.base = "http://localhost:" + port;
+		this("http://localhost:" + port, null);
+	}
+
+	private ApiClient(String base, String bearer) {
+		this.base = base;
+		this.bearer = bearer;
+	}
+
+	/** The same client presenting this bearer token; null for an anonymous one. */
+	public ApiClient as(String bearerToken) {
+		return new ApiClient(this.base, bearerToken);
 	}
 
 	public record Response(int status, java.net.http.HttpHeaders headers, String body) {
@@ -77,6 +89,9 @@ public final class ApiClient {
 			.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
 		if (contentType != null) {
 			request.header("Content-Type", contentType);
+		}
+		if (this.bearer != null) {
+			request.header("Authorization", "Bearer " + this.bearer);
 		}
 		for (int i = 0; i + 1 < headers.length; i += 2) {
 			request.header(headers[i], headers[i + 1]);

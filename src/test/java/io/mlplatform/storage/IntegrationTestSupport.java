@@ -7,6 +7,8 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * The full app on a random port over the embedded PostgreSQL, called over real HTTP. Each test starts
@@ -26,10 +28,15 @@ public abstract class IntegrationTestSupport {
 
 	protected ApiClient api;
 
+	@DynamicPropertySource
+	static void identityProvider(DynamicPropertyRegistry registry) {
+		registry.add("pss.security.issuer-uri", () -> TestInfrastructure.oidc().issuerUrl(TestInfrastructure.ISSUER).toString());
+	}
+
 	@BeforeEach
 	void cleanDatabaseAndConnect() {
 		this.db.sql("TRUNCATE projects CASCADE").update();
-		this.api = new ApiClient(this.port);
+		this.api = new ApiClient(this.port).as(TestInfrastructure.adminToken());
 	}
 
 	protected long count(String sql, Object... params) {

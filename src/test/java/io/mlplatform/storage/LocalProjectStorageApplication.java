@@ -4,6 +4,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import no.nav.security.mock.oauth2.MockOAuth2Server;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +28,15 @@ import org.springframework.core.env.Environment;
  */
 public class LocalProjectStorageApplication {
 
+	private static final Duration ADMIN_TOKEN_LIFETIME = Duration.ofDays(30);
+
+	static MockOAuth2Server oidc;
+
 	public static void main(String[] args) {
+		// the identity provider must be up before the app reads its issuer
+		oidc = new MockOAuth2Server();
+		oidc.start(Integer.getInteger("LOCAL_OIDC_PORT", 0));
+		System.setProperty("pss.security.issuer-uri", oidc.issuerUrl("pss").toString());
 		SpringApplication.from(ProjectStorageApplication::main).with(LocalStandIns.class).run(args);
 	}
 
@@ -50,15 +63,21 @@ public class LocalProjectStorageApplication {
 			Environment environment = event.getApplicationContext().getEnvironment();
 			EmbeddedPostgresServer postgres = event.getApplicationContext().getBean(EmbeddedPostgresServer.class);
 			String port = environment.getProperty("local.server.port", "8080");
+			// a platform admin's token from the local identity provider, valid while this run's keys are
+			String token = oidc.issueToken("pss", "local-admin", "project-storage-service",
+					Map.of("groups", List.of("platform-admins")), ADMIN_TOKEN_LIFETIME.toSeconds()).serialize();
 			String env = """
 					# Written by the local run (mvn spring-boot:test-run); source it: . .local/sandbox.env
+					# PSS_TOKEN: a platform admin's bearer token, valid until this local run stops
+					export PSS_TOKEN=%s
+					export PSS_OIDC_ISSUER=%s
 					export PSS_URL=http://localhost:%s
 					export PGHOST=localhost
 					export PGPORT=%d
 					export PGUSER=postgres
 					export PGDATABASE=postgres
 					export DATABASE_URL=%s
-					""".formatted(port, postgres.port(), postgres.jdbcUrl());
+					""".formatted(token, oidc.issuerUrl("pss"), port, postgres.port(), postgres.jdbcUrl());
 			try {
 				Files.createDirectories(this.root);
 				Files.writeString(this.root.resolve("sandbox.env"), env);

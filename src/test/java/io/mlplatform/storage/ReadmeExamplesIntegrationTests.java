@@ -36,6 +36,7 @@ class ReadmeExamplesIntegrationTests extends IntegrationTestSupport {
 
 		ProcessBuilder builder = new ProcessBuilder("bash", "-c", script.toString()).redirectErrorStream(true);
 		builder.environment().put("PSS_URL", "http://localhost:" + this.port);
+		builder.environment().put("PSS_TOKEN", TestInfrastructure.adminToken());
 		Process process = builder.start();
 		String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 		assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
@@ -47,7 +48,7 @@ class ReadmeExamplesIntegrationTests extends IntegrationTestSupport {
 			statuses.add(Integer.parseInt(status.group(1)));
 		}
 		assertThat(statuses).as(output)
-			.containsExactly(201, 200, 200, 201, 201, 200, 200, 200, 409, 202, 200, 202, 204, 400);
+			.containsExactly(201, 200, 200, 201, 201, 200, 200, 200, 200, 409, 202, 200, 202, 204, 400);
 		assertThat(output).contains("/quota-exceeded").contains("\"capacity\":\"1Ti\"");
 		assertThat(count("select count(*) from projects")).isZero();
 	}

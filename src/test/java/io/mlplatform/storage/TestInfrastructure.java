@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 
+import no.nav.security.mock.oauth2.MockOAuth2Server;
+
 import org.springframework.boot.jdbc.autoconfigure.JdbcConnectionDetails;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
@@ -16,6 +18,32 @@ import org.springframework.context.annotation.Bean;
 public class TestInfrastructure {
 
 	private static EmbeddedPostgresServer postgres;
+
+	private static MockOAuth2Server oidc;
+
+	public static final String ISSUER = "pss";
+
+	/** A real OIDC provider on loopback that signs the JWTs tests present. */
+	public static synchronized MockOAuth2Server oidc() {
+		if (oidc == null) {
+			oidc = new MockOAuth2Server();
+			oidc.start(0);
+		}
+		return oidc;
+	}
+
+	/**
+	 * A signed access token as the platform's identity provider would issue it.
+	 * @param expiresInSeconds negative for one that has already expired
+	 */
+	public static String userToken(String subject, long expiresInSeconds, String... groups) {
+		return oidc().issueToken(ISSUER, subject, "project-storage-service",
+				java.util.Map.of("groups", java.util.List.of(groups)), expiresInSeconds).serialize();
+	}
+
+	public static String adminToken() {
+		return userToken("admin", 3600, "platform-admins");
+	}
 
 	static synchronized EmbeddedPostgresServer postgres() {
 		if (postgres == null) {

@@ -17,6 +17,7 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
+import io.mlplatform.storage.security.ProjectRole;
 import io.mlplatform.storage.web.ApiDocs;
 import io.mlplatform.storage.web.Applied;
 import io.mlplatform.storage.web.LabelSelector;
@@ -39,8 +40,11 @@ class ProjectController {
 
 	private final ProjectManagement projects;
 
-	ProjectController(ProjectManagement projects) {
+	private final ProjectAccess access;
+
+	ProjectController(ProjectManagement projects, ProjectAccess access) {
 		this.projects = projects;
+		this.access = access;
 	}
 
 	@GetMapping
@@ -61,6 +65,7 @@ class ProjectController {
 	@ApiResponse(responseCode = "200", description = "A project with this name and this exact spec already exists")
 	@ApiResponse(responseCode = "409", ref = ApiDocs.CONFLICT)
 	ResponseEntity<ProjectResponse> create(@RequestBody ProjectRequest request) {
+		this.access.requireAdmin("Creating a project");
 		Applied<Project> applied = this.projects.create(request);
 		return respond(applied);
 	}
@@ -71,7 +76,7 @@ class ProjectController {
 	@ApiResponse(responseCode = "304", ref = ApiDocs.NOT_MODIFIED)
 	ResponseEntity<ProjectResponse> get(@PathVariable String project,
 			@RequestHeader(name = "If-None-Match", required = false) String ifNoneMatch) {
-		Project found = this.projects.get(project);
+		Project found = this.access.require(project, ProjectRole.MEMBER, "Reading a project");
 		if (new Preconditions(null, ifNoneMatch).notModified(found.etag())) {
 			return ResponseEntity.status(HttpStatus.NOT_MODIFIED).eTag(found.etag()).build();
 		}
@@ -90,6 +95,12 @@ class ProjectController {
 	ResponseEntity<ProjectResponse> apply(@PathVariable String project, @RequestBody ProjectRequest request,
 			@RequestHeader(name = "If-Match", required = false) String ifMatch,
 			@RequestHeader(name = "If-None-Match", required = false) String ifNoneMatch) {
+		if (this.projects.exists(project)) {
+			this.access.require(project, ProjectRole.OWNER, "Changing a project");
+		}
+		else {
+			this.access.requireAdmin("Creating a project");
+		}
 		return respond(this.projects.apply(project, request, new Preconditions(ifMatch, ifNoneMatch)));
 	}
 
@@ -102,6 +113,7 @@ class ProjectController {
 	@ApiResponse(responseCode = "422", ref = ApiDocs.UNPROCESSABLE)
 	ResponseEntity<ProjectResponse> patch(@PathVariable String project, @RequestBody JsonNode patch,
 			@RequestHeader(name = "If-Match", required = false) String ifMatch) {
+		this.access.require(project, ProjectRole.OWNER, "Changing a project");
 		Project patched = this.projects.patch(project, patch, new Preconditions(ifMatch, null));
 		return ResponseEntity.ok().eTag(patched.etag()).body(ProjectResponse.from(patched));
 	}
@@ -113,6 +125,8 @@ class ProjectController {
 	@ApiResponse(responseCode = "412", ref = ApiDocs.PRECONDITION_FAILED)
 	ResponseEntity<Void> delete(@PathVariable String project,
 			@RequestHeader(name = "If-Match", required = false) String ifMatch) {
+		this.access.require(project, ProjectRole.MEMBER, "Deleting a project");
+		this.access.requireAdmin("Deleting a project");
 		this.projects.delete(project, new Preconditions(ifMatch, null));
 		return ResponseEntity.noContent().build();
 	}

@@ -9,6 +9,7 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import io.mlplatform.storage.security.Callers;
 import io.mlplatform.storage.web.Applied;
 import io.mlplatform.storage.web.ConflictException;
 import io.mlplatform.storage.web.JsonColumns;
@@ -57,8 +58,13 @@ public class ProjectManagement {
 		return this.projects.findByName(name).orElseThrow(() -> NotFoundException.project(name));
 	}
 
+	boolean exists(String name) {
+		return this.projects.findByName(name).isPresent();
+	}
+
 	Page<Project> list(LabelSelector selector, PageRequest page) {
 		SqlFilter filter = new SqlFilter();
+		ProjectAccess.visibleTo(Callers.current(), filter);
 		selector.appendTo(filter, "labels");
 		return this.pager.page("projects", filter, page, (row, n) -> Project.fromRow(row, this.columns),
 				Project::getName);

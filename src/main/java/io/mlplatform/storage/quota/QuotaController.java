@@ -12,6 +12,8 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
+import io.mlplatform.storage.project.ProjectAccess;
+import io.mlplatform.storage.security.ProjectRole;
 import io.mlplatform.storage.web.ApiDocs;
 import io.mlplatform.storage.web.Preconditions;
 import io.swagger.v3.oas.annotations.Operation;
@@ -29,8 +31,17 @@ class QuotaController {
 
 	private final QuotaManagement quotas;
 
-	QuotaController(QuotaManagement quotas) {
+	private final ProjectAccess access;
+
+	QuotaController(QuotaManagement quotas, ProjectAccess access) {
 		this.quotas = quotas;
+		this.access = access;
+	}
+
+	/** Quotas are visible to the project's members and set by platform admins. */
+	private void requireAdmin(String project) {
+		this.access.require(project, ProjectRole.MEMBER, "Setting a quota");
+		this.access.requireAdmin("Setting a quota");
 	}
 
 	@GetMapping
@@ -39,6 +50,7 @@ class QuotaController {
 	@ApiResponse(responseCode = "304", ref = ApiDocs.NOT_MODIFIED)
 	ResponseEntity<QuotaResponse> get(@PathVariable String project,
 			@RequestHeader(name = "If-None-Match", required = false) String ifNoneMatch) {
+		this.access.require(project, ProjectRole.MEMBER, "Reading a quota");
 		QuotaManagement.Current current = this.quotas.get(project);
 		if (new Preconditions(null, ifNoneMatch).notModified(current.etag())) {
 			return ResponseEntity.status(HttpStatus.NOT_MODIFIED).eTag(current.etag()).build();
@@ -54,6 +66,7 @@ class QuotaController {
 	@ApiResponse(responseCode = "412", ref = ApiDocs.PRECONDITION_FAILED)
 	ResponseEntity<QuotaResponse> apply(@PathVariable String project, @RequestBody QuotaRequest request,
 			@RequestHeader(name = "If-Match", required = false) String ifMatch) {
+		requireAdmin(project);
 		return respond(this.quotas.apply(project, request, new Preconditions(ifMatch, null)));
 	}
 
@@ -65,6 +78,7 @@ class QuotaController {
 	@ApiResponse(responseCode = "412", ref = ApiDocs.PRECONDITION_FAILED)
 	ResponseEntity<QuotaResponse> patch(@PathVariable String project, @RequestBody JsonNode patch,
 			@RequestHeader(name = "If-Match", required = false) String ifMatch) {
+		requireAdmin(project);
 		return respond(this.quotas.patch(project, patch, new Preconditions(ifMatch, null)));
 	}
 

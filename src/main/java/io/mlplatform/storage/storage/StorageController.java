@@ -17,6 +17,8 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
+import io.mlplatform.storage.project.ProjectAccess;
+import io.mlplatform.storage.security.ProjectRole;
 import io.mlplatform.storage.web.ApiDocs;
 import io.mlplatform.storage.web.Applied;
 import io.mlplatform.storage.web.LabelSelector;
@@ -39,8 +41,11 @@ class StorageController {
 
 	private final StorageManagement storages;
 
-	StorageController(StorageManagement storages) {
+	private final ProjectAccess access;
+
+	StorageController(StorageManagement storages, ProjectAccess access) {
 		this.storages = storages;
+		this.access = access;
 	}
 
 	@GetMapping
@@ -52,6 +57,7 @@ class StorageController {
 					"Ready", "Failed", "Deleting" })) @RequestParam(required = false) String state,
 			@Parameter(description = "Items per page, 1–500 (default 50)") @RequestParam(required = false) Integer pageSize,
 			@Parameter(description = "nextPageToken of the previous page") @RequestParam(required = false) String pageToken) {
+		this.access.require(project, ProjectRole.MEMBER, "Listing storages");
 		LabelSelector selector = LabelSelector.parse(labelSelector);
 		Storage.State wanted = StorageManagement.parseState(state);
 		PageRequest page = PageRequest.of(pageSize, pageToken, "storages?" + project + "&" + selector + "&" + wanted);
@@ -66,6 +72,7 @@ class StorageController {
 	@ApiResponse(responseCode = "200", description = "A storage with this name and this exact spec already exists")
 	@ApiResponse(responseCode = "409", ref = ApiDocs.CONFLICT)
 	ResponseEntity<StorageResponse> create(@PathVariable String project, @RequestBody StorageRequest request) {
+		this.access.require(project, ProjectRole.OWNER, "Creating a storage");
 		return respond(project, this.storages.create(project, request));
 	}
 
@@ -75,6 +82,7 @@ class StorageController {
 	@ApiResponse(responseCode = "304", ref = ApiDocs.NOT_MODIFIED)
 	ResponseEntity<StorageResponse> get(@PathVariable String project, @PathVariable String storage,
 			@RequestHeader(name = "If-None-Match", required = false) String ifNoneMatch) {
+		this.access.require(project, ProjectRole.MEMBER, "Reading a storage");
 		Storage found = this.storages.get(project, storage);
 		if (new Preconditions(null, ifNoneMatch).notModified(found.etag())) {
 			return ResponseEntity.status(HttpStatus.NOT_MODIFIED).eTag(found.etag()).build();
@@ -94,6 +102,7 @@ class StorageController {
 	ResponseEntity<StorageResponse> apply(@PathVariable String project, @PathVariable String storage,
 			@RequestBody StorageRequest request, @RequestHeader(name = "If-Match", required = false) String ifMatch,
 			@RequestHeader(name = "If-None-Match", required = false) String ifNoneMatch) {
+		this.access.require(project, ProjectRole.OWNER, "Changing a storage");
 		return respond(project, this.storages.apply(project, storage, request, new Preconditions(ifMatch, ifNoneMatch)));
 	}
 
@@ -108,6 +117,7 @@ class StorageController {
 	@ApiResponse(responseCode = "422", ref = ApiDocs.UNPROCESSABLE)
 	ResponseEntity<StorageResponse> patch(@PathVariable String project, @PathVariable String storage,
 			@RequestBody JsonNode patch, @RequestHeader(name = "If-Match", required = false) String ifMatch) {
+		this.access.require(project, ProjectRole.OWNER, "Changing a storage");
 		Storage patched = this.storages.patch(project, storage, patch, new Preconditions(ifMatch, null));
 		return ResponseEntity.ok().eTag(patched.etag()).body(StorageResponse.from(patched, project));
 	}
@@ -121,6 +131,7 @@ class StorageController {
 	@ApiResponse(responseCode = "412", ref = ApiDocs.PRECONDITION_FAILED)
 	ResponseEntity<StorageResponse> delete(@PathVariable String project, @PathVariable String storage,
 			@RequestHeader(name = "If-Match", required = false) String ifMatch) {
+		this.access.require(project, ProjectRole.OWNER, "Deleting a storage");
 		Storage deleted = this.storages.delete(project, storage, new Preconditions(ifMatch, null));
 		return ResponseEntity.accepted().body(StorageResponse.from(deleted, project));
 	}

@@ -11,6 +11,8 @@ public final class ApiDocs {
 
 	public static final String UNPROCESSABLE = "#/components/responses/Unprocessable";
 
+	public static final String FORBIDDEN = "#/components/responses/Forbidden";
+
 	public static final String NOT_MODIFIED = "#/components/responses/NotModified";
 
 	private ApiDocs() {

@@ -17,6 +17,8 @@ import io.swagger.v3.oas.models.media.ObjectSchema;
 import io.swagger.v3.oas.models.media.Schema;
 import io.swagger.v3.oas.models.media.StringSchema;
 import io.swagger.v3.oas.models.responses.ApiResponse;
+import io.swagger.v3.oas.models.security.SecurityRequirement;
+import io.swagger.v3.oas.models.security.SecurityScheme;
 import io.swagger.v3.oas.models.servers.Server;
 
 import org.springdoc.core.customizers.OpenApiCustomizer;
@@ -40,7 +42,11 @@ class OpenApiConfiguration {
 				.description("Projects, quotas and named NFS storages of the ML platform, backed up to S3. "
 						+ "Errors are RFC 9457 problem details; lists are keyset-paginated; every resource has "
 						+ "an ETag for If-Match."))
-			.servers(List.of(new Server().url("http://localhost:8080").description("Local run")));
+			.servers(List.of(new Server().url("http://localhost:8080").description("Local run")))
+			.components(new Components().addSecuritySchemes("bearer", new SecurityScheme().type(SecurityScheme.Type.HTTP)
+				.scheme("bearer")
+				.description("An OIDC access token of the platform's identity provider, or a project API token (pss_…)")))
+			.addSecurityItem(new SecurityRequirement().addList("bearer"));
 	}
 
 	@Bean
@@ -69,7 +75,9 @@ class OpenApiConfiguration {
 					"PreconditionFailed", "If-Match or If-None-Match did not hold", "Unprocessable",
 					"A change the resource cannot make (types immutable-field, capacity-shrink)", "PayloadTooLarge",
 					"Body larger than the service accepts", "UnsupportedMediaType", "Send application/json",
-					"InternalError", "Our fault; report the requestId");
+					"InternalError", "Our fault; report the requestId", "Unauthorized",
+					"No bearer token, or one that is expired, revoked or not ours", "Forbidden",
+					"The caller may see the project but lacks the role for this");
 			responses.forEach((name, description) -> components.addResponses(name,
 					new ApiResponse().description(description)
 						.content(new Content().addMediaType(PROBLEM,
@@ -77,6 +85,10 @@ class OpenApiConfiguration {
 			components.addResponses("NotModified", new ApiResponse().description("If-None-Match matched the ETag"));
 			openApi.getPaths().forEach((path, item) -> item.readOperationsMap().forEach((method, operation) -> {
 				add(operation, "400", "BadRequest");
+				add(operation, "401", "Unauthorized");
+				if (!(path.equals("/api/v1/projects") && method == PathItem.HttpMethod.GET)) {
+					add(operation, "403", "Forbidden");
+				}
 				if (path.contains("{")) {
 					add(operation, "404", "NotFound");
 				}

@@ -1,0 +1,82 @@
+package io.mlplatform.storage.security;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.security.authentication.AuthenticationProvider;
+import org.springframework.security.authentication.ProviderManager;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
+import org.springframework.security.oauth2.core.OAuth2TokenValidator;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.jwt.JwtClaimValidator;
+import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.oauth2.jwt.JwtDecoders;
+import org.springframework.security.oauth2.jwt.JwtValidators;
+import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
+import org.springframework.security.oauth2.jwt.SupplierJwtDecoder;
+import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationProvider;
+import org.springframework.security.web.SecurityFilterChain;
+
+import io.mlplatform.storage.web.ProblemWriter;
+import io.mlplatform.storage.web.UnauthorizedException;
+
+/**
+ * Every API call needs a bearer token: a user's OIDC JWT or a project API token ({@code pss_…}).
+ * What the caller may do is decided per project where the project is loaded, so that a caller
+ * without access gets the same 404 as for a project that does not exist.
+ */
+@Configuration(proxyBeanMethods = false)
+class SecurityConfiguration {
+
+	@Bean
+	SecurityFilterChain api(HttpSecurity http, JwtDecoder jwtDecoder, SecurityProperties properties,
+			ObjectProvider<AuthenticationProvider> otherProviders, ProblemWriter problems) throws Exception {
+		JwtAuthenticationProvider jwt = new JwtAuthenticationProvider(jwtDecoder);
+		jwt.setJwtAuthenticationConverter(new JwtCallerConverter(properties));
+		// API tokens first: their provider skips anything that is not a pss_ token
+		List<AuthenticationProvider> providers = new ArrayList<>(otherProviders.orderedStream().toList());
+		providers.add(jwt);
+		ProviderManager bearer = new ProviderManager(providers);
+		http.csrf(csrf -> csrf.disable())
+			.sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+			.requestCache(cache -> cache.disable())
+			.authorizeHttpRequests(requests -> requests
+				.requestMatchers("/actuator/health/**", "/actuator/info", "/v3/api-docs", "/v3/api-docs/**",
+						"/v3/api-docs.yaml", "/swagger-ui.html", "/swagger-ui/**", "/error")
+				.permitAll()
+				.anyRequest()
+				.authenticated())
+			.oauth2ResourceServer(resourceServer -> resourceServer.authenticationManagerResolver(request -> bearer)
+				.authenticationEntryPoint((request, response, ex) -> {
+					boolean sent = request.getHeader("Authorization") != null;
+					response.setHeader("WWW-Authenticate", sent ? "Bearer error=\"invalid_token\"" : "Bearer");
+					problems.write(request, response, sent ? UnauthorizedException.invalid() : UnauthorizedException.missing());
+				}));
+		return http.build();
+	}
+
+	/**
+	 * Fetches the issuer's keys on first use, not at start, so the service starts while the identity
+	 * provider is briefly unreachable.
+	 */
+	@Bean
+	JwtDecoder jwtDecoder(SecurityProperties properties) {
+		return new SupplierJwtDecoder(() -> {
+			NimbusJwtDecoder decoder = (NimbusJwtDecoder) JwtDecoders.fromIssuerLocation(properties.issuerUri());
+			List<OAuth2TokenValidator<Jwt>> validators = new ArrayList<>();
+			validators.add(JwtValidators.createDefaultWithIssuer(properties.issuerUri()));
+			if (!properties.audience().isEmpty()) {
+				validators.add(new JwtClaimValidator<List<String>>("aud",
+						aud -> aud != null && aud.contains(properties.audience())));
+			}
+			decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(validators));
+			return decoder;
+		});
+	}
+
+}
