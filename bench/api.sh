@@ -43,11 +43,11 @@ one="$PSS_URL/api/v1/projects/p-0500/storages/s-00025"
 page1="$PSS_URL/api/v1/projects/big/storages?pageSize=50"
 token=$(python3 bench/page_token.py "$page1" 1000)
 page1000="$page1&pageToken=$token"
-[ "$(curl -s "$page1000" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))')" = 50 ]
+[ "$(curl -s -H "Authorization: Bearer $PSS_TOKEN" "$page1000" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))')" = 50 ]
 
 measure() { # name url warm-up-seconds -> "rps p50 p99"
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${3}s" "$2" >/dev/null # warm-up: JIT, caches
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$2" >"$OUT/wrk-$1.txt"
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${3}s" -H "Authorization: Bearer $PSS_TOKEN" "$2" >/dev/null # warm-up: JIT, caches
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "Authorization: Bearer $PSS_TOKEN" "$2" >"$OUT/wrk-$1.txt"
   awk '/Requests\/sec/ {rps=$2} / 50%/ {p50=$2} / 99%/ {p99=$2} END {print rps, p50, p99}' "$OUT/wrk-$1.txt"
 }
 read -r one_rps one_p50 one_p99 < <(measure get-one "$one" "$WARMUP")

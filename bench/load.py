@@ -7,6 +7,7 @@ what the service itself writes. Re-running is safe: POST of an identical storage
 """
 import http.client
 import json
+import os
 import random
 import sys
 import threading
@@ -36,7 +37,8 @@ def main(url, workers=8):
         return http.client.HTTPConnection(target.hostname, target.port, timeout=30)
 
     def post(conn, path, body):
-        conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
+        conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json",
+                                                     "Authorization": "Bearer " + os.environ["PSS_TOKEN"]})
         response = conn.getresponse()
         payload = response.read()
         if response.status not in (200, 201):

@@ -66,7 +66,7 @@ public class Project {
 		assign(spec, now);
 	}
 
-	private static final TypeReference<List<String>> SUBJECTS = new TypeReference<>() {
+	public static final TypeReference<List<String>> SUBJECTS = new TypeReference<>() {
 	};
 
 	/** A project read with plain JDBC for display; it is not managed, so changes to it are not saved. */

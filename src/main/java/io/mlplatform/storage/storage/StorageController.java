@@ -17,6 +17,7 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
+import io.mlplatform.storage.project.Project;
 import io.mlplatform.storage.project.ProjectAccess;
 import io.mlplatform.storage.security.ProjectRole;
 import io.mlplatform.storage.web.ApiDocs;
@@ -57,11 +58,11 @@ class StorageController {
 					"Ready", "Failed", "Deleting" })) @RequestParam(required = false) String state,
 			@Parameter(description = "Items per page, 1–500 (default 50)") @RequestParam(required = false) Integer pageSize,
 			@Parameter(description = "nextPageToken of the previous page") @RequestParam(required = false) String pageToken) {
-		this.access.require(project, ProjectRole.MEMBER, "Listing storages");
+		Project found = this.access.require(project, ProjectRole.MEMBER, "Listing storages");
 		LabelSelector selector = LabelSelector.parse(labelSelector);
 		Storage.State wanted = StorageManagement.parseState(state);
 		PageRequest page = PageRequest.of(pageSize, pageToken, "storages?" + project + "&" + selector + "&" + wanted);
-		return this.storages.list(project, selector, wanted, page).map(s -> StorageResponse.from(s, project));
+		return this.storages.list(found, selector, wanted, page).map(s -> StorageResponse.from(s, project));
 	}
 
 	@PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -82,7 +83,6 @@ class StorageController {
 	@ApiResponse(responseCode = "304", ref = ApiDocs.NOT_MODIFIED)
 	ResponseEntity<StorageResponse> get(@PathVariable String project, @PathVariable String storage,
 			@RequestHeader(name = "If-None-Match", required = false) String ifNoneMatch) {
-		this.access.require(project, ProjectRole.MEMBER, "Reading a storage");
 		Storage found = this.storages.get(project, storage);
 		if (new Preconditions(null, ifNoneMatch).notModified(found.etag())) {
 			return ResponseEntity.status(HttpStatus.NOT_MODIFIED).eTag(found.etag()).build();
