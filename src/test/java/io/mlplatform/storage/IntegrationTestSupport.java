@@ -34,8 +34,8 @@ public abstract class IntegrationTestSupport {
 	}
 
 	@BeforeEach
-	void cleanDatabaseAndConnect() {
-		this.db.sql("TRUNCATE projects CASCADE").update();
+	protected void cleanDatabaseAndConnect() {
+		this.db.sql("TRUNCATE projects, audit_events CASCADE").update();
 		this.api = new ApiClient(this.port).as(TestInfrastructure.adminToken());
 	}
 

@@ -1,7 +1,5 @@
 package io.mlplatform.storage.project;
 
-import java.util.List;
-import java.util.UUID;
 
 import org.springframework.stereotype.Component;
 
@@ -26,25 +24,7 @@ public class ProjectAccess {
 	}
 
 	public static ProjectRole roleOf(Caller caller, Project project) {
-		return roleOf(caller, project.getId(), project.getOwners(), project.getMembers());
-	}
-
-	/** For read paths that fetched the project's id, owners and members along with what they read. */
-	public static ProjectRole roleOf(Caller caller, UUID projectId, List<String> owners, List<String> members) {
-		if (caller.admin()) {
-			return ProjectRole.ADMIN;
-		}
-		if (caller.isToken()) {
-			return caller.tokenProjectId().equals(projectId) ? caller.tokenRole() : ProjectRole.NONE;
-		}
-		List<String> subjects = caller.subjects();
-		if (owners.stream().anyMatch(subjects::contains)) {
-			return ProjectRole.OWNER;
-		}
-		if (members.stream().anyMatch(subjects::contains)) {
-			return ProjectRole.MEMBER;
-		}
-		return ProjectRole.NONE;
+		return caller.roleIn(project.getId(), project.getOwners(), project.getMembers());
 	}
 
 	/**

@@ -9,6 +9,7 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import io.mlplatform.storage.security.AuditLog;
 import io.mlplatform.storage.security.Callers;
 import io.mlplatform.storage.web.Applied;
 import io.mlplatform.storage.web.ConflictException;
@@ -41,10 +42,14 @@ public class ProjectManagement {
 
 	private final JsonColumns columns;
 
+	private final AuditLog audit;
+
 	private final Clock clock;
 
 	ProjectManagement(Projects projects, KeysetPager pager, ApplicationEventPublisher events,
-			PlatformTransactionManager transactionManager, JsonMapper json, JsonColumns columns, Clock clock) {
+			PlatformTransactionManager transactionManager, JsonMapper json, JsonColumns columns, AuditLog audit,
+			Clock clock) {
+		this.audit = audit;
 		this.columns = columns;
 		this.projects = projects;
 		this.pager = pager;
@@ -79,12 +84,15 @@ public class ProjectManagement {
 			Project existing = this.projects.findByName(request.name()).orElse(null);
 			if (existing != null) {
 				if (existing.hasSpec(spec)) {
+					audit("project.create", existing, "unchanged", null);
 					return new Applied<>(existing, false);
 				}
 				throw ConflictException.alreadyExists("Project", request.name(),
 						"Use PUT or PATCH to change it, or pick another name.");
 			}
-			return new Applied<>(insert(request.name(), spec), true);
+			Project created = insert(request.name(), spec);
+			audit("project.create", created, "created", null);
+			return new Applied<>(created, true);
 		});
 	}
 
@@ -97,10 +105,14 @@ public class ProjectManagement {
 			Project existing = this.projects.lockByName(name).orElse(null);
 			preconditions.checkWrite(existing == null ? null : existing.etag());
 			if (existing == null) {
-				return new Applied<>(insert(name, spec), true);
+				Project created = insert(name, spec);
+				audit("project.apply", created, "created", null);
+				return new Applied<>(created, true);
 			}
+			ProjectRequest before = ProjectRequest.from(existing);
 			existing.update(spec, this.clock.instant());
 			this.projects.flush();
+			audit("project.apply", existing, before, ProjectRequest.from(existing));
 			return new Applied<>(existing, false);
 		});
 	}
@@ -115,8 +127,10 @@ public class ProjectManagement {
 			Violations violations = new Violations();
 			ProjectSpec spec = request.toSpec(name, violations);
 			violations.throwIfAny();
+			ProjectRequest before = ProjectRequest.from(existing);
 			existing.update(spec, this.clock.instant());
 			this.projects.flush();
+			audit("project.patch", existing, before, ProjectRequest.from(existing));
 			return existing;
 		});
 	}
@@ -130,7 +144,17 @@ public class ProjectManagement {
 				throw ProjectNotEmptyException.of(name, live);
 			}
 			this.projects.delete(existing);
+			this.audit.record(name, "project.delete", "projects/" + name, "deleted", ProjectRequest.from(existing), null);
 		});
+	}
+
+	private void audit(String action, Project project, String result, Object before) {
+		this.audit.record(project.getName(), action, "projects/" + project.getName(), result, before,
+				ProjectRequest.from(project));
+	}
+
+	private void audit(String action, Project project, ProjectRequest before, ProjectRequest after) {
+		audit(action, project, before.equals(after) ? "unchanged" : "updated", before);
 	}
 
 	private Project insert(String name, ProjectSpec spec) {

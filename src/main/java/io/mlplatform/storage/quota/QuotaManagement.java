@@ -9,6 +9,7 @@ import org.springframework.transaction.annotation.Transactional;
 import io.mlplatform.storage.project.Project;
 import io.mlplatform.storage.project.ProjectCreated;
 import io.mlplatform.storage.project.Projects;
+import io.mlplatform.storage.security.AuditLog;
 import io.mlplatform.storage.web.MergePatch;
 import io.mlplatform.storage.web.NotFoundException;
 import io.mlplatform.storage.web.Preconditions;
@@ -27,9 +28,12 @@ class QuotaManagement {
 
 	private final JsonMapper json;
 
+	private final AuditLog audit;
+
 	private final Clock clock;
 
-	QuotaManagement(Quotas quotas, Projects projects, JsonMapper json, Clock clock) {
+	QuotaManagement(Quotas quotas, Projects projects, JsonMapper json, AuditLog audit, Clock clock) {
+		this.audit = audit;
 		this.quotas = quotas;
 		this.projects = projects;
 		this.json = json;
@@ -55,7 +59,7 @@ class QuotaManagement {
 	Current apply(String project, QuotaRequest request, Preconditions preconditions) {
 		Project locked = lock(project);
 		preconditions.checkWrite(current(locked).etag());
-		return limit(locked, request);
+		return limit(locked, "quota.apply", request);
 	}
 
 	@Transactional
@@ -67,14 +71,14 @@ class QuotaManagement {
 				MergePatch.applyToObject(this.json.valueToTree(
 						new QuotaRequest(current.body().capacity(), current.body().maxStorages())), patch),
 				QuotaRequest.class);
-		return limit(locked, request);
+		return limit(locked, "quota.patch", request);
 	}
 
 	private Project lock(String project) {
 		return this.projects.lockByName(project).orElseThrow(() -> NotFoundException.project(project));
 	}
 
-	private Current limit(Project project, QuotaRequest request) {
+	private Current limit(Project project, String action, QuotaRequest request) {
 		Violations violations = new Violations();
 		Long capacityBytes = null;
 		if (request.capacity() != null) {
@@ -88,8 +92,12 @@ class QuotaManagement {
 		violations.nonNegative("maxStorages", request.maxStorages());
 		violations.throwIfAny();
 		Quota quota = this.quotas.findById(project.getId()).orElseThrow();
+		QuotaRequest before = QuotaRequest.of(quota);
 		quota.limit(capacityBytes, request.maxStorages(), this.clock.instant());
 		this.quotas.flush();
+		QuotaRequest after = QuotaRequest.of(quota);
+		this.audit.record(project.getName(), action, "projects/" + project.getName() + "/quota",
+				before.equals(after) ? "unchanged" : "updated", before, after);
 		return current(project);
 	}
 

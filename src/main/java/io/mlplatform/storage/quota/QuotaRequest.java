@@ -2,6 +2,7 @@ package io.mlplatform.storage.quota;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 
+import io.mlplatform.storage.web.Quantities;
 import io.swagger.v3.oas.annotations.media.Schema;
 
 /** Limits as an admin writes them; a missing limit means unlimited. */
@@ -10,4 +11,10 @@ import io.swagger.v3.oas.annotations.media.Schema;
 record QuotaRequest(
 		@Schema(description = "Total capacity of all storages, a Kubernetes quantity", example = "2Ti") String capacity,
 		@Schema(description = "Largest number of storages", example = "20") Integer maxStorages) {
+
+	static QuotaRequest of(Quota quota) {
+		return new QuotaRequest(quota.capacityBytes() == null ? null : Quantities.format(quota.capacityBytes()),
+				quota.maxStorages());
+	}
+
 }

@@ -18,6 +18,24 @@ public record Caller(String subject, Set<String> groups, boolean admin, UUID tok
 		return this.tokenProjectId != null;
 	}
 
+	/** The caller's role in a project with these owner and member entries. */
+	public ProjectRole roleIn(UUID projectId, List<String> owners, List<String> members) {
+		if (this.admin) {
+			return ProjectRole.ADMIN;
+		}
+		if (isToken()) {
+			return this.tokenProjectId.equals(projectId) ? this.tokenRole : ProjectRole.NONE;
+		}
+		List<String> subjects = subjects();
+		if (owners.stream().anyMatch(subjects::contains)) {
+			return ProjectRole.OWNER;
+		}
+		if (members.stream().anyMatch(subjects::contains)) {
+			return ProjectRole.MEMBER;
+		}
+		return ProjectRole.NONE;
+	}
+
 	/** The owner/member entries of a project that name this caller. */
 	public List<String> subjects() {
 		if (isToken()) {

@@ -1,5 +1,6 @@
 package io.mlplatform.storage.security;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -65,8 +66,8 @@ class SecurityConfiguration {
 	 * provider is briefly unreachable.
 	 */
 	@Bean
-	JwtDecoder jwtDecoder(SecurityProperties properties) {
-		return new SupplierJwtDecoder(() -> {
+	JwtDecoder jwtDecoder(SecurityProperties properties, Clock clock) {
+		return new CachingJwtDecoder(new SupplierJwtDecoder(() -> {
 			NimbusJwtDecoder decoder = (NimbusJwtDecoder) JwtDecoders.fromIssuerLocation(properties.issuerUri());
 			List<OAuth2TokenValidator<Jwt>> validators = new ArrayList<>();
 			validators.add(JwtValidators.createDefaultWithIssuer(properties.issuerUri()));
@@ -76,7 +77,7 @@ class SecurityConfiguration {
 			}
 			decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(validators));
 			return decoder;
-		});
+		}), clock);
 	}
 
 }

@@ -17,6 +17,7 @@ import io.mlplatform.storage.project.ProjectAccess;
 import io.mlplatform.storage.project.ProjectManagement;
 import io.mlplatform.storage.project.Projects;
 import io.mlplatform.storage.quota.QuotaCheck;
+import io.mlplatform.storage.security.AuditLog;
 import io.mlplatform.storage.security.Caller;
 import io.mlplatform.storage.security.Callers;
 import io.mlplatform.storage.security.ProjectRole;
@@ -64,13 +65,16 @@ public class StorageManagement {
 
 	private final ProjectAccess access;
 
+	private final AuditLog audit;
+
 	private final JsonColumns columns;
 
 	private final Clock clock;
 
 	StorageManagement(Storages storages, Projects projects, ProjectManagement projectManagement, QuotaCheck quota,
 			KeysetPager pager, StorageProperties properties, PlatformTransactionManager transactionManager,
-			JsonMapper json, JdbcClient jdbc, ProjectAccess access, JsonColumns columns, Clock clock) {
+			JsonMapper json, JdbcClient jdbc, ProjectAccess access, JsonColumns columns, AuditLog audit, Clock clock) {
+		this.audit = audit;
 		this.jdbc = jdbc;
 		this.access = access;
 		this.columns = columns;
@@ -96,7 +100,7 @@ public class StorageManagement {
 				FROM storages s JOIN projects p ON p.id = s.project_id
 				WHERE p.name = ? AND s.name = ? AND s.deleted_at IS NULL""")
 			.params(project, name)
-			.query((row, n) -> ProjectAccess.roleOf(caller, row.getObject("project_id", UUID.class),
+			.query((row, n) -> caller.roleIn(row.getObject("project_id", UUID.class),
 					this.columns.read(row, "project_owners", Project.SUBJECTS),
 					this.columns.read(row, "project_members", Project.SUBJECTS)) == ProjectRole.NONE ? null
 							: fromRow(row, n))
@@ -152,12 +156,15 @@ public class StorageManagement {
 			Storage existing = this.storages.findLive(locked.getId(), request.name()).orElse(null);
 			if (existing != null) {
 				if (existing.hasSpec(spec)) {
+					audit(locked, "storage.create", existing, "unchanged", null);
 					return new Applied<>(existing, false);
 				}
 				throw ConflictException.alreadyExists("Storage", request.name(),
 						"Use PUT or PATCH to change it, or pick another name.");
 			}
-			return new Applied<>(insert(locked, request.name(), spec), true);
+			Storage created = insert(locked, request.name(), spec);
+			audit(locked, "storage.create", created, "created", null);
+			return new Applied<>(created, true);
 		});
 	}
 
@@ -168,9 +175,11 @@ public class StorageManagement {
 			Storage existing = this.storages.findLive(locked.getId(), name).orElse(null);
 			preconditions.checkWrite(existing == null ? null : existing.etag());
 			if (existing == null) {
-				return new Applied<>(insert(locked, name, spec), true);
+				Storage created = insert(locked, name, spec);
+				audit(locked, "storage.apply", created, "created", null);
+				return new Applied<>(created, true);
 			}
-			return new Applied<>(update(locked, existing, spec), false);
+			return new Applied<>(update(locked, "storage.apply", existing, spec), false);
 		});
 	}
 
@@ -182,7 +191,7 @@ public class StorageManagement {
 			preconditions.checkWrite(existing.etag());
 			JsonNode merged = MergePatch.applyToObject(this.json.valueToTree(StorageRequest.from(existing)), patch);
 			StorageSpec spec = validate(this.json.treeToValue(merged, StorageRequest.class), name);
-			return update(locked, existing, spec);
+			return update(locked, "storage.patch", existing, spec);
 		});
 	}
 
@@ -191,8 +200,10 @@ public class StorageManagement {
 			Storage existing = this.storages.findLive(locked.getId(), name)
 				.orElseThrow(() -> NotFoundException.storage(project, name));
 			preconditions.checkWrite(existing.etag());
+			StorageRequest before = StorageRequest.from(existing);
 			existing.delete(this.clock.instant());
 			this.storages.flush();
+			this.audit.record(locked.getName(), "storage.delete", target(locked, existing), "deleted", before, null);
 			return existing;
 		});
 	}
@@ -209,12 +220,25 @@ public class StorageManagement {
 		return this.storages.saveAndFlush(new Storage(project.getId(), name, spec, this.clock.instant()));
 	}
 
-	private Storage update(Project project, Storage existing, StorageSpec spec) {
+	private Storage update(Project project, String action, Storage existing, StorageSpec spec) {
+		StorageRequest before = StorageRequest.from(existing);
 		existing.checkChange(spec);
 		this.quota.admit(project, spec.capacityBytes() - existing.getCapacityBytes(), 0);
 		existing.update(spec, this.clock.instant());
 		this.storages.flush();
+		StorageRequest after = StorageRequest.from(existing);
+		this.audit.record(project.getName(), action, target(project, existing),
+				before.equals(after) ? "unchanged" : "updated", before, after);
 		return existing;
+	}
+
+	private void audit(Project project, String action, Storage storage, String result, Object before) {
+		this.audit.record(project.getName(), action, target(project, storage), result, before,
+				StorageRequest.from(storage));
+	}
+
+	private static String target(Project project, Storage storage) {
+		return "projects/" + project.getName() + "/storages/" + storage.getName();
 	}
 
 	private <T> T inProject(String project, Function<Project, T> work) {

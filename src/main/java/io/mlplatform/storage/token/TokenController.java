@@ -22,6 +22,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 import io.mlplatform.storage.project.Project;
 import io.mlplatform.storage.project.ProjectAccess;
+import io.mlplatform.storage.security.AuditLog;
 import io.mlplatform.storage.security.Caller;
 import io.mlplatform.storage.security.Callers;
 import io.mlplatform.storage.security.ProjectRole;
@@ -48,9 +49,12 @@ class TokenController {
 
 	private final ProjectAccess access;
 
+	private final AuditLog audit;
+
 	private final Clock clock;
 
-	TokenController(ApiTokens tokens, ProjectAccess access, Clock clock) {
+	TokenController(ApiTokens tokens, ProjectAccess access, AuditLog audit, Clock clock) {
+		this.audit = audit;
 		this.tokens = tokens;
 		this.access = access;
 		this.clock = clock;
@@ -110,6 +114,8 @@ class TokenController {
 				TokenSecrets.hash(secret), Callers.current().subject(), now, expiresAt);
 		try {
 			this.tokens.saveAndFlush(token);
+			this.audit.record(project, "token.create", "projects/" + project + "/tokens/" + id, "created", null,
+					TokenResponse.from(token, null));
 		}
 		catch (DataIntegrityViolationException ex) {
 			throw ConflictException.alreadyExists("Token", request.name(), "Revoke it first or pick another name.");
@@ -135,7 +141,10 @@ class TokenController {
 		Project found = ownerNotToken(project, "Revoking a token");
 		ApiToken existing = this.tokens.findInProject(found.getId(), token)
 			.orElseThrow(() -> NotFoundException.path("/api/v1/projects/" + project + "/tokens/" + token));
+		boolean active = existing.revokedAt() == null;
 		existing.revoke(this.clock.instant());
+		this.audit.record(project, "token.revoke", "projects/" + project + "/tokens/" + token,
+				active ? "revoked" : "unchanged", null, TokenResponse.from(existing, null));
 		return ResponseEntity.noContent().build();
 	}
 

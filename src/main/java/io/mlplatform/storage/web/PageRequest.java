@@ -5,6 +5,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.function.Predicate;
 
 /**
  * Keyset paging: a page starts strictly after the last key of the previous one, so page 1,000 costs
@@ -23,6 +24,13 @@ public record PageRequest(int pageSize, String after, String fingerprint) {
 	 * @param query everything that shapes the result set (filters), so tokens are bound to it
 	 */
 	public static PageRequest of(Integer pageSize, String pageToken, String query) {
+		return of(pageSize, pageToken, query, Violations::isDnsLabel);
+	}
+
+	/**
+	 * @param validKey what a key this list issues looks like; a token carrying anything else is forged
+	 */
+	public static PageRequest of(Integer pageSize, String pageToken, String query, Predicate<String> validKey) {
 		int size = pageSize == null ? DEFAULT_SIZE : pageSize;
 		if (size < 1 || size > MAX_SIZE) {
 			throw InvalidRequestException.field("pageSize", pageSize,
@@ -44,8 +52,7 @@ public record PageRequest(int pageSize, String after, String fingerprint) {
 			throw InvalidRequestException.invalidPageToken();
 		}
 		String after = decoded.substring(split + 1);
-		// every list is keyed by name: anything else in a token was not issued here
-		if (!Violations.isDnsLabel(after)) {
+		if (!validKey.test(after)) {
 			throw InvalidRequestException.invalidPageToken();
 		}
 		return new PageRequest(size, after, fingerprint);

@@ -1,0 +1,157 @@
+package io.mlplatform.storage.security;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import org.junit.jupiter.api.Test;
+
+import io.mlplatform.storage.ApiClient;
+import io.mlplatform.storage.ApiClient.Response;
+import io.mlplatform.storage.IntegrationTestSupport;
+import io.mlplatform.storage.TestInfrastructure;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Every operation of {@code openapi.yaml}, called as every kind of caller, from a fresh state each
+ * time: the status must be the one in this table, a successful change must write exactly one audit
+ * row and a refused one none. An operation added to the API without a row here fails this test.
+ */
+class AuthorizationMatrixIntegrationTests extends IntegrationTestSupport {
+
+	/** Columns of the table, in order. */
+	enum Persona {
+
+		ANONYMOUS, EXPIRED, OTHER_TEAM, MEMBER, OWNER, ADMIN, REVOKED_TOKEN, OTHER_PROJECT_TOKEN
+
+	}
+
+	record Call(String body, int... statuses) {
+	}
+
+	private static final Map<String, Call> MATRIX = new LinkedHashMap<>();
+
+	static {
+		// anonymous, expired, other team's member, member, owner, admin, revoked CI token, CI token of another project
+		MATRIX.put("GET /api/v1/projects", new Call(null, 401, 401, 200, 200, 200, 200, 401, 200));
+		MATRIX.put("POST /api/v1/projects", new Call("{\"name\": \"new-one\"}", 401, 401, 403, 403, 403, 201, 401, 403));
+		MATRIX.put("GET /api/v1/projects/{project}", new Call(null, 401, 401, 404, 200, 200, 200, 401, 404));
+		MATRIX.put("PUT /api/v1/projects/{project}",
+				new Call("{\"owners\": [\"group:nlp-leads\"], \"members\": [\"group:nlp\"]}", 401, 401, 404, 403, 200, 200,
+						401, 404));
+		MATRIX.put("PATCH /api/v1/projects/{project}",
+				new Call("{\"displayName\": \"NLP\"}", 401, 401, 404, 403, 200, 200, 401, 404));
+		MATRIX.put("DELETE /api/v1/projects/{project}", new Call(null, 401, 401, 404, 403, 403, 409, 401, 404));
+		MATRIX.put("GET /api/v1/projects/{project}/quota", new Call(null, 401, 401, 404, 200, 200, 200, 401, 404));
+		MATRIX.put("PUT /api/v1/projects/{project}/quota",
+				new Call("{\"capacity\": \"1Ti\"}", 401, 401, 404, 403, 403, 200, 401, 404));
+		MATRIX.put("PATCH /api/v1/projects/{project}/quota",
+				new Call("{\"maxStorages\": 5}", 401, 401, 404, 403, 403, 200, 401, 404));
+		MATRIX.put("GET /api/v1/projects/{project}/storages", new Call(null, 401, 401, 404, 200, 200, 200, 401, 404));
+		MATRIX.put("POST /api/v1/projects/{project}/storages",
+				new Call("{\"name\": \"new\", \"capacity\": \"1Gi\"}", 401, 401, 404, 403, 201, 201, 401, 404));
+		MATRIX.put("GET /api/v1/projects/{project}/storages/{storage}",
+				new Call(null, 401, 401, 404, 200, 200, 200, 401, 404));
+		MATRIX.put("PUT /api/v1/projects/{project}/storages/{storage}",
+				new Call("{\"capacity\": \"2Gi\"}", 401, 401, 404, 403, 200, 200, 401, 404));
+		MATRIX.put("PATCH /api/v1/projects/{project}/storages/{storage}",
+				new Call("{\"labels\": {\"a\": \"b\"}}", 401, 401, 404, 403, 200, 200, 401, 404));
+		MATRIX.put("DELETE /api/v1/projects/{project}/storages/{storage}",
+				new Call(null, 401, 401, 404, 403, 202, 202, 401, 404));
+		MATRIX.put("GET /api/v1/projects/{project}/tokens", new Call(null, 401, 401, 404, 403, 200, 200, 401, 404));
+		MATRIX.put("POST /api/v1/projects/{project}/tokens",
+				new Call("{\"name\": \"new-token\"}", 401, 401, 404, 403, 201, 201, 401, 404));
+		MATRIX.put("DELETE /api/v1/projects/{project}/tokens/{token}",
+				new Call(null, 401, 401, 404, 403, 204, 204, 401, 404));
+		// users see the trail of the projects they own (none, for members); admins all
+		MATRIX.put("GET /api/v1/audit", new Call(null, 401, 401, 200, 200, 200, 200, 401, 200));
+	}
+
+	@Test
+	void everyOperationAnswersEveryCallerAsTheTableSays() throws Exception {
+		Set<String> documented = operations();
+		assertThat(MATRIX.keySet()).as("operations in the table vs openapi.yaml")
+			.containsExactlyInAnyOrderElementsOf(documented);
+
+		List<String> mismatches = new ArrayList<>();
+		for (Map.Entry<String, Call> row : MATRIX.entrySet()) {
+			for (Persona persona : Persona.values()) {
+				cleanDatabaseAndConnect();
+				Map<String, String> ids = setUp();
+				String[] parts = row.getKey().split(" ", 2);
+				String path = parts[1].replace("{project}", "nlp")
+					.replace("{storage}", "data")
+					.replace("{token}", ids.get("ciToken"));
+				long auditBefore = count("select count(*) from audit_events");
+				Response response = client(persona, ids).send(parts[0], path, row.getValue().body(),
+						row.getValue().body() == null ? null : "application/json");
+				long written = count("select count(*) from audit_events") - auditBefore;
+				int expected = row.getValue().statuses()[persona.ordinal()];
+				boolean changed = !parts[0].equals("GET") && response.status() < 300;
+				if (response.status() != expected) {
+					mismatches.add("%s as %s: expected %d, got %s".formatted(row.getKey(), persona, expected, response));
+				}
+				else if (written != (changed ? 1 : 0)) {
+					mismatches.add("%s as %s: %d audit rows".formatted(row.getKey(), persona, written));
+				}
+				if (response.status() >= 400 && !response.header("Content-Type").startsWith("application/problem+json")) {
+					mismatches.add("%s as %s: not a problem: %s".formatted(row.getKey(), persona, response));
+				}
+			}
+		}
+		assertThat(mismatches).isEmpty();
+	}
+
+	/** Two teams, a storage, CI tokens of both (nlp's revoked one separate), and nothing in the audit trail. */
+	private Map<String, String> setUp() {
+		this.api.post("/api/v1/projects",
+				"{\"name\": \"nlp\", \"owners\": [\"group:nlp-leads\"], \"members\": [\"group:nlp\"]}");
+		this.api.post("/api/v1/projects", "{\"name\": \"vision\", \"owners\": [\"group:vision-leads\"]}");
+		this.api.post("/api/v1/projects/nlp/storages", "{\"name\": \"data\", \"capacity\": \"1Gi\"}");
+		Map<String, String> ids = new LinkedHashMap<>();
+		Response ci = this.api.post("/api/v1/projects/nlp/tokens", "{\"name\": \"ci\", \"role\": \"owner\"}");
+		ids.put("ciToken", ci.json().path("id").asString());
+		Response revoked = this.api.post("/api/v1/projects/nlp/tokens", "{\"name\": \"old\", \"role\": \"owner\"}");
+		this.api.delete("/api/v1/projects/nlp/tokens/" + revoked.json().path("id").asString());
+		ids.put("revoked", revoked.json().path("token").asString());
+		ids.put("vision", this.api.post("/api/v1/projects/vision/tokens", "{\"name\": \"ci\", \"role\": \"owner\"}")
+			.json()
+			.path("token")
+			.asString());
+		this.db.sql("DELETE FROM audit_events").update();
+		return ids;
+	}
+
+	private ApiClient client(Persona persona, Map<String, String> ids) {
+		return switch (persona) {
+			case ANONYMOUS -> this.api.as(null);
+			case EXPIRED -> this.api.as(TestInfrastructure.userToken("alice", -60, "nlp-leads"));
+			case OTHER_TEAM -> this.api.as(TestInfrastructure.userToken("dave", 600, "vision-leads"));
+			case MEMBER -> this.api.as(TestInfrastructure.userToken("bob", 600, "nlp"));
+			case OWNER -> this.api.as(TestInfrastructure.userToken("alice", 600, "nlp-leads"));
+			case ADMIN -> this.api;
+			case REVOKED_TOKEN -> this.api.as(ids.get("revoked"));
+			case OTHER_PROJECT_TOKEN -> this.api.as(ids.get("vision"));
+		};
+	}
+
+	private static Set<String> operations() throws Exception {
+		JsonNode contract = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(Path.of("openapi.yaml")));
+		Set<String> operations = new TreeSet<>();
+		contract.path("paths").properties().forEach(path -> path.getValue()
+			.fieldNames()
+			.forEachRemaining(method -> operations.add(method.toUpperCase() + " " + path.getKey())));
+		return operations;
+	}
+
+}
