@@ -101,12 +101,7 @@ class AuditController {
 					row.getString("target"), row.getString("result"), row.getString("request_id"),
 					this.columns.read(row, "summary", SUMMARY)))
 			.list();
-		if (rows.size() <= page.pageSize()) {
-			return new Page<>(rows, null);
-		}
-		List<AuditEventResponse> items = rows.subList(0, page.pageSize());
-		AuditEventResponse last = items.get(items.size() - 1);
-		return new Page<>(List.copyOf(items), page.tokenAfter(micros(last.at()) + "." + last.id()));
+		return page.toPage(rows, last -> micros(last.at()) + "." + last.id());
 	}
 
 	/** Owners read their project's trail; members are told no, others that the project does not exist. */

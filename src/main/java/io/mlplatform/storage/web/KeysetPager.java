@@ -1,6 +1,5 @@
 package io.mlplatform.storage.web;
 
-import java.util.List;
 import java.util.function.Function;
 
 import org.springframework.jdbc.core.RowMapper;
@@ -31,12 +30,7 @@ public class KeysetPager {
 		}
 		String sql = "SELECT * FROM " + table + " WHERE " + filter.where() + " ORDER BY name LIMIT "
 				+ (page.pageSize() + 1);
-		List<T> found = this.jdbc.sql(sql).params(filter.parameters()).query(rows).list();
-		if (found.size() <= page.pageSize()) {
-			return new Page<>(found, null);
-		}
-		List<T> items = found.subList(0, page.pageSize());
-		return new Page<>(List.copyOf(items), page.tokenAfter(nameOf.apply(items.get(items.size() - 1))));
+		return page.toPage(this.jdbc.sql(sql).params(filter.parameters()).query(rows).list(), nameOf);
 	}
 
 }

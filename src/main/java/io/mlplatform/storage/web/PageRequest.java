@@ -5,6 +5,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -56,6 +58,17 @@ public record PageRequest(int pageSize, String after, String fingerprint) {
 			throw InvalidRequestException.invalidPageToken();
 		}
 		return new PageRequest(size, after, fingerprint);
+	}
+
+	/**
+	 * @param rows up to {@code pageSize + 1} rows in page order; one more than a page means there is a next page
+	 */
+	public <T> Page<T> toPage(List<T> rows, Function<T, String> keyOf) {
+		if (rows.size() <= this.pageSize) {
+			return new Page<>(rows, null);
+		}
+		List<T> items = List.copyOf(rows.subList(0, this.pageSize));
+		return new Page<>(items, tokenAfter(keyOf.apply(items.get(items.size() - 1))));
 	}
 
 	public String tokenAfter(String lastKey) {
