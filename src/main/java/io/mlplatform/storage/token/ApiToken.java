@@ -62,10 +62,6 @@ class ApiToken {
 		this.expiresAt = expiresAt;
 	}
 
-	boolean isValidAt(Instant now) {
-		return this.revokedAt == null && now.isBefore(this.expiresAt);
-	}
-
 	void revoke(Instant now) {
 		if (this.revokedAt == null) {
 			this.revokedAt = now;
