@@ -59,10 +59,6 @@ public class ProjectManagement {
 		this.clock = clock;
 	}
 
-	public Project get(String name) {
-		return this.projects.findByName(name).orElseThrow(() -> NotFoundException.project(name));
-	}
-
 	boolean exists(String name) {
 		return this.projects.findByName(name).isPresent();
 	}

@@ -50,8 +50,7 @@ class QuotaController {
 	@ApiResponse(responseCode = "304", ref = ApiDocs.NOT_MODIFIED)
 	ResponseEntity<QuotaResponse> get(@PathVariable String project,
 			@RequestHeader(name = "If-None-Match", required = false) String ifNoneMatch) {
-		this.access.require(project, ProjectRole.MEMBER, "Reading a quota");
-		QuotaManagement.Current current = this.quotas.get(project);
+		QuotaManagement.Current current = this.quotas.get(this.access.require(project, ProjectRole.MEMBER, "Reading a quota"));
 		if (new Preconditions(null, ifNoneMatch).notModified(current.etag())) {
 			return ResponseEntity.status(HttpStatus.NOT_MODIFIED).eTag(current.etag()).build();
 		}

@@ -50,9 +50,8 @@ class QuotaManagement {
 	}
 
 	@Transactional(readOnly = true)
-	Current get(String project) {
-		Project found = this.projects.findByName(project).orElseThrow(() -> NotFoundException.project(project));
-		return current(found);
+	Current get(Project project) {
+		return current(project);
 	}
 
 	@Transactional

@@ -14,7 +14,6 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import io.mlplatform.storage.project.Project;
 import io.mlplatform.storage.project.ProjectAccess;
-import io.mlplatform.storage.project.ProjectManagement;
 import io.mlplatform.storage.project.Projects;
 import io.mlplatform.storage.quota.QuotaCheck;
 import io.mlplatform.storage.security.AuditLog;
@@ -49,8 +48,6 @@ public class StorageManagement {
 
 	private final Projects projects;
 
-	private final ProjectManagement projectManagement;
-
 	private final QuotaCheck quota;
 
 	private final KeysetPager pager;
@@ -71,7 +68,7 @@ public class StorageManagement {
 
 	private final Clock clock;
 
-	StorageManagement(Storages storages, Projects projects, ProjectManagement projectManagement, QuotaCheck quota,
+	StorageManagement(Storages storages, Projects projects, QuotaCheck quota,
 			KeysetPager pager, StorageProperties properties, PlatformTransactionManager transactionManager,
 			JsonMapper json, JdbcClient jdbc, ProjectAccess access, JsonColumns columns, AuditLog audit, Clock clock) {
 		this.audit = audit;
@@ -80,7 +77,6 @@ public class StorageManagement {
 		this.columns = columns;
 		this.storages = storages;
 		this.projects = projects;
-		this.projectManagement = projectManagement;
 		this.quota = quota;
 		this.pager = pager;
 		this.properties = properties;

@@ -84,10 +84,6 @@ class ApiToken {
 		return this.name;
 	}
 
-	String secretHash() {
-		return this.secretHash;
-	}
-
 	String createdBy() {
 		return this.createdBy;
 	}

@@ -105,9 +105,6 @@ class TokenController {
 			violations.add("expiresAt", request.expiresAt(), "must be in the future and at most 366 days away");
 		}
 		violations.throwIfAny();
-		if (this.tokens.findByProject(found.getId()).stream().anyMatch(t -> t.name().equals(request.name()))) {
-			throw ConflictException.alreadyExists("Token", request.name(), "Revoke it first or pick another name.");
-		}
 		UUID id = UUID.randomUUID();
 		String secret = TokenSecrets.newSecret();
 		ApiToken token = new ApiToken(id, found.getId(), request.name(), ProjectRole.valueOf(role.toUpperCase(Locale.ROOT)),
@@ -118,6 +115,7 @@ class TokenController {
 					TokenResponse.from(token, null));
 		}
 		catch (DataIntegrityViolationException ex) {
+			// the unique index on (project, name) is the one check, race or not
 			throw ConflictException.alreadyExists("Token", request.name(), "Revoke it first or pick another name.");
 		}
 		return ResponseEntity.created(URI.create("/api/v1/projects/" + project + "/tokens/" + id))
