@@ -16,7 +16,6 @@ import jakarta.persistence.Version;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
-import tools.jackson.core.type.TypeReference;
 
 import io.mlplatform.storage.web.JsonColumns;
 import io.mlplatform.storage.web.Preconditions;
@@ -66,9 +65,6 @@ public class Project {
 		assign(spec, now);
 	}
 
-	public static final TypeReference<List<String>> SUBJECTS = new TypeReference<>() {
-	};
-
 	/** A project read with plain JDBC for display; it is not managed, so changes to it are not saved. */
 	static Project fromRow(ResultSet row, JsonColumns columns) throws SQLException {
 		Project project = new Project();
@@ -77,8 +73,8 @@ public class Project {
 		project.namespace = row.getString("namespace");
 		project.displayName = row.getString("display_name");
 		project.labels = columns.labels(row, "labels");
-		project.owners = columns.read(row, "owners", SUBJECTS);
-		project.members = columns.read(row, "members", SUBJECTS);
+		project.owners = columns.strings(row, "owners");
+		project.members = columns.strings(row, "members");
 		project.createdAt = JsonColumns.instant(row, "created_at");
 		project.updatedAt = JsonColumns.instant(row, "updated_at");
 		project.version = row.getLong("version");

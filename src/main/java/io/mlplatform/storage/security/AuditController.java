@@ -40,9 +40,6 @@ class AuditController {
 	private static final TypeReference<Map<String, Object>> SUMMARY = new TypeReference<>() {
 	};
 
-	private static final TypeReference<List<String>> SUBJECTS = new TypeReference<>() {
-	};
-
 	private final JdbcClient jdbc;
 
 	private final JsonColumns columns;
@@ -109,7 +106,7 @@ class AuditController {
 		ProjectRole role = this.jdbc.sql("SELECT id, owners, members FROM projects WHERE name = ?")
 			.param(project)
 			.query((row, n) -> caller.roleIn(row.getObject("id", UUID.class),
-					this.columns.read(row, "owners", SUBJECTS), this.columns.read(row, "members", SUBJECTS)))
+					this.columns.strings(row, "owners"), this.columns.strings(row, "members")))
 			.optional()
 			.orElse(ProjectRole.NONE);
 		if (role == ProjectRole.NONE) {

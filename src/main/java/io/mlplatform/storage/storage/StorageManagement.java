@@ -97,8 +97,8 @@ public class StorageManagement {
 				WHERE p.name = ? AND s.name = ? AND s.deleted_at IS NULL""")
 			.params(project, name)
 			.query((row, n) -> caller.roleIn(row.getObject("project_id", UUID.class),
-					this.columns.read(row, "project_owners", Project.SUBJECTS),
-					this.columns.read(row, "project_members", Project.SUBJECTS)) == ProjectRole.NONE ? null
+					this.columns.strings(row, "project_owners"),
+					this.columns.strings(row, "project_members")) == ProjectRole.NONE ? null
 							: fromRow(row, n))
 			.optional()
 			.orElseThrow(() -> {
