@@ -1,8 +1,10 @@
 package io.mlplatform.storage.web;
 
+import org.springframework.boot.http.converter.autoconfigure.ServerHttpMessageConvertersCustomizer;
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 
@@ -11,6 +13,7 @@ import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.MapperFeature;
 import tools.jackson.databind.cfg.CoercionAction;
 import tools.jackson.databind.cfg.CoercionInputShape;
+import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.type.LogicalType;
 
 /**
@@ -19,6 +22,16 @@ import tools.jackson.databind.type.LogicalType;
  */
 @Configuration(proxyBeanMethods = false)
 class JsonConfiguration {
+
+	/**
+	 * Takes the JSON slot after Boot's own customizer (order 0) has filled it: a converter bean would be
+	 * added ahead of all others instead, and answer springdoc's {@code byte[]} documents as base64.
+	 */
+	@Bean
+	@Order(1)
+	ServerHttpMessageConvertersCustomizer sizedJson(JsonMapper mapper) {
+		return builder -> builder.withJsonConverter(new SizedJsonHttpMessageConverter(mapper));
+	}
 
 	@Bean
 	JsonMapperBuilderCustomizer strictJson() {

@@ -46,6 +46,23 @@ class StorageApiIntegrationTests extends IntegrationTestSupport {
 	}
 
 	@Test
+	void answersJsonWithAContentLengthInsteadOfChunks() {
+		this.api.post(STORAGES, "{\"name\": \"imagenet\", \"capacity\": \"500Gi\"}");
+
+		Response read = this.api.get(STORAGES + "/imagenet");
+		Response page = this.api.get(STORAGES + "?pageSize=5");
+
+		for (Response response : new Response[] { read, page }) {
+			assertThat(response.status()).isEqualTo(200);
+			assertThat(response.header("Transfer-Encoding")).isNull();
+			assertThat(response.header("Content-Length"))
+				.isEqualTo(String.valueOf(response.body().getBytes(java.nio.charset.StandardCharsets.UTF_8).length));
+		}
+		assertThat(read.json().path("name").asString()).isEqualTo("imagenet");
+		assertThat(page.json().path("items").size()).isEqualTo(1);
+	}
+
+	@Test
 	void acceptsKubernetesQuantitiesAndAnswersInCanonicalForm() {
 		Response decimal = this.api.post(STORAGES, "{\"name\": \"a\", \"capacity\": \"1.5T\"}");
 		Response mebibytes = this.api.post(STORAGES, "{\"name\": \"b\", \"capacity\": \"2048Mi\"}");
