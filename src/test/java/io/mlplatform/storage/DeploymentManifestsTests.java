@@ -1,0 +1,113 @@
+package io.mlplatform.storage;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * No cluster runs here, so the manifests in {@code k8s/} are checked for what breaks a rollout
+ * silently: a missing kustomization resource, selectors that match nothing, probes on the wrong port.
+ */
+class DeploymentManifestsTests {
+
+	private static final Path K8S = Path.of("k8s");
+
+	@Test
+	void kustomizationNamesOnlyFilesThatExistAndParse() throws IOException {
+		Map<String, Object> kustomization = single(K8S.resolve("kustomization.yaml"));
+		List<String> resources = strings(kustomization.get("resources"));
+
+		assertThat(resources).isNotEmpty();
+		for (String resource : resources) {
+			Path path = K8S.resolve(resource);
+			assertThat(path).as(resource).exists();
+			for (Map<String, Object> object : all(Files.isDirectory(path) ? path.resolve("kustomization.yaml") : path)) {
+				assertThat(object).as(resource).containsKeys("apiVersion", "kind");
+			}
+		}
+	}
+
+	@Test
+	void deploymentIsHighlyAvailableAndItsSelectorsAndProbesLineUp() throws IOException {
+		Map<String, Object> deployment = single(K8S.resolve("deployment.yaml"));
+		Map<String, Object> spec = map(deployment.get("spec"));
+		Map<String, Object> podLabels = map(map(map(spec.get("template")).get("metadata")).get("labels"));
+		Map<String, Object> container = map(list(map(map(spec.get("template")).get("spec")).get("containers")).get(0));
+		Map<String, Object> config = map(single(K8S.resolve("configmap.yaml")).get("data"));
+
+		assertThat((Integer) spec.get("replicas")).isGreaterThanOrEqualTo(2);
+		assertThat(podLabels).containsAllEntriesOf(map(map(spec.get("selector")).get("matchLabels")));
+		assertThat(podLabels).containsAllEntriesOf(map(map(single(K8S.resolve("service.yaml")).get("spec")).get("selector")));
+		assertThat(podLabels)
+			.containsAllEntriesOf(map(map(map(single(K8S.resolve("pdb.yaml")).get("spec")).get("selector")).get("matchLabels")));
+
+		int managementPort = Integer.parseInt((String) config.get("MANAGEMENT_SERVER_PORT"));
+		List<Object> ports = list(container.get("ports"));
+		assertThat(ports).contains(Map.of("name", "management", "containerPort", managementPort));
+		for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
+			Map<String, Object> get = map(map(container.get(probe)).get("httpGet"));
+			assertThat(get.get("port")).as(probe).isEqualTo("management");
+			assertThat((String) get.get("path")).as(probe).startsWith("/actuator/health/");
+		}
+	}
+
+	@Test
+	void credentialsAreReferencedNeverCommitted() throws IOException {
+		try (Stream<Path> files = Files.walk(K8S)) {
+			for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).toList()) {
+				for (Map<String, Object> object : all(file)) {
+					assertThat(object.get("kind")).as(file.toString()).isNotEqualTo("Secret");
+				}
+			}
+		}
+		Map<String, Object> container = map(list(map(map(map(single(K8S.resolve("deployment.yaml")).get("spec"))
+			.get("template")).get("spec")).get("containers")).get(0));
+		assertThat(list(container.get("envFrom"))).anySatisfy(source -> assertThat(map(source)).containsKey("secretRef"));
+	}
+
+	private static List<Map<String, Object>> all(Path file) throws IOException {
+		List<Map<String, Object>> objects = new ArrayList<>();
+		try (Reader reader = Files.newBufferedReader(file)) {
+			for (Object document : new Yaml().loadAll(reader)) {
+				if (document != null) {
+					objects.add(map(document));
+				}
+			}
+		}
+		return objects;
+	}
+
+	private static Map<String, Object> single(Path file) throws IOException {
+		List<Map<String, Object>> objects = all(file);
+		assertThat(objects).as(file.toString()).hasSize(1);
+		return objects.get(0);
+	}
+
+	@SuppressWarnings("unchecked")
+	private static Map<String, Object> map(Object value) {
+		assertThat(value).isInstanceOf(Map.class);
+		return (Map<String, Object>) value;
+	}
+
+	@SuppressWarnings("unchecked")
+	private static List<Object> list(Object value) {
+		assertThat(value).isInstanceOf(List.class);
+		return (List<Object>) value;
+	}
+
+	@SuppressWarnings("unchecked")
+	private static List<String> strings(Object value) {
+		return (List<String>) (List<?>) list(value);
+	}
+
+}
