@@ -31,11 +31,16 @@ public abstract class IntegrationTestSupport {
 	@DynamicPropertySource
 	static void identityProvider(DynamicPropertyRegistry registry) {
 		registry.add("pss.security.issuer-uri", () -> TestInfrastructure.oidc().issuerUrl(TestInfrastructure.ISSUER).toString());
+		// the one cluster of the tests, declared the way a deployment declares its clusters
+		registry.add("pss.cluster.clusters[0].name", () -> "local");
+		registry.add("pss.cluster.clusters[0].credentials.type", () -> "kubeconfig");
+		registry.add("pss.cluster.clusters[0].credentials.path", () -> TestInfrastructure.kubeconfig().toString());
 	}
 
 	@BeforeEach
 	protected void cleanDatabaseAndConnect() {
 		this.db.sql("TRUNCATE projects, audit_events CASCADE").update();
+		this.db.sql("DELETE FROM clusters WHERE source = 'api'").update();
 		this.api = new ApiClient(this.port).as(TestInfrastructure.adminToken());
 	}
 

@@ -3,6 +3,7 @@ package io.mlplatform.storage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 
 import no.nav.security.mock.oauth2.MockOAuth2Server;
 
@@ -43,6 +44,11 @@ public class TestInfrastructure {
 
 	public static String adminToken() {
 		return userToken("admin", 3600, "platform-admins");
+	}
+
+	/** Where the test cluster's kubeconfig is. */
+	public static synchronized Path kubeconfig() {
+		return Path.of("target", "test-kubeconfig").toAbsolutePath();
 	}
 
 	static synchronized EmbeddedPostgresServer postgres() {

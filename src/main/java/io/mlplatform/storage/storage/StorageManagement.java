@@ -12,6 +12,7 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import io.mlplatform.storage.cluster.ClusterRegistry;
 import io.mlplatform.storage.project.Project;
 import io.mlplatform.storage.project.ProjectAccess;
 import io.mlplatform.storage.project.Projects;
@@ -66,11 +67,14 @@ public class StorageManagement {
 
 	private final JsonColumns columns;
 
+	private final ClusterRegistry clusters;
+
 	private final Clock clock;
 
 	StorageManagement(Storages storages, Projects projects, QuotaCheck quota,
 			KeysetPager pager, StorageProperties properties, PlatformTransactionManager transactionManager,
-			JsonMapper json, JdbcClient jdbc, ProjectAccess access, JsonColumns columns, AuditLog audit, Clock clock) {
+			JsonMapper json, JdbcClient jdbc, ProjectAccess access, JsonColumns columns, AuditLog audit, ClusterRegistry clusters, Clock clock) {
+		this.clusters = clusters;
 		this.audit = audit;
 		this.jdbc = jdbc;
 		this.access = access;
@@ -208,10 +212,13 @@ public class StorageManagement {
 		Violations violations = new Violations();
 		StorageSpec spec = request.toSpec(urlName, this.properties, violations);
 		violations.throwIfAny();
-		return spec;
+		// a named cluster is checked when a storage is created in it; on an update, naming another
+		// cluster is refused as an immutable change, which says more than "unknown cluster"
+		return spec.cluster() != null ? spec : spec.inCluster(this.clusters.resolve(null, this.properties.defaultCluster()));
 	}
 
 	private Storage insert(Project project, String name, StorageSpec spec) {
+		this.clusters.resolve(spec.cluster(), this.properties.defaultCluster());
 		this.quota.admit(project, spec.capacityBytes(), 1);
 		return this.storages.saveAndFlush(new Storage(project.getId(), name, spec, this.clock.instant()));
 	}
