@@ -46,9 +46,23 @@ public class TestInfrastructure {
 		return userToken("admin", 3600, "platform-admins");
 	}
 
+	private static MockCluster cluster;
+
+	private static Path kubeconfig;
+
+	/** The tests' cluster {@code local}: an in-memory Kubernetes API with our CRDs loaded. */
+	public static synchronized MockCluster cluster() {
+		if (cluster == null) {
+			cluster = MockCluster.start(0);
+			kubeconfig = cluster.writeKubeconfig(Path.of("target", "test-kubeconfig").toAbsolutePath());
+		}
+		return cluster;
+	}
+
 	/** Where the test cluster's kubeconfig is. */
 	public static synchronized Path kubeconfig() {
-		return Path.of("target", "test-kubeconfig").toAbsolutePath();
+		cluster();
+		return kubeconfig;
 	}
 
 	static synchronized EmbeddedPostgresServer postgres() {

@@ -146,8 +146,8 @@ class StorageApiIntegrationTests extends IntegrationTestSupport {
 		this.api.patch(STORAGES + "/data", "{\"deletionProtection\": false}");
 		Response deleted = this.api.delete(STORAGES + "/data");
 		assertThat(deleted.status()).isEqualTo(202);
-		assertThat(deleted.json().path("state").asString()).isEqualTo("Deleted");
-		assertThat(this.api.get(STORAGES + "/data").status()).isEqualTo(404);
+		assertThat(deleted.json().path("state").asString()).isEqualTo("Deleting");
+		awaitGone(STORAGES + "/data");
 		assertThat(this.api.delete(STORAGES + "/data").status()).isEqualTo(404);
 		assertThat(count("select count(*) from storages where deleted_at is not null and lifecycle = 'Deleted'"))
 			.isEqualTo(1);
@@ -158,6 +158,7 @@ class StorageApiIntegrationTests extends IntegrationTestSupport {
 		this.api.post(STORAGES, "{\"name\": \"data\", \"capacity\": \"1Gi\"}");
 		Response old = this.api.get(STORAGES + "/data");
 		this.api.delete(STORAGES + "/data");
+		awaitGone(STORAGES + "/data");
 
 		Response again = this.api.post(STORAGES, "{\"name\": \"data\", \"capacity\": \"1Gi\"}");
 
