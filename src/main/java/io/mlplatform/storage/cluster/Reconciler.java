@@ -271,7 +271,16 @@ class Reconciler implements SmartLifecycle {
 		if (matches(existing, desired)) {
 			return existing.getMetadata().getGeneration();
 		}
-		return resource.patch(PatchContext.of(PatchType.JSON_MERGE), desired.toString()).getMetadata().getGeneration();
+		// the spec is ours as a whole: a field we no longer set is removed, which a merge patch says with null
+		ObjectNode patch = desired.deepCopy();
+		JsonNode actualSpec = Serialization.unmarshal(Serialization.asJson(existing), JsonNode.class).path("spec");
+		ObjectNode spec = (ObjectNode) patch.get("spec");
+		actualSpec.properties().forEach(field -> {
+			if (!spec.has(field.getKey())) {
+				spec.putNull(field.getKey());
+			}
+		});
+		return resource.patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString()).getMetadata().getGeneration();
 	}
 
 	/** Whether the object already carries our labels, annotations and exactly our spec. */
