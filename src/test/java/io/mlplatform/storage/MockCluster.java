@@ -24,7 +24,62 @@ import io.fabric8.mockwebserver.MockWebServer;
  */
 public final class MockCluster {
 
-	private final KubernetesCrudDispatcher dispatcher = new KubernetesCrudDispatcher(List.of());
+	private final KubernetesCrudDispatcher dispatcher = new DiscoveringDispatcher();
+
+	/**
+	 * The CRUD dispatcher serves objects but not API discovery, which kubectl needs before it can
+	 * name a resource: this answers discovery for the core group, apiextensions and our CRDs.
+	 */
+	private static final class DiscoveringDispatcher extends KubernetesCrudDispatcher {
+
+		private final java.util.Map<String, String> discovery = new java.util.HashMap<>();
+
+		DiscoveringDispatcher() {
+			super(List.of());
+			StringBuilder groups = new StringBuilder();
+			java.util.Map<String, StringBuilder> resources = new java.util.LinkedHashMap<>();
+			for (CustomResourceDefinition crd : crds()) {
+				var spec = crd.getSpec();
+				String version = spec.getVersions().get(0).getName();
+				String groupVersion = spec.getGroup() + "/" + version;
+				if (!resources.containsKey(groupVersion)) {
+					groups.append(",{\"name\":\"%s\",\"versions\":[{\"groupVersion\":\"%s\",\"version\":\"%s\"}],\"preferredVersion\":{\"groupVersion\":\"%s\",\"version\":\"%s\"}}"
+						.formatted(spec.getGroup(), groupVersion, version, groupVersion, version));
+				}
+				StringBuilder list = resources.computeIfAbsent(groupVersion, key -> new StringBuilder());
+				var names = spec.getNames();
+				list.append(list.isEmpty() ? "" : ",")
+					.append("{\"name\":\"%s\",\"singularName\":\"%s\",\"namespaced\":true,\"kind\":\"%s\",\"shortNames\":%s,\"categories\":%s,\"verbs\":[\"create\",\"delete\",\"get\",\"list\",\"patch\",\"update\",\"watch\"]}"
+						.formatted(names.getPlural(), names.getSingular(), names.getKind(),
+								Serialization.asJson(names.getShortNames()), Serialization.asJson(names.getCategories())))
+					.append(",{\"name\":\"%s/status\",\"singularName\":\"\",\"namespaced\":true,\"kind\":\"%s\",\"verbs\":[\"get\",\"patch\",\"update\"]}"
+						.formatted(names.getPlural(), names.getKind()));
+			}
+			this.discovery.put("/api", "{\"kind\":\"APIVersions\",\"versions\":[\"v1\"],\"serverAddressByClientCIDRs\":[]}");
+			this.discovery.put("/api/v1", "{\"kind\":\"APIResourceList\",\"groupVersion\":\"v1\",\"resources\":[]}");
+			this.discovery.put("/apis", "{\"kind\":\"APIGroupList\",\"apiVersion\":\"v1\",\"groups\":[{\"name\":\"apiextensions.k8s.io\",\"versions\":[{\"groupVersion\":\"apiextensions.k8s.io/v1\",\"version\":\"v1\"}],\"preferredVersion\":{\"groupVersion\":\"apiextensions.k8s.io/v1\",\"version\":\"v1\"}}"
+					+ groups + "]}");
+			this.discovery.put("/apis/apiextensions.k8s.io/v1", "{\"kind\":\"APIResourceList\",\"groupVersion\":\"apiextensions.k8s.io/v1\",\"resources\":[{\"name\":\"customresourcedefinitions\",\"singularName\":\"customresourcedefinition\",\"namespaced\":false,\"kind\":\"CustomResourceDefinition\",\"shortNames\":[\"crd\"],\"verbs\":[\"create\",\"delete\",\"get\",\"list\",\"patch\",\"update\",\"watch\"]}]}");
+			resources.forEach((groupVersion, list) -> this.discovery.put("/apis/" + groupVersion,
+					"{\"kind\":\"APIResourceList\",\"apiVersion\":\"v1\",\"groupVersion\":\"%s\",\"resources\":[%s]}"
+						.formatted(groupVersion, list)));
+		}
+
+		@Override
+		public io.fabric8.mockwebserver.http.MockResponse dispatch(io.fabric8.mockwebserver.http.RecordedRequest request) {
+			String path = request.getPath();
+			int query = path.indexOf('?');
+			String body = "GET".equals(request.getMethod())
+					? this.discovery.get(query < 0 ? path : path.substring(0, query)) : null;
+			if (body != null) {
+				return new io.fabric8.mockwebserver.http.MockResponse().setResponseCode(200)
+					.setHeader("Content-Type", "application/json")
+					.setBody(body);
+			}
+			return super.dispatch(request);
+		}
+
+	}
 
 	private KubernetesMockServer server;
 
