@@ -56,6 +56,18 @@ public class ClusterSync {
 		this.jdbc.sql("UPDATE storages SET sync_state = 'Pending', sync_seq = ? WHERE id = ?")
 			.params(seq, storage.id())
 			.update();
+		// the project's first storage in a cluster brings the project's limits into that cluster
+		this.jdbc.sql("""
+				SELECT p.id, q.capacity_bytes, q.max_storages FROM quotas q JOIN projects p ON p.id = q.project_id
+				WHERE p.name = ? AND (q.capacity_bytes IS NOT NULL OR q.max_storages IS NOT NULL)
+				  AND NOT EXISTS (SELECT 1 FROM storages s WHERE s.project_id = p.id AND s.cluster = ?
+				                  AND s.deleted_at IS NULL AND s.id <> ?)""")
+			.params(storage.project(), storage.cluster(), storage.id())
+			.query((row, n) -> quotaBody(storage.project(), row.getObject("capacity_bytes", Long.class),
+					row.getObject("max_storages", Integer.class)))
+			.optional()
+			.ifPresent(body -> enqueue(storage.cluster(), STORAGE_QUOTA, storage.namespace(), storage.project(), null,
+					"apply", body));
 	}
 
 	/**
@@ -76,11 +88,7 @@ public class ClusterSync {
 	 */
 	@Transactional(propagation = Propagation.MANDATORY)
 	public void quota(UUID projectId, String project, String namespace, Long capacityBytes, Integer maxStorages) {
-		Map<String, Object> body = new LinkedHashMap<>();
-		body.put("metadata", Map.of("labels", Labels.managed(project, null)));
-		body.put("spec", new StorageQuotaSpec(project, capacityBytes == null ? null : Quantities.format(capacityBytes),
-				capacityBytes, maxStorages));
-		String json = Serialization.asJson(body);
+		String json = quotaBody(project, capacityBytes, maxStorages);
 		for (String cluster : this.jdbc
 			.sql("SELECT DISTINCT cluster FROM storages WHERE project_id = ? AND deleted_at IS NULL")
 			.param(projectId)
@@ -88,6 +96,14 @@ public class ClusterSync {
 			.list()) {
 			enqueue(cluster, STORAGE_QUOTA, namespace, project, null, "apply", json);
 		}
+	}
+
+	private static String quotaBody(String project, Long capacityBytes, Integer maxStorages) {
+		Map<String, Object> body = new LinkedHashMap<>();
+		body.put("metadata", Map.of("labels", Labels.managed(project, null)));
+		body.put("spec", new StorageQuotaSpec(project, capacityBytes == null ? null : Quantities.format(capacityBytes),
+				capacityBytes, maxStorages));
+		return Serialization.asJson(body);
 	}
 
 	/** What a merge patch carries: our labels, our generation, and the spec. Never status. */

@@ -27,6 +27,7 @@ import io.mlplatform.storage.TestInfrastructure;
 import io.mlplatform.storage.cluster.crd.Labels;
 import io.mlplatform.storage.cluster.crd.ProjectStorage;
 import io.mlplatform.storage.cluster.crd.ProjectStorageSpec;
+import io.mlplatform.storage.cluster.crd.StorageQuota;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -246,21 +247,25 @@ class ClusterReconcilerIntegrationTests extends IntegrationTestSupport {
 	}
 
 	@Test
-	void theServiceWritesAStorageQuotaIntoTheProjectsNamespace() {
-		this.api.post(STORAGES, "{\"name\": \"a\", \"capacity\": \"1Gi\"}");
+	void theProjectsQuotaFollowsItsStoragesIntoTheirClusterAsAStorageQuota() {
 		this.api.put("/api/v1/projects/nlp/quota", "{\"capacity\": \"2Ti\", \"maxStorages\": 20}");
+		assertThat(count("select count(*) from cluster_outbox")).as("no storage, no cluster to write to").isZero();
 
-		await().atMost(WAIT).until(() -> k8s().resources(io.mlplatform.storage.cluster.crd.StorageQuota.class)
-			.inNamespace("team-nlp")
-			.withName("nlp")
-			.get() != null);
-		var quota = k8s().resources(io.mlplatform.storage.cluster.crd.StorageQuota.class)
-			.inNamespace("team-nlp")
-			.withName("nlp")
-			.get();
-		assertThat(quota.getSpec().capacity()).isEqualTo("2Ti");
-		assertThat(quota.getSpec().maxStorages()).isEqualTo(20);
-		assertThat(quota.getMetadata().getLabels()).containsEntry(Labels.PROJECT, "nlp");
+		this.api.post(STORAGES, "{\"name\": \"a\", \"capacity\": \"1Gi\"}");
+
+		await().atMost(WAIT).until(() -> quota() != null);
+		assertThat(quota().getSpec().capacity()).isEqualTo("2Ti");
+		assertThat(quota().getSpec().maxStorages()).isEqualTo(20);
+		assertThat(quota().getMetadata().getLabels()).containsEntry(Labels.PROJECT, "nlp")
+			.containsEntry(Labels.MANAGED_BY, "project-storage-service");
+
+		this.api.patch("/api/v1/projects/nlp/quota", "{\"maxStorages\": 30}");
+
+		await().atMost(WAIT).until(() -> Integer.valueOf(30).equals(quota().getSpec().maxStorages()));
+	}
+
+	private StorageQuota quota() {
+		return k8s().resources(StorageQuota.class).inNamespace("team-nlp").withName("nlp").get();
 	}
 
 }
