@@ -128,6 +128,19 @@ class ClusterReconcilerIntegrationTests extends IntegrationTestSupport {
 	}
 
 	@Test
+	void usedBytesFollowWhatIsWrittenIntoTheShare() throws Exception {
+		this.operator = SimulatedOperator.start(k8s(), Files.createTempDirectory("shares"), Duration.ofMillis(100));
+		this.api.post(STORAGES, "{\"name\": \"data\", \"capacity\": \"1Gi\"}");
+		await().atMost(WAIT).until(() -> "Ready".equals(this.api.get(STORAGES + "/data").json().path("state").asString()));
+		java.nio.file.Path share = java.nio.file.Path
+			.of(this.api.get(STORAGES + "/data").json().path("status").path("nfs").path("path").asString());
+
+		Files.write(share.resolve("weights.bin"), new byte[12_345]);
+
+		await().atMost(WAIT).until(() -> this.api.get(STORAGES + "/data").json().path("status").path("usedBytes").asLong() == 12_345);
+	}
+
+	@Test
 	void aClusterThatIsDownFailsNoCallAndGetsEverythingOnceBack() {
 		List<String> names = new ArrayList<>();
 		for (int i = 0; i < 100; i++) {
