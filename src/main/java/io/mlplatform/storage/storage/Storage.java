@@ -281,8 +281,11 @@ public class Storage {
 		};
 	}
 
+	/** Changes with the desired state and with the status mirrored from the cluster (see {@link Preconditions#withStatus}). */
 	public String etag() {
-		return Preconditions.etag(this.id, this.version);
+		return Preconditions.withStatus(Preconditions.etag(this.id, this.version), this.lifecycle, this.phase,
+				this.syncState, this.observedGeneration, this.usedBytes, this.pvcName, this.nfsServer, this.nfsPath,
+				this.lastError, this.conditions);
 	}
 
 	public UUID getId() {

@@ -94,6 +94,10 @@ class ClusterReconcilerIntegrationTests extends IntegrationTestSupport {
 		await().atMost(WAIT).until(() -> "Synced".equals(
 				this.api.get(STORAGES + "/imagenet").json().path("status").path("syncState").asString()));
 		assertThat(count("select count(*) from cluster_outbox")).isZero();
+		// the status changed since creation: a cached copy is stale, a write based on it is not
+		assertThat(this.api.get(STORAGES + "/imagenet", "If-None-Match", created.etag()).status()).isEqualTo(200);
+		assertThat(this.api.patch(STORAGES + "/imagenet", "{\"labels\": {\"team\": \"nlp\", \"x\": \"y\"}}", "If-Match",
+				created.etag()).status()).isEqualTo(200);
 	}
 
 	@Test
