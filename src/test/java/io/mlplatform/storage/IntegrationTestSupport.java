@@ -16,7 +16,8 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "logging.level.io.zonky=WARN", "logging.level.org.springframework=WARN", "logging.level.org.hibernate=WARN",
-				"logging.level.org.flywaydb=WARN", "logging.level.com.zaxxer=WARN", "logging.level.org.apache=WARN" })
+				"logging.level.org.flywaydb=WARN", "logging.level.com.zaxxer=WARN", "logging.level.org.apache=WARN",
+				"logging.level.io.fabric8=WARN" })
 @Import(TestInfrastructure.class)
 public abstract class IntegrationTestSupport {
 
@@ -31,11 +32,18 @@ public abstract class IntegrationTestSupport {
 	@DynamicPropertySource
 	static void identityProvider(DynamicPropertyRegistry registry) {
 		registry.add("pss.security.issuer-uri", () -> TestInfrastructure.oidc().issuerUrl(TestInfrastructure.ISSUER).toString());
+		// the one cluster of the tests, declared the way a deployment declares its clusters
+		registry.add("pss.cluster.clusters[0].name", () -> "local");
+		registry.add("pss.cluster.clusters[0].credentials.type", () -> "kubeconfig");
+		registry.add("pss.cluster.clusters[0].credentials.path", () -> TestInfrastructure.kubeconfig().toString());
 	}
 
 	@BeforeEach
 	protected void cleanDatabaseAndConnect() {
 		this.db.sql("TRUNCATE projects, audit_events CASCADE").update();
+		this.db.sql("DELETE FROM clusters WHERE source = 'api'").update();
+		this.db.sql("TRUNCATE cluster_outbox").update();
+		TestInfrastructure.cluster().clear();
 		this.api = new ApiClient(this.port).as(TestInfrastructure.adminToken());
 	}
 
@@ -45,6 +53,17 @@ public abstract class IntegrationTestSupport {
 			statement = statement.param(param);
 		}
 		return statement.query(Long.class).single();
+	}
+
+	/**
+	 * Waits until a deleted storage is gone: deletion finishes asynchronously, once its custom
+	 * resource has left the cluster.
+	 */
+	protected void awaitGone(String path) {
+		org.awaitility.Awaitility.await()
+			.atMost(java.time.Duration.ofSeconds(20))
+			.pollInterval(java.time.Duration.ofMillis(20))
+			.until(() -> this.api.get(path).status() == 404);
 	}
 
 	protected void createProject(String name) {

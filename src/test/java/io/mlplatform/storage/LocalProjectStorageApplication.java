@@ -22,9 +22,10 @@ import org.springframework.context.event.EventListener;
 import org.springframework.core.env.Environment;
 
 /**
- * The local run ({@code mvn spring-boot:test-run}): the real service on embedded stand-ins, with its
- * data under {@code .local/} so it survives a restart, and {@code .local/sandbox.env} telling a shell
- * how to reach everything behind it.
+ * The local run ({@code mvn spring-boot:test-run}): the real service on embedded stand-ins (PostgreSQL,
+ * an OIDC provider, an in-memory Kubernetes API with a simulated NFS operator whose shares are
+ * folders under {@code .local/shares/}), with its data under {@code .local/} so it survives a restart,
+ * and {@code .local/sandbox.env} telling a shell how to reach everything behind it.
  */
 public class LocalProjectStorageApplication {
 
@@ -32,11 +33,25 @@ public class LocalProjectStorageApplication {
 
 	static MockOAuth2Server oidc;
 
+	static MockCluster cluster;
+
+	static SimulatedOperator operator;
+
 	public static void main(String[] args) {
 		// the identity provider must be up before the app reads its issuer
 		oidc = new MockOAuth2Server();
 		oidc.start(Integer.getInteger("LOCAL_OIDC_PORT", 0));
 		System.setProperty("pss.security.issuer-uri", oidc.issuerUrl("pss").toString());
+		// the in-memory Kubernetes API is cluster "local", declared like a deployment declares clusters;
+		// it keeps nothing across restarts, and the first resync writes every storage into it again
+		Path root = Path.of(System.getProperty("user.dir"), ".local").toAbsolutePath();
+		cluster = MockCluster.start(Integer.parseInt(System.getenv().getOrDefault("LOCAL_K8S_PORT", "0")));
+		Path kubeconfig = cluster.writeKubeconfig(root.resolve("kubeconfig"));
+		System.setProperty("pss.cluster.clusters[0].name", "local");
+		System.setProperty("pss.cluster.clusters[0].credentials.type", "kubeconfig");
+		System.setProperty("pss.cluster.clusters[0].credentials.path", kubeconfig.toString());
+		System.setProperty("pss.cluster.clusters[0].default-storage-class", "local-nfs");
+		operator = SimulatedOperator.start(cluster.client(), root.resolve("shares"), Duration.ofSeconds(10));
 		SpringApplication.from(ProjectStorageApplication::main).with(LocalStandIns.class).run(args);
 	}
 
@@ -77,7 +92,12 @@ public class LocalProjectStorageApplication {
 					export PGUSER=postgres
 					export PGDATABASE=postgres
 					export DATABASE_URL=%s
-					""".formatted(token, oidc.issuerUrl("pss"), port, postgres.port(), postgres.jdbcUrl());
+					# the in-memory Kubernetes API (cluster "local"): kubectl get projectstorages -A
+					export KUBECONFIG=%s
+					# where the simulated operator creates each storage's share: <namespace>/<storage>
+					export PSS_SHARES_ROOT=%s
+					""".formatted(token, oidc.issuerUrl("pss"), port, postgres.port(), postgres.jdbcUrl(),
+					this.root.resolve("kubeconfig"), this.root.resolve("shares"));
 			try {
 				Files.createDirectories(this.root);
 				Files.writeString(this.root.resolve("sandbox.env"), env);

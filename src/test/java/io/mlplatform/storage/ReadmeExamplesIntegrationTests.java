@@ -48,7 +48,7 @@ class ReadmeExamplesIntegrationTests extends IntegrationTestSupport {
 			statuses.add(Integer.parseInt(status.group(1)));
 		}
 		assertThat(statuses).as(output)
-			.containsExactly(201, 200, 200, 201, 201, 200, 200, 200, 200, 409, 202, 200, 202, 200, 204, 400);
+			.containsExactly(200, 201, 201, 200, 200, 201, 201, 200, 200, 200, 200, 409, 202, 200, 202, 200, 204, 400);
 		assertThat(output).contains("/quota-exceeded").contains("\"capacity\":\"1Ti\"").contains("storage.delete");
 		assertThat(count("select count(*) from projects")).isZero();
 	}

@@ -3,6 +3,7 @@ package io.mlplatform.storage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 
 import no.nav.security.mock.oauth2.MockOAuth2Server;
 
@@ -43,6 +44,25 @@ public class TestInfrastructure {
 
 	public static String adminToken() {
 		return userToken("admin", 3600, "platform-admins");
+	}
+
+	private static MockCluster cluster;
+
+	private static Path kubeconfig;
+
+	/** The tests' cluster {@code local}: an in-memory Kubernetes API with our CRDs loaded. */
+	public static synchronized MockCluster cluster() {
+		if (cluster == null) {
+			cluster = MockCluster.start(0);
+			kubeconfig = cluster.writeKubeconfig(Path.of("target", "test-kubeconfig").toAbsolutePath());
+		}
+		return cluster;
+	}
+
+	/** Where the test cluster's kubeconfig is. */
+	public static synchronized Path kubeconfig() {
+		cluster();
+		return kubeconfig;
 	}
 
 	static synchronized EmbeddedPostgresServer postgres() {

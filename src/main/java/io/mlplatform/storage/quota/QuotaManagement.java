@@ -6,6 +6,7 @@ import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
+import io.mlplatform.storage.cluster.ClusterSync;
 import io.mlplatform.storage.project.Project;
 import io.mlplatform.storage.project.ProjectCreated;
 import io.mlplatform.storage.project.Projects;
@@ -30,9 +31,12 @@ class QuotaManagement {
 
 	private final AuditLog audit;
 
+	private final ClusterSync sync;
+
 	private final Clock clock;
 
-	QuotaManagement(Quotas quotas, Projects projects, JsonMapper json, AuditLog audit, Clock clock) {
+	QuotaManagement(Quotas quotas, Projects projects, JsonMapper json, AuditLog audit, ClusterSync sync, Clock clock) {
+		this.sync = sync;
 		this.audit = audit;
 		this.quotas = quotas;
 		this.projects = projects;
@@ -95,6 +99,10 @@ class QuotaManagement {
 		quota.limit(capacityBytes, request.maxStorages(), this.clock.instant());
 		this.quotas.flush();
 		QuotaRequest after = QuotaRequest.of(quota);
+		if (!before.equals(after)) {
+			this.sync.quota(project.getId(), project.getName(), project.getNamespace(), quota.capacityBytes(),
+					quota.maxStorages());
+		}
 		this.audit.record(project.getName(), action, "projects/" + project.getName() + "/quota",
 				before.equals(after) ? "unchanged" : "updated", before, after);
 		return current(project);

@@ -86,30 +86,35 @@ public class Storage {
 
 	private long generation;
 
+	// Status columns: inserted with the row, then written only by the cluster feature (reconciler and
+	// status mirror) with plain SQL, so a request's flush never overwrites what a cluster reported.
+
+	@Column(updatable = false)
 	private String phase;
 
-	@Column(name = "sync_state")
+	@Column(name = "sync_state", updatable = false)
 	private String syncState;
 
-	@Column(name = "observed_generation")
+	@Column(name = "observed_generation", updatable = false)
 	private Long observedGeneration;
 
-	@Column(name = "used_bytes")
+	@Column(name = "used_bytes", updatable = false)
 	private Long usedBytes;
 
-	@Column(name = "pvc_name")
+	@Column(name = "pvc_name", updatable = false)
 	private String pvcName;
 
-	@Column(name = "nfs_server")
+	@Column(name = "nfs_server", updatable = false)
 	private String nfsServer;
 
-	@Column(name = "nfs_path")
+	@Column(name = "nfs_path", updatable = false)
 	private String nfsPath;
 
 	@JdbcTypeCode(SqlTypes.JSON)
+	@Column(updatable = false)
 	private List<StorageCondition> conditions;
 
-	@Column(name = "last_error")
+	@Column(name = "last_error", updatable = false)
 	private String lastError;
 
 	@Column(name = "created_at")
@@ -207,6 +212,7 @@ public class Storage {
 		if (hasSpec(spec)) {
 			return;
 		}
+		this.syncState = "Pending"; // what the cluster feature records as it queues the change
 		if (spec.capacityBytes() != this.capacityBytes
 				|| spec.backupPolicy().enabled() != this.backupPolicy.enabled()) {
 			this.generation++;
@@ -220,6 +226,9 @@ public class Storage {
 
 	/** Refuses a change {@link #update} would refuse, without making it. */
 	void checkChange(StorageSpec spec) {
+		if (this.lifecycle != Lifecycle.Active) {
+			throw StorageDeletingException.of(this.name);
+		}
 		immutable("cluster", this.cluster, spec.cluster());
 		immutable("storageClass", this.storageClass, spec.storageClass());
 		immutable("accessMode", this.accessMode, spec.accessMode());
@@ -231,16 +240,24 @@ public class Storage {
 	}
 
 	/**
-	 * With nothing provisioned in a cluster yet there is nothing to tear down, so deletion is
-	 * immediate: the row becomes a tombstone and the name is free again.
+	 * Starts deletion: the storage is Deleting until its custom resource is gone from the cluster
+	 * (the operator's finalizer removes the share first); then it becomes a tombstone and its name is
+	 * free again. Deleting twice is the same as once.
 	 */
 	void delete(Instant now) {
+		if (this.lifecycle != Lifecycle.Active) {
+			return;
+		}
 		if (this.deletionProtection) {
 			throw DeletionProtectedException.of(this.name);
 		}
-		this.lifecycle = Lifecycle.Deleted;
-		this.deletedAt = now;
+		this.lifecycle = Lifecycle.Deleting;
+		this.syncState = "Pending";
 		this.updatedAt = now;
+	}
+
+	boolean isDeleting() {
+		return this.lifecycle == Lifecycle.Deleting;
 	}
 
 	private static void immutable(String field, Object current, Object requested) {
@@ -264,8 +281,11 @@ public class Storage {
 		};
 	}
 
+	/** Changes with the desired state and with the status mirrored from the cluster (see {@link Preconditions#withStatus}). */
 	public String etag() {
-		return Preconditions.etag(this.id, this.version);
+		return Preconditions.withStatus(Preconditions.etag(this.id, this.version), this.lifecycle, this.phase,
+				this.syncState, this.observedGeneration, this.usedBytes, this.pvcName, this.nfsServer, this.nfsPath,
+				this.lastError, this.conditions);
 	}
 
 	public UUID getId() {

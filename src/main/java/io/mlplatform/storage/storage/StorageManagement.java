@@ -12,6 +12,9 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import io.mlplatform.storage.cluster.ClusterRegistry;
+import io.mlplatform.storage.cluster.ClusterSync;
+import io.mlplatform.storage.cluster.DesiredStorage;
 import io.mlplatform.storage.project.Project;
 import io.mlplatform.storage.project.ProjectAccess;
 import io.mlplatform.storage.project.Projects;
@@ -66,11 +69,17 @@ public class StorageManagement {
 
 	private final JsonColumns columns;
 
+	private final ClusterRegistry clusters;
+
+	private final ClusterSync sync;
+
 	private final Clock clock;
 
 	StorageManagement(Storages storages, Projects projects, QuotaCheck quota,
 			KeysetPager pager, StorageProperties properties, PlatformTransactionManager transactionManager,
-			JsonMapper json, JdbcClient jdbc, ProjectAccess access, JsonColumns columns, AuditLog audit, Clock clock) {
+			JsonMapper json, JdbcClient jdbc, ProjectAccess access, JsonColumns columns, AuditLog audit, ClusterRegistry clusters, ClusterSync sync, Clock clock) {
+		this.clusters = clusters;
+		this.sync = sync;
 		this.audit = audit;
 		this.jdbc = jdbc;
 		this.access = access;
@@ -151,6 +160,9 @@ public class StorageManagement {
 		return inProject(project, locked -> {
 			Storage existing = this.storages.findLive(locked.getId(), request.name()).orElse(null);
 			if (existing != null) {
+				if (existing.isDeleting()) {
+					throw StorageDeletingException.of(request.name());
+				}
 				if (existing.hasSpec(spec)) {
 					audit(locked, "storage.create", existing, "unchanged", null);
 					return new Applied<>(existing, false);
@@ -196,9 +208,13 @@ public class StorageManagement {
 			Storage existing = this.storages.findLive(locked.getId(), name)
 				.orElseThrow(() -> NotFoundException.storage(project, name));
 			preconditions.checkWrite(existing.etag());
+			if (existing.isDeleting()) {
+				return existing;
+			}
 			StorageRequest before = StorageRequest.from(existing);
 			existing.delete(this.clock.instant());
 			this.storages.flush();
+			this.sync.delete(existing.getId(), existing.getCluster(), locked.getNamespace(), existing.getName());
 			this.audit.record(locked.getName(), "storage.delete", target(locked, existing), "deleted", before, null);
 			return existing;
 		});
@@ -208,12 +224,17 @@ public class StorageManagement {
 		Violations violations = new Violations();
 		StorageSpec spec = request.toSpec(urlName, this.properties, violations);
 		violations.throwIfAny();
-		return spec;
+		// a named cluster is checked when a storage is created in it; on an update, naming another
+		// cluster is refused as an immutable change, which says more than "unknown cluster"
+		return spec.cluster() != null ? spec : spec.inCluster(this.clusters.resolve(null, this.properties.defaultCluster()));
 	}
 
 	private Storage insert(Project project, String name, StorageSpec spec) {
+		this.clusters.resolve(spec.cluster(), this.properties.defaultCluster());
 		this.quota.admit(project, spec.capacityBytes(), 1);
-		return this.storages.saveAndFlush(new Storage(project.getId(), name, spec, this.clock.instant()));
+		Storage created = this.storages.saveAndFlush(new Storage(project.getId(), name, spec, this.clock.instant()));
+		this.sync.apply(desired(project, created));
+		return created;
 	}
 
 	private Storage update(Project project, String action, Storage existing, StorageSpec spec) {
@@ -223,9 +244,22 @@ public class StorageManagement {
 		existing.update(spec, this.clock.instant());
 		this.storages.flush();
 		StorageRequest after = StorageRequest.from(existing);
+		if (!before.equals(after)) {
+			this.sync.apply(desired(project, existing));
+		}
 		this.audit.record(project.getName(), action, target(project, existing),
 				before.equals(after) ? "unchanged" : "updated", before, after);
 		return existing;
+	}
+
+	/** The storage as its cluster should have it. */
+	private static DesiredStorage desired(Project project, Storage storage) {
+		RestoreSource restore = storage.getRestoreFrom();
+		return new DesiredStorage(storage.getId(), project.getName(), project.getNamespace(), storage.getName(),
+				storage.getCluster(), storage.getCapacityBytes(), storage.getStorageClass(), storage.getAccessMode(),
+				storage.getLabels(), storage.getBackupPolicy().enabled(), restore == null ? null : restore.storage(),
+				restore == null ? null : restore.backup(), restore == null ? null : restore.paths(),
+				storage.getGeneration());
 	}
 
 	private void audit(Project project, String action, Storage storage, String result, Object before) {

@@ -4,7 +4,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * @param defaultCluster cluster of a storage that names none
+ * @param defaultCluster cluster of a storage that names none, when more than one cluster is registered
  * @param defaultBackupPolicy what a storage gets when its request leaves the policy (or parts of it) out
  */
 @ConfigurationProperties("pss.storage")

@@ -89,8 +89,9 @@ record StorageRequest(
 		else {
 			violations.dnsLabel("name", urlName != null ? urlName : this.name);
 		}
-		String effectiveCluster = this.cluster != null ? this.cluster : defaults.defaultCluster();
-		violations.dnsLabel("cluster", effectiveCluster);
+		if (this.cluster != null) {
+			violations.dnsLabel("cluster", this.cluster);
+		}
 		long bytes = capacityBytes(violations);
 		if (this.storageClass != null
 				&& (this.storageClass.length() > 253 || !STORAGE_CLASS.matcher(this.storageClass).matches())) {
@@ -102,7 +103,7 @@ record StorageRequest(
 			violations.add("accessMode", this.accessMode, "must be one of " + new TreeSet<>(ACCESS_MODES));
 		}
 		violations.labels("labels", this.labels);
-		return new StorageSpec(effectiveCluster, bytes, this.storageClass, mode,
+		return new StorageSpec(this.cluster, bytes, this.storageClass, mode,
 				this.labels == null ? Map.of() : new TreeMap<>(this.labels),
 				Boolean.TRUE.equals(this.deletionProtection), policy(defaults.defaultBackupPolicy(), violations),
 				restoreSource(violations));

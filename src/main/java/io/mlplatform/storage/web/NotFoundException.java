@@ -16,6 +16,10 @@ public class NotFoundException extends ProblemException {
 		return new NotFoundException("Storage '%s' does not exist in project '%s'.".formatted(storage, project));
 	}
 
+	public static NotFoundException cluster(String cluster) {
+		return new NotFoundException("Cluster '%s' is not registered.".formatted(cluster));
+	}
+
 	public static NotFoundException path(String path) {
 		return new NotFoundException("No resource at '%s'. The API lives under /api/v1; see /swagger-ui.html.".formatted(path));
 	}

@@ -20,10 +20,24 @@ public record Preconditions(String ifMatch, String ifNoneMatch) {
 	 * deleted and created again under the same name never matches an old tag.
 	 */
 	public static String etag(UUID id, long version, Object... more) {
+		return "\"" + digest(id + ":" + version + ":" + Arrays.toString(more), 22) + "\"";
+	}
+
+	/**
+	 * Appends a fingerprint of state the service changes on its own (status mirrored from a cluster)
+	 * after a '.': a GET with If-None-Match sees such a change, while If-Match, which guards writes
+	 * of the desired state, compares only the part before the '.', so a status update in between
+	 * does not make a write fail.
+	 */
+	public static String withStatus(String etag, Object... status) {
+		return etag.substring(0, etag.length() - 1) + "." + digest(Arrays.toString(status), 8) + "\"";
+	}
+
+	private static String digest(String value, int length) {
 		try {
 			MessageDigest digest = MessageDigest.getInstance("SHA-256");
-			digest.update((id + ":" + version + ":" + Arrays.toString(more)).getBytes(StandardCharsets.UTF_8));
-			return "\"" + Base64.getUrlEncoder().withoutPadding().encodeToString(digest.digest()).substring(0, 22) + "\"";
+			digest.update(value.getBytes(StandardCharsets.UTF_8));
+			return Base64.getUrlEncoder().withoutPadding().encodeToString(digest.digest()).substring(0, length);
 		}
 		catch (NoSuchAlgorithmException ex) {
 			throw new IllegalStateException(ex);
@@ -53,6 +67,12 @@ public record Preconditions(String ifMatch, String ifNoneMatch) {
 		return this.ifNoneMatch != null && matches(this.ifNoneMatch, current, true);
 	}
 
+	/** The tag without its status fingerprint (see {@link #withStatus}). */
+	private static String writePart(String tag) {
+		int dot = tag.indexOf('.');
+		return dot < 0 ? tag : tag.substring(0, dot) + "\"";
+	}
+
 	private static boolean matches(String header, String current, boolean weak) {
 		for (String candidate : header.split(",")) {
 			String tag = candidate.trim();
@@ -65,7 +85,7 @@ public record Preconditions(String ifMatch, String ifNoneMatch) {
 				}
 				tag = tag.substring(2);
 			}
-			if (tag.equals(current)) {
+			if (weak ? tag.equals(current) : writePart(tag).equals(writePart(current))) {
 				return true;
 			}
 		}

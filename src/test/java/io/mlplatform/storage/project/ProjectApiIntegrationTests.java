@@ -201,6 +201,7 @@ class ProjectApiIntegrationTests extends IntegrationTestSupport {
 		assertThat(count("select count(*) from projects")).isEqualTo(1);
 
 		assertThat(this.api.delete("/api/v1/projects/nlp/storages/data").status()).isEqualTo(202);
+		awaitGone("/api/v1/projects/nlp/storages/data");
 		assertThat(this.api.delete("/api/v1/projects/nlp", "If-Match", "\"stale\"").status()).isEqualTo(412);
 		assertThat(this.api.delete("/api/v1/projects/nlp").status()).isEqualTo(204);
 		assertThat(this.api.get("/api/v1/projects/nlp").status()).isEqualTo(404);

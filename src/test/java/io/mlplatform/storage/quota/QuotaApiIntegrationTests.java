@@ -102,6 +102,7 @@ class QuotaApiIntegrationTests extends IntegrationTestSupport {
 		assertThat(refused.problemType()).isEqualTo("quota-exceeded");
 		assertThat(refused.json().path("detail").asString()).contains("at most 1 storages");
 		this.api.delete(STORAGES + "/a");
+		awaitGone(STORAGES + "/a");
 		assertThat(this.api.post(STORAGES, "{\"name\": \"b\", \"capacity\": \"1Gi\"}").status()).isEqualTo(201);
 	}
 
@@ -163,6 +164,7 @@ class QuotaApiIntegrationTests extends IntegrationTestSupport {
 		this.api.patch(STORAGES + "/a", "{\"capacity\": \"15Gi\"}");
 		this.api.patch(STORAGES + "/b", "{\"labels\": {\"x\": \"y\"}}");
 		this.api.delete(STORAGES + "/c");
+		awaitGone(STORAGES + "/c");
 		this.api.post(STORAGES, "{\"name\": \"c\", \"capacity\": \"1Gi\"}");
 
 		long counted = count("select used_bytes from quotas");

@@ -73,6 +73,16 @@ class AuthorizationMatrixIntegrationTests extends IntegrationTestSupport {
 				new Call("{\"name\": \"new-token\"}", 401, 401, 404, 403, 201, 201, 401, 404));
 		MATRIX.put("DELETE /api/v1/projects/{project}/tokens/{token}",
 				new Call(null, 401, 401, 404, 403, 204, 204, 401, 404));
+		// any signed-in caller may see the clusters (to pick one for a storage); only admins change them
+		MATRIX.put("GET /api/v1/clusters", new Call(null, 401, 401, 200, 200, 200, 200, 401, 200));
+		MATRIX.put("POST /api/v1/clusters",
+				new Call("{\"name\": \"new-one\", \"credentials\": {\"type\": \"inCluster\"}}", 401, 401, 403, 403,
+						403, 201, 401, 403));
+		MATRIX.put("GET /api/v1/clusters/{cluster}", new Call(null, 401, 401, 200, 200, 200, 200, 401, 200));
+		MATRIX.put("PUT /api/v1/clusters/{cluster}",
+				new Call("{\"credentials\": {\"type\": \"inCluster\"}, \"defaultStorageClass\": \"nfs\"}", 401, 401,
+						403, 403, 403, 200, 401, 403));
+		MATRIX.put("DELETE /api/v1/clusters/{cluster}", new Call(null, 401, 401, 403, 403, 403, 204, 401, 403));
 		// users see the trail of the projects they own (none, for members); admins all
 		MATRIX.put("GET /api/v1/audit", new Call(null, 401, 401, 200, 200, 200, 200, 401, 200));
 	}
@@ -91,7 +101,8 @@ class AuthorizationMatrixIntegrationTests extends IntegrationTestSupport {
 				String[] parts = row.getKey().split(" ", 2);
 				String path = parts[1].replace("{project}", "nlp")
 					.replace("{storage}", "data")
-					.replace("{token}", ids.get("ciToken"));
+					.replace("{token}", ids.get("ciToken"))
+					.replace("{cluster}", "edge");
 				long auditBefore = count("select count(*) from audit_events");
 				Response response = client(persona, ids).send(parts[0], path, row.getValue().body(),
 						row.getValue().body() == null ? null : "application/json");
@@ -112,12 +123,13 @@ class AuthorizationMatrixIntegrationTests extends IntegrationTestSupport {
 		assertThat(mismatches).isEmpty();
 	}
 
-	/** Two teams, a storage, CI tokens of both (nlp's revoked one separate), and nothing in the audit trail. */
+	/** Two teams, a storage, a cluster registered over the API, CI tokens of both (nlp's revoked one separate), and nothing in the audit trail. */
 	private Map<String, String> setUp() {
 		this.api.post("/api/v1/projects",
 				"{\"name\": \"nlp\", \"owners\": [\"group:nlp-leads\"], \"members\": [\"group:nlp\"]}");
 		this.api.post("/api/v1/projects", "{\"name\": \"vision\", \"owners\": [\"group:vision-leads\"]}");
 		this.api.post("/api/v1/projects/nlp/storages", "{\"name\": \"data\", \"capacity\": \"1Gi\"}");
+		this.api.post("/api/v1/clusters", "{\"name\": \"edge\", \"credentials\": {\"type\": \"inCluster\"}}");
 		Map<String, String> ids = new LinkedHashMap<>();
 		Response ci = this.api.post("/api/v1/projects/nlp/tokens", "{\"name\": \"ci\", \"role\": \"owner\"}");
 		ids.put("ciToken", ci.json().path("id").asString());

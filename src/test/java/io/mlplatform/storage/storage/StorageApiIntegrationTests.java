@@ -82,7 +82,8 @@ class StorageApiIntegrationTests extends IntegrationTestSupport {
 
 		assertThat(first.status()).isEqualTo(201);
 		assertThat(replay.status()).isEqualTo(200);
-		assertThat(replay.etag()).isEqualTo(first.etag());
+		// equal but for the status fingerprint, which the cluster may have changed meanwhile
+		assertThat(replay.etag().substring(0, 23)).isEqualTo(first.etag().substring(0, 23));
 		assertThat(replay.json().path("id")).isEqualTo(first.json().path("id"));
 		assertThat(different.status()).isEqualTo(409);
 		assertThat(different.problemType()).isEqualTo("already-exists");
@@ -147,7 +148,8 @@ class StorageApiIntegrationTests extends IntegrationTestSupport {
 		Response putBack = this.api.put(STORAGES + "/data", got.body(), "If-Match", got.etag());
 
 		assertThat(putBack.status()).isEqualTo(200);
-		assertThat(putBack.etag()).isEqualTo(got.etag());
+		assertThat(putBack.etag().substring(0, 23)).as("unchanged but for the status fingerprint")
+			.isEqualTo(got.etag().substring(0, 23));
 	}
 
 	@Test
@@ -163,8 +165,8 @@ class StorageApiIntegrationTests extends IntegrationTestSupport {
 		this.api.patch(STORAGES + "/data", "{\"deletionProtection\": false}");
 		Response deleted = this.api.delete(STORAGES + "/data");
 		assertThat(deleted.status()).isEqualTo(202);
-		assertThat(deleted.json().path("state").asString()).isEqualTo("Deleted");
-		assertThat(this.api.get(STORAGES + "/data").status()).isEqualTo(404);
+		assertThat(deleted.json().path("state").asString()).isEqualTo("Deleting");
+		awaitGone(STORAGES + "/data");
 		assertThat(this.api.delete(STORAGES + "/data").status()).isEqualTo(404);
 		assertThat(count("select count(*) from storages where deleted_at is not null and lifecycle = 'Deleted'"))
 			.isEqualTo(1);
@@ -175,6 +177,7 @@ class StorageApiIntegrationTests extends IntegrationTestSupport {
 		this.api.post(STORAGES, "{\"name\": \"data\", \"capacity\": \"1Gi\"}");
 		Response old = this.api.get(STORAGES + "/data");
 		this.api.delete(STORAGES + "/data");
+		awaitGone(STORAGES + "/data");
 
 		Response again = this.api.post(STORAGES, "{\"name\": \"data\", \"capacity\": \"1Gi\"}");
 

@@ -1,0 +1,150 @@
+package io.mlplatform.storage.cluster;
+
+import java.time.Clock;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+
+import io.fabric8.kubernetes.client.utils.Serialization;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.annotation.Propagation;
+import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+
+import io.mlplatform.storage.cluster.crd.Labels;
+import io.mlplatform.storage.cluster.crd.ProjectStorageSpec;
+import io.mlplatform.storage.cluster.crd.StorageQuotaSpec;
+import io.mlplatform.storage.web.Quantities;
+
+/**
+ * Queues desired state for the clusters in the caller's transaction: an outbox row commits or rolls
+ * back with the change it carries, and the cluster's reconciler is woken once it has committed.
+ * Nothing here talks to a cluster.
+ */
+@Component
+public class ClusterSync {
+
+	static final String PROJECT_STORAGE = "ProjectStorage";
+
+	static final String STORAGE_QUOTA = "StorageQuota";
+
+	private final JdbcClient jdbc;
+
+	private final Clusters clusters;
+
+	private final Reconciler reconciler;
+
+	private final Clock clock;
+
+	ClusterSync(JdbcClient jdbc, Clusters clusters, Reconciler reconciler, Clock clock) {
+		this.jdbc = jdbc;
+		this.clusters = clusters;
+		this.reconciler = reconciler;
+		this.clock = clock;
+	}
+
+	/** Queues the storage's custom resource and marks the storage Pending until it is applied. */
+	@Transactional(propagation = Propagation.MANDATORY)
+	public void apply(DesiredStorage storage) {
+		long seq = enqueue(storage.cluster(), PROJECT_STORAGE, storage.namespace(), storage.name(), storage.id(),
+				"apply", Serialization.asJson(body(storage)));
+		this.jdbc.sql("UPDATE storages SET sync_state = 'Pending', sync_seq = ? WHERE id = ?")
+			.params(seq, storage.id())
+			.update();
+		// the project's first storage in a cluster brings the project's limits into that cluster
+		this.jdbc.sql("""
+				SELECT p.id, q.capacity_bytes, q.max_storages FROM quotas q JOIN projects p ON p.id = q.project_id
+				WHERE p.name = ? AND (q.capacity_bytes IS NOT NULL OR q.max_storages IS NOT NULL)
+				  AND NOT EXISTS (SELECT 1 FROM storages s WHERE s.project_id = p.id AND s.cluster = ?
+				                  AND s.deleted_at IS NULL AND s.id <> ?)""")
+			.params(storage.project(), storage.cluster(), storage.id())
+			.query((row, n) -> quotaBody(storage.project(), row.getObject("capacity_bytes", Long.class),
+					row.getObject("max_storages", Integer.class)))
+			.optional()
+			.ifPresent(body -> enqueue(storage.cluster(), STORAGE_QUOTA, storage.namespace(), storage.project(), null,
+					"apply", body));
+	}
+
+	/**
+	 * Queues the deletion of the storage's custom resource; the storage becomes a tombstone when the
+	 * cluster no longer has it (after the operator's finalizer let it go).
+	 */
+	@Transactional(propagation = Propagation.MANDATORY)
+	public void delete(UUID storageId, String cluster, String namespace, String name) {
+		long seq = enqueue(cluster, PROJECT_STORAGE, namespace, name, storageId, "delete", null);
+		this.jdbc.sql("UPDATE storages SET sync_state = 'Pending', sync_seq = ? WHERE id = ?")
+			.params(seq, storageId)
+			.update();
+	}
+
+	/**
+	 * Queues a project's limits as a {@code StorageQuota} in its namespace, in every cluster the
+	 * project has storages in. A null limit means none.
+	 */
+	@Transactional(propagation = Propagation.MANDATORY)
+	public void quota(UUID projectId, String project, String namespace, Long capacityBytes, Integer maxStorages) {
+		String json = quotaBody(project, capacityBytes, maxStorages);
+		for (String cluster : this.jdbc
+			.sql("SELECT DISTINCT cluster FROM storages WHERE project_id = ? AND deleted_at IS NULL")
+			.param(projectId)
+			.query(String.class)
+			.list()) {
+			enqueue(cluster, STORAGE_QUOTA, namespace, project, null, "apply", json);
+		}
+	}
+
+	private static String quotaBody(String project, Long capacityBytes, Integer maxStorages) {
+		Map<String, Object> body = new LinkedHashMap<>();
+		body.put("metadata", Map.of("labels", Labels.managed(project, null)));
+		body.put("spec", new StorageQuotaSpec(project, capacityBytes == null ? null : Quantities.format(capacityBytes),
+				capacityBytes, maxStorages));
+		return Serialization.asJson(body);
+	}
+
+	/** What a merge patch carries: our labels, our generation, and the spec. Never status. */
+	Map<String, Object> body(DesiredStorage storage) {
+		String storageClass = storage.storageClass() != null ? storage.storageClass()
+				: this.clusters.findById(storage.cluster()).map(Cluster::getDefaultStorageClass).orElse(null);
+		ProjectStorageSpec.RestoreFrom restore = storage.restoreBackup() == null ? null
+				: new ProjectStorageSpec.RestoreFrom(storage.restoreStorage(), storage.restoreBackup(),
+						storage.restorePaths());
+		Map<String, Object> metadata = new LinkedHashMap<>();
+		Map<String, String> labels = new java.util.TreeMap<>(storage.labels());
+		labels.putAll(Labels.managed(storage.project(), storage.id().toString()));
+		metadata.put("labels", labels);
+		metadata.put("annotations", Map.of(Labels.GENERATION, Long.toString(storage.generation())));
+		Map<String, Object> body = new LinkedHashMap<>();
+		body.put("metadata", metadata);
+		body.put("spec", new ProjectStorageSpec(storage.project(), Quantities.format(storage.capacityBytes()),
+				storage.capacityBytes(), storageClass, storage.accessMode(), storage.backupEnabled(), restore));
+		return body;
+	}
+
+	private long enqueue(String cluster, String kind, String namespace, String name, UUID storageId, String action,
+			String body) {
+		OffsetDateTime now = OffsetDateTime.ofInstant(this.clock.instant(), ZoneOffset.UTC);
+		long seq = this.jdbc.sql("""
+				INSERT INTO cluster_outbox (cluster, kind, namespace, name, storage_id, action, body, not_before, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, cast(? as jsonb), ?, ?) RETURNING id""")
+			.params(cluster, kind, namespace, name, storageId, action, body, now, now)
+			.query(Long.class)
+			.single();
+		wakeAfterCommit(cluster);
+		return seq;
+	}
+
+	private void wakeAfterCommit(String cluster) {
+		TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+			@Override
+			public void afterCommit() {
+				ClusterSync.this.reconciler.wake(cluster);
+			}
+		});
+	}
+
+}

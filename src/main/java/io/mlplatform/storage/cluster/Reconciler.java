@@ -1,0 +1,323 @@
+package io.mlplatform.storage.cluster;
+
+import java.lang.management.ManagementFactory;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.context.SmartLifecycle;
+import org.springframework.context.annotation.Lazy;
+import org.springframework.stereotype.Component;
+
+import io.mlplatform.storage.cluster.crd.Labels;
+import io.mlplatform.storage.cluster.crd.ProjectStorage;
+import io.mlplatform.storage.cluster.crd.StorageQuota;
+
+/**
+ * Drains the outbox into the clusters: one worker per cluster, woken right after a commit and by a
+ * poll as a safety net. Creates a custom resource if absent, otherwise merge-patches our labels,
+ * annotations and spec (never status). A cluster that fails is left alone for a growing backoff;
+ * its changes wait in the outbox, so nothing is lost and no API call fails.
+ */
+@Component
+class Reconciler implements SmartLifecycle {
+
+	private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
+
+	private final Outbox outbox;
+
+	private final ClusterClients clients;
+
+	private final StatusMirror mirror;
+
+	private final ReconcilerProperties properties;
+
+	private final String owner = ManagementFactory.getRuntimeMXBean().getName() + "/" + UUID.randomUUID();
+
+	private final Map<String, Worker> workers = new ConcurrentHashMap<>();
+
+	private ScheduledExecutorService executor;
+
+	private volatile boolean running;
+
+	Reconciler(Outbox outbox, @Lazy ClusterClients clients, @Lazy StatusMirror mirror, ReconcilerProperties properties) {
+		this.outbox = outbox;
+		this.clients = clients;
+		this.mirror = mirror;
+		this.properties = properties;
+	}
+
+	/** Called after a commit that queued a change for this cluster. */
+	void wake(String cluster) {
+		if (this.running) {
+			this.workers.computeIfAbsent(cluster, Worker::new).wake();
+		}
+	}
+
+	/** Backoff and failure state per cluster, for health and tests. */
+	int failures(String cluster) {
+		Worker worker = this.workers.get(cluster);
+		return worker == null ? 0 : worker.failures;
+	}
+
+	@Override
+	public void start() {
+		if (!this.properties.enabled()) {
+			return;
+		}
+		this.executor = Executors.newScheduledThreadPool(2, runnable -> {
+			Thread thread = new Thread(runnable, "reconciler");
+			thread.setDaemon(true);
+			return thread;
+		});
+		this.running = true;
+		long poll = this.properties.poll().toMillis();
+		this.executor.scheduleWithFixedDelay(this::poll, 0, poll, TimeUnit.MILLISECONDS);
+	}
+
+	private void poll() {
+		try {
+			this.outbox.clustersWithDueRows().forEach(this::wake);
+		}
+		catch (RuntimeException ex) {
+			log.warn("Could not look for queued cluster changes: {}", ex.toString());
+		}
+	}
+
+	@Override
+	public void stop() {
+		this.running = false;
+		if (this.executor != null) {
+			this.executor.shutdownNow();
+			try {
+				this.executor.awaitTermination(5, TimeUnit.SECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	/** Drains one cluster's queue; never runs twice at once for the same cluster in this instance. */
+	private final class Worker {
+
+		private final String cluster;
+
+		private final AtomicBoolean pending = new AtomicBoolean();
+
+		private final AtomicBoolean busy = new AtomicBoolean();
+
+		private volatile int failures;
+
+		private volatile long retryAt;
+
+		Worker(String cluster) {
+			this.cluster = cluster;
+		}
+
+		void wake() {
+			this.pending.set(true);
+			if (this.busy.compareAndSet(false, true)) {
+				submit(this::loop, 0);
+			}
+		}
+
+		private void submit(Runnable task, long delayMillis) {
+			try {
+				Reconciler.this.executor.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+			}
+			catch (java.util.concurrent.RejectedExecutionException ex) {
+				this.busy.set(false); // shutting down
+			}
+		}
+
+		private void loop() {
+			boolean rescheduled = false;
+			try {
+				while (Reconciler.this.running && this.pending.getAndSet(false)) {
+					long wait = this.retryAt - System.currentTimeMillis();
+					if (wait > 0) {
+						// backing off: come back then, with the wake-up still pending
+						this.pending.set(true);
+						rescheduled = true;
+						submit(this::loop, wait);
+						return;
+					}
+					if (drain()) {
+						this.pending.set(true);
+					}
+				}
+			}
+			catch (RuntimeException ex) {
+				log.warn("Reconciling cluster '{}' failed: {}", this.cluster, ex.toString());
+			}
+			finally {
+				if (!rescheduled) {
+					this.busy.set(false);
+					if (this.pending.get() && this.busy.compareAndSet(false, true)) {
+						submit(this::loop, 0);
+					}
+				}
+			}
+		}
+
+		/** @return whether there may be more to do right away */
+		private boolean drain() {
+			List<OutboxRow> rows = Reconciler.this.outbox.claim(this.cluster, Reconciler.this.owner,
+					Reconciler.this.properties.batchSize(), Reconciler.this.properties.lease());
+			if (rows.isEmpty()) {
+				return false;
+			}
+			KubernetesClient client;
+			try {
+				client = Reconciler.this.clients.client(this.cluster);
+			}
+			catch (RuntimeException ex) {
+				unreachable(rows, 0, ex);
+				return false;
+			}
+			for (int i = 0; i < rows.size(); i++) {
+				OutboxRow row = rows.get(i);
+				try {
+					Long generation = apply(client, row);
+					Reconciler.this.outbox.applied(row, Reconciler.this.owner, generation);
+					if (row.isDelete() && generation == null && row.storageId() != null) {
+						Reconciler.this.outbox.tombstone(row.storageId());
+					}
+				}
+				catch (KubernetesClientException ex) {
+					if (ex.getCode() >= 400 && ex.getCode() < 500 && ex.getCode() != 429 && ex.getCode() != 409) {
+						// the cluster answered and said no: this row waits, the others go on
+						Reconciler.this.outbox.failed(row, Reconciler.this.owner, describe(ex), true,
+								Reconciler.this.properties.backoff(row.attempts() + 1));
+						log.warn("Cluster '{}' refused {}: {}", this.cluster, row, describe(ex));
+						continue;
+					}
+					unreachable(rows, i, ex);
+					return false;
+				}
+			}
+			this.failures = 0;
+			this.retryAt = 0;
+			Reconciler.this.mirror.watch(this.cluster);
+			return true;
+		}
+
+		/** The cluster is down or overloaded: release what is left and back off as a whole. */
+		private void unreachable(List<OutboxRow> rows, int from, RuntimeException ex) {
+			this.failures++;
+			long backoff = Reconciler.this.properties.backoff(this.failures).toMillis();
+			this.retryAt = System.currentTimeMillis() + backoff;
+			String error = "Cluster '" + this.cluster + "' unreachable: " + describe(ex);
+			for (OutboxRow row : rows.subList(from, rows.size())) {
+				Reconciler.this.outbox.failed(row, Reconciler.this.owner, error, false, java.time.Duration.ZERO);
+			}
+			if (this.failures == 1 || this.failures % 10 == 0) {
+				log.warn("{} (attempt {}, next in {} ms)", error, this.failures, backoff);
+			}
+		}
+
+	}
+
+	/**
+	 * Creates the object if absent, else merge-patches it when it differs from what is desired.
+	 * @return metadata.generation of the object as written, or null when a deleted object is gone
+	 */
+	static Long apply(KubernetesClient client, OutboxRow row) {
+		Resource<HasMetadata> resource = resource(client, row);
+		if (row.isDelete()) {
+			resource.delete();
+			HasMetadata left = resource.get();
+			return left == null ? null : left.getMetadata().getGeneration();
+		}
+		ObjectNode desired = (ObjectNode) Serialization.unmarshal(row.body(), JsonNode.class);
+		HasMetadata existing = resource.get();
+		if (existing == null) {
+			ObjectNode created = desired.deepCopy();
+			created.put("apiVersion", Labels.GROUP + "/" + Labels.VERSION);
+			created.put("kind", row.kind());
+			((ObjectNode) created.get("metadata")).put("name", row.name()).put("namespace", row.namespace());
+			HasMetadata object = Serialization.unmarshal(created.toString(), type(row));
+			return inNamespace(client, row).resource(object).create().getMetadata().getGeneration();
+		}
+		if (existing.getMetadata().getDeletionTimestamp() != null) {
+			throw new KubernetesClientException("the object is still being deleted", 503, null);
+		}
+		if (matches(existing, desired)) {
+			return existing.getMetadata().getGeneration();
+		}
+		// the spec is ours as a whole: a field we no longer set is removed, which a merge patch says with null
+		ObjectNode patch = desired.deepCopy();
+		JsonNode actualSpec = Serialization.unmarshal(Serialization.asJson(existing), JsonNode.class).path("spec");
+		ObjectNode spec = (ObjectNode) patch.get("spec");
+		actualSpec.properties().forEach(field -> {
+			if (!spec.has(field.getKey())) {
+				spec.putNull(field.getKey());
+			}
+		});
+		return resource.patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString()).getMetadata().getGeneration();
+	}
+
+	/** Whether the object already carries our labels, annotations and exactly our spec. */
+	static boolean matches(HasMetadata existing, JsonNode desired) {
+		JsonNode actual = Serialization.unmarshal(Serialization.asJson(existing), JsonNode.class);
+		JsonNode metadata = desired.path("metadata");
+		for (String field : List.of("labels", "annotations")) {
+			var wanted = metadata.path(field).properties();
+			for (Map.Entry<String, JsonNode> entry : wanted) {
+				if (!Objects.equals(entry.getValue(), actual.path("metadata").path(field).get(entry.getKey()))) {
+					return false;
+				}
+			}
+		}
+		return desired.path("spec").equals(actual.path("spec"));
+	}
+
+	private static Class<? extends HasMetadata> type(OutboxRow row) {
+		return ClusterSync.STORAGE_QUOTA.equals(row.kind()) ? StorageQuota.class : ProjectStorage.class;
+	}
+
+	@SuppressWarnings({ "unchecked", "rawtypes" })
+	private static Resource<HasMetadata> resource(KubernetesClient client, OutboxRow row) {
+		return (Resource) client.resources(type(row)).inNamespace(row.namespace()).withName(row.name());
+	}
+
+	@SuppressWarnings({ "unchecked", "rawtypes" })
+	private static io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<HasMetadata, ?, Resource<HasMetadata>> inNamespace(
+			KubernetesClient client, OutboxRow row) {
+		return (io.fabric8.kubernetes.client.dsl.NonNamespaceOperation) client.resources(type(row)).inNamespace(row.namespace());
+	}
+
+	static String describe(RuntimeException ex) {
+		String message = ex instanceof KubernetesClientException k8s && k8s.getStatus() != null
+				&& k8s.getStatus().getMessage() != null ? k8s.getCode() + " " + k8s.getStatus().getMessage()
+						: ex.getClass().getSimpleName() + (ex.getMessage() == null ? "" : ": " + ex.getMessage());
+		return message.length() > 1000 ? message.substring(0, 1000) : message;
+	}
+
+}

@@ -1,0 +1,340 @@
+package io.mlplatform.storage.cluster;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.context.SmartLifecycle;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import io.mlplatform.storage.cluster.crd.Labels;
+import io.mlplatform.storage.cluster.crd.ProjectStorage;
+import io.mlplatform.storage.cluster.crd.ProjectStorageStatus;
+
+/**
+ * Reads clusters back: a label-selected informer per cluster mirrors each ProjectStorage's status
+ * into its storage row and turns a storage whose object is gone into a tombstone; a periodic resync
+ * compares every cluster with Postgres and queues what drifted. Objects with our labels but no
+ * storage are reported (metric {@code pss.cluster.orphans} and a log line), never deleted.
+ */
+@Component
+class StatusMirror implements SmartLifecycle {
+
+	private static final Logger log = LoggerFactory.getLogger(StatusMirror.class);
+
+	private final Map<String, SharedIndexInformer<ProjectStorage>> informers = new ConcurrentHashMap<>();
+
+	private final Map<String, AtomicInteger> orphans = new ConcurrentHashMap<>();
+
+	private final ClusterClients clients;
+
+	private final ClusterSync sync;
+
+	private final Outbox outbox;
+
+	private final JdbcClient jdbc;
+
+	private final TransactionTemplate transactions;
+
+	private final ReconcilerProperties properties;
+
+	private final MeterRegistry meters;
+
+	private ScheduledExecutorService executor;
+
+	private volatile boolean running;
+
+	StatusMirror(ClusterClients clients, ClusterSync sync, Outbox outbox, JdbcClient jdbc,
+			PlatformTransactionManager transactionManager, ReconcilerProperties properties, MeterRegistry meters) {
+		this.clients = clients;
+		this.sync = sync;
+		this.outbox = outbox;
+		this.jdbc = jdbc;
+		this.transactions = new TransactionTemplate(transactionManager);
+		this.properties = properties;
+		this.meters = meters;
+	}
+
+	@Override
+	public void start() {
+		if (!this.properties.enabled()) {
+			return;
+		}
+		this.running = true;
+		this.executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
+			Thread thread = new Thread(runnable, "cluster-resync");
+			thread.setDaemon(true);
+			return thread;
+		});
+		// right after start, then periodically: a restarted service catches up on what it missed
+		long resync = this.properties.resync().toMillis();
+		this.executor.scheduleWithFixedDelay(this::resyncAll, Math.min(resync, 1000), resync, TimeUnit.MILLISECONDS);
+	}
+
+	@Override
+	public void stop() {
+		this.running = false;
+		if (this.executor != null) {
+			this.executor.shutdownNow();
+		}
+		this.informers.values().forEach(SharedIndexInformer::close);
+		this.informers.clear();
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	/** Starts mirroring a cluster's status, once; the informer reconnects on its own when the cluster was down. */
+	void watch(String cluster) {
+		if (!this.running || this.informers.containsKey(cluster)) {
+			return;
+		}
+		synchronized (this.informers) {
+			if (this.informers.containsKey(cluster)) {
+				return;
+			}
+			KubernetesClient client = this.clients.client(cluster);
+			SharedIndexInformer<ProjectStorage> informer = client.resources(ProjectStorage.class)
+				.inAnyNamespace()
+				.withLabel(Labels.MANAGED_BY, Labels.MANAGER)
+				.runnableInformer(0);
+			informer.exceptionHandler((started, failure) -> true);
+			informer.addEventHandler(new ResourceEventHandler<>() {
+				@Override
+				public void onAdd(ProjectStorage object) {
+					mirror(object);
+				}
+
+				@Override
+				public void onUpdate(ProjectStorage before, ProjectStorage after) {
+					mirror(after);
+				}
+
+				@Override
+				public void onDelete(ProjectStorage object, boolean finalStateUnknown) {
+					UUID id = storageId(object);
+					if (id != null) {
+						StatusMirror.this.outbox.tombstone(id);
+					}
+				}
+			});
+			informer.start();
+			this.informers.put(cluster, informer);
+		}
+	}
+
+	/** Copies what the operator reports; only the status columns of the storage row change. */
+	void mirror(ProjectStorage object) {
+		UUID id = storageId(object);
+		ProjectStorageStatus status = object.getStatus();
+		if (id == null || status == null) {
+			return;
+		}
+		Long generation = object.getMetadata().getGeneration();
+		// the operator has acted on the spec in the object, and that spec is our generation N
+		boolean current = status.observedGeneration() != null && status.observedGeneration().equals(generation);
+		Long ours = ourGeneration(object);
+		List<Map<String, Object>> conditions = new ArrayList<>();
+		if (status.conditions() != null) {
+			for (Condition condition : status.conditions()) {
+				Map<String, Object> entry = new HashMap<>();
+				entry.put("type", condition.getType());
+				entry.put("status", condition.getStatus());
+				entry.put("reason", condition.getReason());
+				entry.put("message", condition.getMessage());
+				entry.put("lastTransitionTime", condition.getLastTransitionTime());
+				conditions.add(entry);
+			}
+		}
+		this.jdbc.sql("""
+				UPDATE storages SET phase = COALESCE(?, phase), pvc_name = ?, nfs_server = ?, nfs_path = ?,
+				    used_bytes = ?, conditions = cast(? as jsonb),
+				    observed_generation = CASE WHEN ? THEN ? ELSE observed_generation END
+				WHERE id = ? AND deleted_at IS NULL""")
+			.params(status.phase(), status.pvcName(), status.nfs() == null ? null : status.nfs().server(),
+					status.nfs() == null ? null : status.nfs().path(), status.usedBytes(),
+					Serialization.asJson(conditions), current && ours != null, ours, id)
+			.update();
+	}
+
+	private void resyncAll() {
+		for (String cluster : this.jdbc.sql("SELECT DISTINCT cluster FROM storages WHERE deleted_at IS NULL")
+			.query(String.class)
+			.list()) {
+			try {
+				resync(cluster);
+			}
+			catch (RuntimeException ex) {
+				log.warn("Resync of cluster '{}' failed, next in {}: {}", cluster, this.properties.resync(),
+						Reconciler.describe(ex));
+			}
+		}
+	}
+
+	/**
+	 * Compares one cluster with Postgres in one list call and queues a change for every storage whose
+	 * object is missing or differs; tombstones storages being deleted whose object is gone.
+	 * @return how many changes were queued
+	 */
+	int resync(String cluster) {
+		KubernetesClient client = this.clients.client(cluster);
+		Map<UUID, ProjectStorage> objects = new HashMap<>();
+		List<ProjectStorage> listed = client.resources(ProjectStorage.class)
+			.inAnyNamespace()
+			.withLabel(Labels.MANAGED_BY, Labels.MANAGER)
+			.list()
+			.getItems();
+		for (ProjectStorage object : listed) {
+			UUID id = storageId(object);
+			if (id != null) {
+				objects.put(id, object);
+			}
+		}
+		Set<UUID> pending = new HashSet<>(this.jdbc
+			.sql("SELECT DISTINCT storage_id FROM cluster_outbox WHERE cluster = ? AND storage_id IS NOT NULL")
+			.param(cluster)
+			.query(UUID.class)
+			.list());
+		Set<UUID> known = new HashSet<>();
+		List<UUID> drifted = new ArrayList<>();
+		this.jdbc.sql(DESIRED + " WHERE s.cluster = ? AND s.deleted_at IS NULL").param(cluster).query(row -> {
+			DesiredStorage desired = desired(row);
+			known.add(desired.id());
+			ProjectStorage object = objects.get(desired.id());
+			if (pending.contains(desired.id())) {
+				return;
+			}
+			if ("Deleting".equals(row.getString("lifecycle"))) {
+				if (object == null) {
+					this.outbox.tombstone(desired.id());
+				}
+				return;
+			}
+			JsonNode body = Serialization.unmarshal(Serialization.asJson(this.sync.body(desired)), JsonNode.class);
+			if (object == null || !Reconciler.matches(object, body)) {
+				drifted.add(desired.id());
+			}
+		});
+		for (int from = 0; from < drifted.size(); from += REQUEUE_CHUNK) {
+			requeue(drifted.subList(from, Math.min(from + REQUEUE_CHUNK, drifted.size())));
+		}
+		int orphaned = 0;
+		for (Map.Entry<UUID, ProjectStorage> entry : objects.entrySet()) {
+			if (!known.contains(entry.getKey())) {
+				orphaned++;
+				log.warn("Cluster '{}' has ProjectStorage {}/{} with our labels but no storage (id {}); left in place",
+						cluster, entry.getValue().getMetadata().getNamespace(), entry.getValue().getMetadata().getName(),
+						entry.getKey());
+			}
+		}
+		this.orphans.computeIfAbsent(cluster, name -> {
+			AtomicInteger gauge = new AtomicInteger();
+			Gauge.builder("pss.cluster.orphans", gauge, AtomicInteger::get)
+				.description("Objects with our labels and no storage row")
+				.tag("cluster", name)
+				.register(this.meters);
+			return gauge;
+		}).set(orphaned);
+		if (!drifted.isEmpty()) {
+			log.info("Resync of cluster '{}' queued {} drifted storages", cluster, drifted.size());
+		}
+		watch(cluster);
+		return drifted.size();
+	}
+
+	/** Storages re-queued per transaction: few round trips, short row locks. */
+	private static final int REQUEUE_CHUNK = 500;
+
+	/**
+	 * Queues the storages' desired state as it is now, read under their row locks, so a change made
+	 * meanwhile cannot be overtaken by an older state.
+	 */
+	private void requeue(List<UUID> ids) {
+		this.transactions.executeWithoutResult(status -> this.jdbc
+			.sql(DESIRED + " WHERE s.id = ANY(?) AND s.lifecycle = 'Active' ORDER BY s.id FOR UPDATE OF s")
+			.param(ids.toArray(UUID[]::new))
+			.query((row, n) -> desired(row))
+			.list()
+			.forEach(this.sync::apply));
+	}
+
+	private static final String DESIRED = """
+			SELECT s.id, s.name, s.cluster, s.capacity_bytes, s.storage_class, s.access_mode, s.labels::text AS labels, s.backup_enabled,
+			       s.restore_from::text AS restore_from, s.generation, s.lifecycle, p.name AS project, p.namespace
+			FROM storages s JOIN projects p ON p.id = s.project_id""";
+
+	private static DesiredStorage desired(ResultSet row) throws SQLException {
+		JsonNode restore = row.getString("restore_from") == null ? null
+				: Serialization.unmarshal(row.getString("restore_from"), JsonNode.class);
+		List<String> paths = null;
+		if (restore != null && restore.path("paths").isArray()) {
+			paths = new ArrayList<>();
+			for (JsonNode path : restore.path("paths")) {
+				paths.add(path.asText());
+			}
+		}
+		return new DesiredStorage(row.getObject("id", UUID.class), row.getString("project"),
+				row.getString("namespace"), row.getString("name"), row.getString("cluster"),
+				row.getLong("capacity_bytes"), row.getString("storage_class"), row.getString("access_mode"),
+				labels(row.getString("labels")), row.getBoolean("backup_enabled"), restore == null ? null : restore.path("storage").asText(null),
+				restore == null ? null : restore.path("backup").asText(null), paths, row.getLong("generation"));
+	}
+
+	private static Map<String, String> labels(String json) {
+		Map<String, String> labels = new java.util.TreeMap<>();
+		Serialization.unmarshal(json, JsonNode.class).properties().forEach(e -> labels.put(e.getKey(), e.getValue().asText()));
+		return labels;
+	}
+
+	private static UUID storageId(ProjectStorage object) {
+		Map<String, String> labels = object.getMetadata().getLabels();
+		String id = labels == null ? null : labels.get(Labels.STORAGE_ID);
+		try {
+			return id == null ? null : UUID.fromString(id);
+		}
+		catch (IllegalArgumentException ex) {
+			return null;
+		}
+	}
+
+	private static Long ourGeneration(ProjectStorage object) {
+		Map<String, String> annotations = object.getMetadata().getAnnotations();
+		String value = annotations == null ? null : annotations.get(Labels.GENERATION);
+		try {
+			return value == null ? null : Long.valueOf(value);
+		}
+		catch (NumberFormatException ex) {
+			return null;
+		}
+	}
+
+}

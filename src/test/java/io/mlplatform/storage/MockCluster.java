@@ -1,0 +1,193 @@
+package io.mlplatform.storage;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.stream.Stream;
+
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+
+/**
+ * An in-memory Kubernetes API: fabric8's mock server in CRUD mode with our CRDs created in it first,
+ * so the status subresource and generation behave as in a real cluster. It can be stopped and started
+ * again on the same port with its objects kept, to play a cluster that goes down.
+ */
+public final class MockCluster {
+
+	private final KubernetesCrudDispatcher dispatcher = new DiscoveringDispatcher();
+
+	/**
+	 * The CRUD dispatcher serves objects but not API discovery, which kubectl needs before it can
+	 * name a resource: this answers discovery for the core group, apiextensions and our CRDs.
+	 */
+	private static final class DiscoveringDispatcher extends KubernetesCrudDispatcher {
+
+		private final java.util.Map<String, String> discovery = new java.util.HashMap<>();
+
+		DiscoveringDispatcher() {
+			super(List.of());
+			StringBuilder groups = new StringBuilder();
+			java.util.Map<String, StringBuilder> resources = new java.util.LinkedHashMap<>();
+			for (CustomResourceDefinition crd : crds()) {
+				var spec = crd.getSpec();
+				String version = spec.getVersions().get(0).getName();
+				String groupVersion = spec.getGroup() + "/" + version;
+				if (!resources.containsKey(groupVersion)) {
+					groups.append(",{\"name\":\"%s\",\"versions\":[{\"groupVersion\":\"%s\",\"version\":\"%s\"}],\"preferredVersion\":{\"groupVersion\":\"%s\",\"version\":\"%s\"}}"
+						.formatted(spec.getGroup(), groupVersion, version, groupVersion, version));
+				}
+				StringBuilder list = resources.computeIfAbsent(groupVersion, key -> new StringBuilder());
+				var names = spec.getNames();
+				list.append(list.isEmpty() ? "" : ",")
+					.append("{\"name\":\"%s\",\"singularName\":\"%s\",\"namespaced\":true,\"kind\":\"%s\",\"shortNames\":%s,\"categories\":%s,\"verbs\":[\"create\",\"delete\",\"get\",\"list\",\"patch\",\"update\",\"watch\"]}"
+						.formatted(names.getPlural(), names.getSingular(), names.getKind(),
+								Serialization.asJson(names.getShortNames()), Serialization.asJson(names.getCategories())))
+					.append(",{\"name\":\"%s/status\",\"singularName\":\"\",\"namespaced\":true,\"kind\":\"%s\",\"verbs\":[\"get\",\"patch\",\"update\"]}"
+						.formatted(names.getPlural(), names.getKind()));
+			}
+			this.discovery.put("/api", "{\"kind\":\"APIVersions\",\"versions\":[\"v1\"],\"serverAddressByClientCIDRs\":[]}");
+			this.discovery.put("/api/v1", "{\"kind\":\"APIResourceList\",\"groupVersion\":\"v1\",\"resources\":[]}");
+			this.discovery.put("/apis", "{\"kind\":\"APIGroupList\",\"apiVersion\":\"v1\",\"groups\":[{\"name\":\"apiextensions.k8s.io\",\"versions\":[{\"groupVersion\":\"apiextensions.k8s.io/v1\",\"version\":\"v1\"}],\"preferredVersion\":{\"groupVersion\":\"apiextensions.k8s.io/v1\",\"version\":\"v1\"}}"
+					+ groups + "]}");
+			this.discovery.put("/apis/apiextensions.k8s.io/v1", "{\"kind\":\"APIResourceList\",\"groupVersion\":\"apiextensions.k8s.io/v1\",\"resources\":[{\"name\":\"customresourcedefinitions\",\"singularName\":\"customresourcedefinition\",\"namespaced\":false,\"kind\":\"CustomResourceDefinition\",\"shortNames\":[\"crd\"],\"verbs\":[\"create\",\"delete\",\"get\",\"list\",\"patch\",\"update\",\"watch\"]}]}");
+			resources.forEach((groupVersion, list) -> this.discovery.put("/apis/" + groupVersion,
+					"{\"kind\":\"APIResourceList\",\"apiVersion\":\"v1\",\"groupVersion\":\"%s\",\"resources\":[%s]}"
+						.formatted(groupVersion, list)));
+		}
+
+		@Override
+		public io.fabric8.mockwebserver.http.MockResponse dispatch(io.fabric8.mockwebserver.http.RecordedRequest request) {
+			String path = request.getPath();
+			int query = path.indexOf('?');
+			String body = "GET".equals(request.getMethod())
+					? this.discovery.get(query < 0 ? path : path.substring(0, query)) : null;
+			if (body != null) {
+				return new io.fabric8.mockwebserver.http.MockResponse().setResponseCode(200)
+					.setHeader("Content-Type", "application/json")
+					.setBody(body);
+			}
+			return super.dispatch(request);
+		}
+
+	}
+
+	private KubernetesMockServer server;
+
+	private NamespacedKubernetesClient client;
+
+	private int port;
+
+	private MockCluster() {
+	}
+
+	/** @param port 0 for any free port */
+	public static MockCluster start(int port) {
+		MockCluster cluster = new MockCluster();
+		cluster.port = port;
+		cluster.up();
+		for (CustomResourceDefinition crd : crds()) {
+			cluster.client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
+		}
+		return cluster;
+	}
+
+	static List<CustomResourceDefinition> crds() {
+		try (Stream<Path> files = Files.list(Path.of("k8s", "crds"))) {
+			return files.filter(file -> file.toString().endsWith(".yaml")).sorted().map(file -> {
+				try {
+					return Serialization.unmarshal(Files.readString(file), CustomResourceDefinition.class);
+				}
+				catch (IOException ex) {
+					throw new UncheckedIOException(ex);
+				}
+			}).toList();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	private void up() {
+		this.server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), this.dispatcher,
+				false);
+		this.server.init(InetAddress.getLoopbackAddress(), this.port);
+		this.port = this.server.getPort();
+		this.client = this.server.createClient();
+	}
+
+	/** The cluster goes down: connections are refused until {@link #restart()}. */
+	public synchronized void stop() {
+		this.client.close();
+		this.server.destroy();
+	}
+
+	public synchronized void restart() {
+		up();
+	}
+
+	/** Removes every object of ours, finalizers and all, so a test starts from an empty cluster. */
+	public void clear() {
+		for (Class<? extends io.fabric8.kubernetes.api.model.HasMetadata> type : List.of(
+				io.mlplatform.storage.cluster.crd.ProjectStorage.class,
+				io.mlplatform.storage.cluster.crd.StorageQuota.class)) {
+			for (var object : this.client.resources(type).inAnyNamespace().list().getItems()) {
+				if (!object.getMetadata().getFinalizers().isEmpty()) {
+					this.client.resource(object).edit(o -> {
+						o.getMetadata().getFinalizers().clear();
+						return o;
+					});
+				}
+				this.client.resource(object).delete();
+			}
+		}
+	}
+
+	public NamespacedKubernetesClient client() {
+		return this.client;
+	}
+
+	public String url() {
+		return "http://127.0.0.1:" + this.port;
+	}
+
+	/** A kubeconfig for this API, for the service and for kubectl. */
+	public Path writeKubeconfig(Path file) {
+		String kubeconfig = """
+				apiVersion: v1
+				kind: Config
+				clusters:
+				- name: local
+				  cluster:
+				    server: %s
+				contexts:
+				- name: local
+				  context:
+				    cluster: local
+				    user: local
+				current-context: local
+				users:
+				- name: local
+				  user:
+				    token: local
+				""".formatted(url());
+		try {
+			Files.createDirectories(file.toAbsolutePath().getParent());
+			Files.writeString(file, kubeconfig);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		return file;
+	}
+
+}

@@ -1,0 +1,288 @@
+package io.mlplatform.storage.cluster;
+
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+import io.mlplatform.storage.ApiClient.Response;
+import io.mlplatform.storage.IntegrationTestSupport;
+import io.mlplatform.storage.MockCluster;
+import io.mlplatform.storage.SimulatedOperator;
+import io.mlplatform.storage.TestInfrastructure;
+import io.mlplatform.storage.cluster.crd.Labels;
+import io.mlplatform.storage.cluster.crd.ProjectStorage;
+import io.mlplatform.storage.cluster.crd.ProjectStorageSpec;
+import io.mlplatform.storage.cluster.crd.StorageQuota;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The service against an in-memory Kubernetes API with our CRDs loaded. */
+class ClusterReconcilerIntegrationTests extends IntegrationTestSupport {
+
+	private static final String STORAGES = "/api/v1/projects/nlp/storages";
+
+	private static final Duration WAIT = Duration.ofSeconds(20);
+
+	@Autowired
+	private StatusMirror mirror;
+
+	@Autowired
+	private Outbox outbox;
+
+	private final MockCluster cluster = TestInfrastructure.cluster();
+
+	private SimulatedOperator operator;
+
+	@BeforeEach
+	void project() {
+		this.api.put("/api/v1/projects/nlp", "{\"namespace\": \"team-nlp\"}");
+	}
+
+	@AfterEach
+	void stopOperator() {
+		if (this.operator != null) {
+			this.operator.close();
+		}
+	}
+
+	private KubernetesClient k8s() {
+		return this.cluster.client();
+	}
+
+	private ProjectStorage object(String name) {
+		return k8s().resources(ProjectStorage.class).inNamespace("team-nlp").withName(name).get();
+	}
+
+	private void startOperator() throws Exception {
+		this.operator = SimulatedOperator.start(k8s(), Files.createTempDirectory("shares"), null);
+	}
+
+	@Test
+	void aCreatedStorageAppearsAsACustomResourceWithItsSpecAndLabels() {
+		Response created = this.api.post(STORAGES,
+				"{\"name\": \"imagenet\", \"capacity\": \"500Gi\", \"labels\": {\"team\": \"nlp\"}}");
+		String id = created.json().path("id").asString();
+
+		await().atMost(WAIT).pollInterval(Duration.ofMillis(20)).until(() -> object("imagenet") != null);
+		ProjectStorage object = object("imagenet");
+		assertThat(object.getSpec().project()).isEqualTo("nlp");
+		assertThat(object.getSpec().capacity()).isEqualTo("500Gi");
+		assertThat(object.getSpec().capacityBytes()).isEqualTo(500L << 30);
+		assertThat(object.getSpec().accessMode()).isEqualTo("ReadWriteMany");
+		assertThat(object.getSpec().backupEnabled()).isTrue();
+		assertThat(object.getMetadata().getLabels()).containsEntry(Labels.MANAGED_BY, "project-storage-service")
+			.containsEntry(Labels.PROJECT, "nlp")
+			.containsEntry(Labels.STORAGE_ID, id)
+			.containsEntry("team", "nlp");
+		assertThat(object.getStatus()).isNull();
+		await().atMost(WAIT).until(() -> "Synced".equals(
+				this.api.get(STORAGES + "/imagenet").json().path("status").path("syncState").asString()));
+		assertThat(count("select count(*) from cluster_outbox")).isZero();
+		// the status changed since creation: a cached copy is stale, a write based on it is not
+		assertThat(this.api.get(STORAGES + "/imagenet", "If-None-Match", created.etag()).status()).isEqualTo(200);
+		assertThat(this.api.patch(STORAGES + "/imagenet", "{\"labels\": {\"team\": \"nlp\", \"x\": \"y\"}}", "If-Match",
+				created.etag()).status()).isEqualTo(200);
+	}
+
+	@Test
+	void aResizeUpdatesTheSpecAndBumpsTheGeneration() {
+		this.api.post(STORAGES, "{\"name\": \"data\", \"capacity\": \"100Gi\"}");
+		await().atMost(WAIT).until(() -> object("data") != null);
+		long before = object("data").getMetadata().getGeneration();
+
+		this.api.patch(STORAGES + "/data", "{\"capacity\": \"200Gi\"}");
+
+		await().atMost(WAIT).until(() -> "200Gi".equals(object("data").getSpec().capacity()));
+		assertThat(object("data").getMetadata().getGeneration()).isEqualTo(before + 1);
+		assertThat(object("data").getMetadata().getAnnotations()).containsEntry(Labels.GENERATION, "2");
+	}
+
+	@Test
+	void statusWrittenByTheOperatorShowsInTheApi() throws Exception {
+		startOperator();
+		this.api.post(STORAGES, "{\"name\": \"data\", \"capacity\": \"100Gi\"}");
+
+		await().atMost(WAIT).until(() -> "Ready".equals(this.api.get(STORAGES + "/data").json().path("state").asString()));
+		Response ready = this.api.get(STORAGES + "/data");
+		assertThat(ready.json().path("status").path("phase").asString()).isEqualTo("Ready");
+		assertThat(ready.json().path("status").path("pvcName").asString()).isEqualTo("pvc-data");
+		assertThat(ready.json().path("status").path("nfs").path("path").asString()).endsWith("team-nlp/data");
+		assertThat(ready.json().path("status").path("conditions").get(0).path("type").asString()).isEqualTo("Ready");
+
+		// a resize is Pending until the operator has acted on the new generation
+		this.api.patch(STORAGES + "/data", "{\"capacity\": \"200Gi\"}");
+		await().atMost(WAIT).until(() -> "Ready".equals(this.api.get(STORAGES + "/data").json().path("state").asString()));
+		assertThat(count("select observed_generation from storages where name = 'data'")).isEqualTo(2);
+	}
+
+	@Test
+	void usedBytesFollowWhatIsWrittenIntoTheShare() throws Exception {
+		this.operator = SimulatedOperator.start(k8s(), Files.createTempDirectory("shares"), Duration.ofMillis(100));
+		this.api.post(STORAGES, "{\"name\": \"data\", \"capacity\": \"1Gi\"}");
+		await().atMost(WAIT).until(() -> "Ready".equals(this.api.get(STORAGES + "/data").json().path("state").asString()));
+		java.nio.file.Path share = java.nio.file.Path
+			.of(this.api.get(STORAGES + "/data").json().path("status").path("nfs").path("path").asString());
+
+		Files.write(share.resolve("weights.bin"), new byte[12_345]);
+
+		await().atMost(WAIT).until(() -> this.api.get(STORAGES + "/data").json().path("status").path("usedBytes").asLong() == 12_345);
+	}
+
+	@Test
+	void aClusterThatIsDownFailsNoCallAndGetsEverythingOnceBack() {
+		List<String> names = new ArrayList<>();
+		for (int i = 0; i < 100; i++) {
+			names.add("s" + i);
+		}
+		this.cluster.stop();
+		try {
+			for (String name : names) {
+				assertThat(this.api.post(STORAGES, "{\"name\": \"" + name + "\", \"capacity\": \"1Gi\"}").status())
+					.isEqualTo(201);
+				assertThat(this.api.patch(STORAGES + "/" + name, "{\"capacity\": \"2Gi\"}").status()).isEqualTo(200);
+			}
+			await().atMost(WAIT).until(() -> count("select count(*) from storages where last_error is not null") > 0);
+			Response pending = this.api.get(STORAGES + "/s0");
+			assertThat(pending.json().path("status").path("syncState").asString()).isEqualTo("Pending");
+		}
+		finally {
+			this.cluster.restart();
+		}
+
+		await().atMost(Duration.ofSeconds(90)).until(() -> count("select count(*) from cluster_outbox") == 0);
+		for (String name : names) {
+			ProjectStorage object = object(name);
+			assertThat(object).as(name).isNotNull();
+			assertThat(object.getSpec().capacity()).isEqualTo("2Gi");
+		}
+		assertThat(count("select count(*) from storages where sync_state <> 'Synced' or last_error is not null"))
+			.isZero();
+	}
+
+	@Test
+	void aCustomResourceDeletedOrEditedByHandComesBackOnResync() {
+		this.api.post(STORAGES, "{\"name\": \"a\", \"capacity\": \"1Gi\"}");
+		this.api.post(STORAGES, "{\"name\": \"b\", \"capacity\": \"1Gi\"}");
+		await().atMost(WAIT).until(() -> object("a") != null && object("b") != null
+				&& count("select count(*) from cluster_outbox") == 0);
+		k8s().resource(object("a")).delete();
+		k8s().resources(ProjectStorage.class)
+			.inNamespace("team-nlp")
+			.withName("b")
+			.edit(o -> {
+				o.setSpec(new ProjectStorageSpec("nlp", "5Gi", 5L << 30, null, "ReadWriteMany", true, null));
+				return o;
+			});
+		await().atMost(WAIT).until(() -> object("a") == null);
+
+		assertThat(this.mirror.resync("local")).isEqualTo(2);
+
+		await().atMost(WAIT).until(() -> object("a") != null && "1Gi".equals(object("b").getSpec().capacity()));
+		assertThat(count("select count(*) from storages where deleted_at is null")).isEqualTo(2);
+	}
+
+	@Test
+	void objectsWithOurLabelsButNoStorageAreReportedNotDeleted() {
+		this.api.post(STORAGES, "{\"name\": \"a\", \"capacity\": \"1Gi\"}");
+		await().atMost(WAIT).until(() -> object("a") != null && count("select count(*) from cluster_outbox") == 0);
+		this.db.sql("DELETE FROM storages").update();
+
+		this.mirror.resync("local");
+
+		assertThat(object("a")).isNotNull();
+	}
+
+	@Test
+	void deletionWaitsForTheOperatorsFinalizerThenFreesTheName() throws Exception {
+		startOperator();
+		this.api.post(STORAGES, "{\"name\": \"data\", \"capacity\": \"1Gi\"}");
+		await().atMost(WAIT).until(() -> "Ready".equals(this.api.get(STORAGES + "/data").json().path("state").asString()));
+		this.operator.holdFinalizer(true);
+
+		Response deleting = this.api.delete(STORAGES + "/data");
+
+		assertThat(deleting.status()).isEqualTo(202);
+		assertThat(deleting.json().path("state").asString()).isEqualTo("Deleting");
+		await().atMost(WAIT).until(() -> object("data") != null && object("data").getMetadata().getDeletionTimestamp() != null);
+		assertThat(this.api.get(STORAGES + "/data").json().path("state").asString()).isEqualTo("Deleting");
+		assertThat(this.api.post(STORAGES, "{\"name\": \"data\", \"capacity\": \"1Gi\"}").status()).isEqualTo(409);
+
+		this.operator.holdFinalizer(false);
+
+		await().atMost(WAIT).until(() -> this.api.get(STORAGES + "/data").status() == 404);
+		assertThat(object("data")).isNull();
+		assertThat(count("select count(*) from storages where name = 'data' and lifecycle = 'Deleted'")).isEqualTo(1);
+		assertThat(this.api.post(STORAGES, "{\"name\": \"data\", \"capacity\": \"1Gi\"}").status()).isEqualTo(201);
+	}
+
+	@Test
+	void twoInstancesNeverClaimTheSameOutboxRow() throws Exception {
+		int rows = 400;
+		for (int i = 0; i < rows; i++) {
+			this.db.sql("""
+					INSERT INTO cluster_outbox (cluster, kind, namespace, name, action, body, not_before, created_at)
+					VALUES ('twin', 'ProjectStorage', 'ns', ?, 'apply', '{}', now(), now())""").param("o" + i).update();
+		}
+		List<Long> claimed = Collections.synchronizedList(new ArrayList<>());
+		ExecutorService instances = Executors.newFixedThreadPool(4);
+		List<Future<?>> running = new ArrayList<>();
+		for (int instance = 0; instance < 4; instance++) {
+			String owner = "instance-" + instance;
+			running.add(instances.submit(() -> {
+				while (count("select count(*) from cluster_outbox where cluster = 'twin'") > 0) {
+					for (OutboxRow row : this.outbox.claim("twin", owner, 7, Duration.ofMinutes(1))) {
+						claimed.add(row.id());
+						this.outbox.applied(row, owner, null);
+					}
+				}
+			}));
+		}
+		for (Future<?> future : running) {
+			future.get();
+		}
+		instances.shutdown();
+
+		Set<Long> distinct = new HashSet<>(claimed);
+		assertThat(claimed).hasSize(distinct.size());
+		assertThat(distinct).hasSize(rows);
+	}
+
+	@Test
+	void theProjectsQuotaFollowsItsStoragesIntoTheirClusterAsAStorageQuota() {
+		this.api.put("/api/v1/projects/nlp/quota", "{\"capacity\": \"2Ti\", \"maxStorages\": 20}");
+		assertThat(count("select count(*) from cluster_outbox")).as("no storage, no cluster to write to").isZero();
+
+		this.api.post(STORAGES, "{\"name\": \"a\", \"capacity\": \"1Gi\"}");
+
+		await().atMost(WAIT).until(() -> quota() != null);
+		assertThat(quota().getSpec().capacity()).isEqualTo("2Ti");
+		assertThat(quota().getSpec().maxStorages()).isEqualTo(20);
+		assertThat(quota().getMetadata().getLabels()).containsEntry(Labels.PROJECT, "nlp")
+			.containsEntry(Labels.MANAGED_BY, "project-storage-service");
+
+		this.api.patch("/api/v1/projects/nlp/quota", "{\"maxStorages\": 30}");
+
+		await().atMost(WAIT).until(() -> Integer.valueOf(30).equals(quota().getSpec().maxStorages()));
+	}
+
+	private StorageQuota quota() {
+		return k8s().resources(StorageQuota.class).inNamespace("team-nlp").withName("nlp").get();
+	}
+
+}
