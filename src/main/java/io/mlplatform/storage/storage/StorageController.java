@@ -72,6 +72,7 @@ class StorageController {
 	@ApiResponse(responseCode = "201", description = "Created")
 	@ApiResponse(responseCode = "200", description = "A storage with this name and this exact spec already exists")
 	@ApiResponse(responseCode = "409", ref = ApiDocs.CONFLICT)
+	@ApiResponse(responseCode = "422", ref = ApiDocs.UNPROCESSABLE)
 	ResponseEntity<StorageResponse> create(@PathVariable String project, @RequestBody StorageRequest request) {
 		this.access.require(project, ProjectRole.OWNER, "Creating a storage");
 		return respond(project, this.storages.create(project, request));
