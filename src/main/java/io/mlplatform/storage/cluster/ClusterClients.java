@@ -38,7 +38,8 @@ class ClusterClients implements DisposableBean {
 		this.properties = properties;
 	}
 
-	KubernetesClient client(String name) {
+	/** Synchronized: two threads must not both connect, and one close the client the other was handed. */
+	synchronized KubernetesClient client(String name) {
 		Cluster cluster = this.registry.get(name);
 		Connected current = this.clients.get(name);
 		if (current != null && current.version() == cluster.getVersion()) {

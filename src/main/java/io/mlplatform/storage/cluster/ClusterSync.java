@@ -128,6 +128,14 @@ public class ClusterSync {
 	private long enqueue(String cluster, String kind, String namespace, String name, UUID storageId, String action,
 			String body) {
 		OffsetDateTime now = OffsetDateTime.ofInstant(this.clock.instant(), ZoneOffset.UTC);
+		// every row carries the object's whole desired state, so a newer one replaces what still waits:
+		// a row the cluster refused cannot hold back the change that fixes it (or the delete); a row in
+		// an instance's hands stays, and this one is applied after it
+		this.jdbc.sql("""
+				DELETE FROM cluster_outbox WHERE cluster = ? AND kind = ? AND namespace = ? AND name = ?
+				  AND (claimed_until IS NULL OR claimed_until < ?)""")
+			.params(cluster, kind, namespace, name, now)
+			.update();
 		long seq = this.jdbc.sql("""
 				INSERT INTO cluster_outbox (cluster, kind, namespace, name, storage_id, action, body, not_before, created_at)
 				VALUES (?, ?, ?, ?, ?, ?, cast(? as jsonb), ?, ?) RETURNING id""")

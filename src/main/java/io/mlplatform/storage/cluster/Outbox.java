@@ -69,20 +69,43 @@ class Outbox {
 	}
 
 	/**
+	 * Extends the lease of a row about to be applied. A batch can take longer than one lease; a row
+	 * whose lease ran out may have been claimed (and applied) by another instance since, and applying
+	 * it here too could put an older spec over a newer one.
+	 * @return false when the row is no longer this instance's
+	 */
+	boolean renew(OutboxRow row, String owner, Duration lease) {
+		return this.jdbc.sql("UPDATE cluster_outbox SET claimed_until = ? WHERE id = ? AND claimed_by = ?")
+			.params(now().plus(lease), row.id(), owner)
+			.update() == 1;
+	}
+
+	/**
 	 * The cluster refused or could not be reached: the row waits and is tried again; its storage
 	 * shows the error. {@code refused} (the cluster answered no) shows as Error, unreachable as Pending.
 	 */
 	@Transactional
 	public void failed(OutboxRow row, String owner, String error, boolean refused, Duration wait) {
-		this.jdbc.sql("""
+		release(row, owner, error, refused ? 1 : 0, refused ? "Error" : "Pending", wait);
+	}
+
+	/** The object is not ready for this change yet (still being deleted): the row alone waits, growing its backoff. */
+	@Transactional
+	public void waiting(OutboxRow row, String owner, String reason, Duration wait) {
+		release(row, owner, reason, 1, "Pending", wait);
+	}
+
+	private void release(OutboxRow row, String owner, String error, int attempts, String syncState, Duration wait) {
+		int released = this.jdbc.sql("""
 				UPDATE cluster_outbox SET attempts = attempts + ?, not_before = ?, claimed_by = NULL,
 				    claimed_until = NULL, last_error = ?
 				WHERE id = ? AND claimed_by = ?""")
-			.params(refused ? 1 : 0, now().plus(wait), error, row.id(), owner)
+			.params(attempts, now().plus(wait), error, row.id(), owner)
 			.update();
-		if (row.storageId() != null) {
+		// a row this instance lost says nothing about the storage: another instance owns its state now
+		if (released == 1 && row.storageId() != null) {
 			this.jdbc.sql("UPDATE storages SET sync_state = ?, last_error = ? WHERE id = ? AND deleted_at IS NULL")
-				.params(refused ? "Error" : "Pending", error, row.storageId())
+				.params(syncState, error, row.storageId())
 				.update();
 		}
 	}

@@ -198,17 +198,32 @@ class Reconciler implements SmartLifecycle {
 				client = Reconciler.this.clients.client(this.cluster);
 			}
 			catch (RuntimeException ex) {
-				unreachable(rows, 0, ex);
+				// the reason may name the credentials' secret or file: the log says it, the storages do not
+				log.warn("Cannot connect to cluster '{}' with its credentials: {}", this.cluster, describe(ex));
+				unreachable(rows, 0, "its credentials cannot be used; the service log says why");
 				return false;
 			}
 			for (int i = 0; i < rows.size(); i++) {
 				OutboxRow row = rows.get(i);
+				if (!Reconciler.this.outbox.renew(row, Reconciler.this.owner, Reconciler.this.properties.lease())) {
+					log.debug("Lease on {} ran out and was taken over; leaving it", row);
+					continue;
+				}
 				try {
 					Long generation = apply(client, row);
 					Reconciler.this.outbox.applied(row, Reconciler.this.owner, generation);
 					if (row.isDelete() && generation == null && row.storageId() != null) {
 						Reconciler.this.outbox.tombstone(row.storageId());
 					}
+				}
+				catch (ObjectNotReadyException ex) {
+					Reconciler.this.outbox.waiting(row, Reconciler.this.owner, ex.getMessage(),
+							Reconciler.this.properties.backoff(row.attempts() + 1));
+				}
+				catch (NotOurObjectException ex) {
+					Reconciler.this.outbox.failed(row, Reconciler.this.owner, ex.getMessage(), true,
+							Reconciler.this.properties.backoff(row.attempts() + 1));
+					log.warn("Cluster '{}': {}", this.cluster, ex.getMessage());
 				}
 				catch (KubernetesClientException ex) {
 					if (ex.getCode() >= 400 && ex.getCode() < 500 && ex.getCode() != 429 && ex.getCode() != 409) {
@@ -218,7 +233,7 @@ class Reconciler implements SmartLifecycle {
 						log.warn("Cluster '{}' refused {}: {}", this.cluster, row, describe(ex));
 						continue;
 					}
-					unreachable(rows, i, ex);
+					unreachable(rows, i, describe(ex));
 					return false;
 				}
 			}
@@ -229,11 +244,11 @@ class Reconciler implements SmartLifecycle {
 		}
 
 		/** The cluster is down or overloaded: release what is left and back off as a whole. */
-		private void unreachable(List<OutboxRow> rows, int from, RuntimeException ex) {
+		private void unreachable(List<OutboxRow> rows, int from, String reason) {
 			this.failures++;
 			long backoff = Reconciler.this.properties.backoff(this.failures).toMillis();
 			this.retryAt = System.currentTimeMillis() + backoff;
-			String error = "Cluster '" + this.cluster + "' unreachable: " + describe(ex);
+			String error = "Cluster '" + this.cluster + "' unreachable: " + reason;
 			for (OutboxRow row : rows.subList(from, rows.size())) {
 				Reconciler.this.outbox.failed(row, Reconciler.this.owner, error, false, java.time.Duration.ZERO);
 			}
@@ -250,13 +265,22 @@ class Reconciler implements SmartLifecycle {
 	 */
 	static Long apply(KubernetesClient client, OutboxRow row) {
 		Resource<HasMetadata> resource = resource(client, row);
+		HasMetadata existing = resource.get();
 		if (row.isDelete()) {
+			if (existing == null || !isOurs(existing, row)) {
+				// ours is gone; an object of that name that is not ours is never deleted
+				return null;
+			}
 			resource.delete();
 			HasMetadata left = resource.get();
-			return left == null ? null : left.getMetadata().getGeneration();
+			return left == null || !isOurs(left, row) ? null : left.getMetadata().getGeneration();
 		}
 		ObjectNode desired = (ObjectNode) Serialization.unmarshal(row.body(), JsonNode.class);
-		HasMetadata existing = resource.get();
+		if (existing != null && !isOurs(existing, row)) {
+			throw new NotOurObjectException("A " + row.kind() + " named '" + row.name() + "' exists in namespace '"
+					+ row.namespace() + "' and was not created by this service for this "
+					+ (row.storageId() != null ? "storage" : "project") + "; it is left alone. Rename or remove it.");
+		}
 		if (existing == null) {
 			ObjectNode created = desired.deepCopy();
 			created.put("apiVersion", Labels.GROUP + "/" + Labels.VERSION);
@@ -266,7 +290,8 @@ class Reconciler implements SmartLifecycle {
 			return inNamespace(client, row).resource(object).create().getMetadata().getGeneration();
 		}
 		if (existing.getMetadata().getDeletionTimestamp() != null) {
-			throw new KubernetesClientException("the object is still being deleted", 503, null);
+			throw new ObjectNotReadyException("The previous " + row.kind() + " '" + row.name()
+					+ "' is still being deleted in the cluster; the change is applied once it is gone.");
 		}
 		if (matches(existing, desired)) {
 			return existing.getMetadata().getGeneration();
@@ -281,6 +306,34 @@ class Reconciler implements SmartLifecycle {
 			}
 		});
 		return resource.patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString()).getMetadata().getGeneration();
+	}
+
+	/** Whether we wrote this object: for this storage (its id label), or for this project's quota. */
+	static boolean isOurs(HasMetadata object, OutboxRow row) {
+		Map<String, String> labels = object.getMetadata().getLabels();
+		if (labels == null || !Labels.MANAGER.equals(labels.get(Labels.MANAGED_BY))) {
+			return false;
+		}
+		return row.storageId() != null ? row.storageId().toString().equals(labels.get(Labels.STORAGE_ID))
+				: row.name().equals(labels.get(Labels.PROJECT));
+	}
+
+	/** The object must not be touched: another owner's. */
+	static final class NotOurObjectException extends RuntimeException {
+
+		NotOurObjectException(String message) {
+			super(message, null, false, false);
+		}
+
+	}
+
+	/** The object cannot take this change yet; only its row waits, not the whole cluster. */
+	static final class ObjectNotReadyException extends RuntimeException {
+
+		ObjectNotReadyException(String message) {
+			super(message, null, false, false);
+		}
+
 	}
 
 	/** Whether the object already carries our labels, annotations and exactly our spec. */

@@ -49,7 +49,10 @@ class StatusMirror implements SmartLifecycle {
 
 	private static final Logger log = LoggerFactory.getLogger(StatusMirror.class);
 
-	private final Map<String, SharedIndexInformer<ProjectStorage>> informers = new ConcurrentHashMap<>();
+	private record Watching(KubernetesClient client, SharedIndexInformer<ProjectStorage> informer) {
+	}
+
+	private final Map<String, Watching> informers = new ConcurrentHashMap<>();
 
 	private final Map<String, AtomicInteger> orphans = new ConcurrentHashMap<>();
 
@@ -104,7 +107,7 @@ class StatusMirror implements SmartLifecycle {
 		if (this.executor != null) {
 			this.executor.shutdownNow();
 		}
-		this.informers.values().forEach(SharedIndexInformer::close);
+		this.informers.values().forEach(watching -> watching.informer().close());
 		this.informers.clear();
 	}
 
@@ -115,14 +118,23 @@ class StatusMirror implements SmartLifecycle {
 
 	/** Starts mirroring a cluster's status, once; the informer reconnects on its own when the cluster was down. */
 	void watch(String cluster) {
-		if (!this.running || this.informers.containsKey(cluster)) {
+		if (!this.running) {
+			return;
+		}
+		// a changed registration rebuilds the client, and closing the old one closed its informer
+		KubernetesClient client = this.clients.client(cluster);
+		Watching current = this.informers.get(cluster);
+		if (current != null && current.client() == client) {
 			return;
 		}
 		synchronized (this.informers) {
-			if (this.informers.containsKey(cluster)) {
+			current = this.informers.get(cluster);
+			if (current != null && current.client() == client) {
 				return;
 			}
-			KubernetesClient client = this.clients.client(cluster);
+			if (current != null) {
+				current.informer().close();
+			}
 			SharedIndexInformer<ProjectStorage> informer = client.resources(ProjectStorage.class)
 				.inAnyNamespace()
 				.withLabel(Labels.MANAGED_BY, Labels.MANAGER)
@@ -148,7 +160,7 @@ class StatusMirror implements SmartLifecycle {
 				}
 			});
 			informer.start();
-			this.informers.put(cluster, informer);
+			this.informers.put(cluster, new Watching(client, informer));
 		}
 	}
 

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
 
 import io.mlplatform.storage.ApiClient.Response;
 import io.mlplatform.storage.IntegrationTestSupport;
@@ -44,6 +45,9 @@ class ClusterReconcilerIntegrationTests extends IntegrationTestSupport {
 
 	@Autowired
 	private Outbox outbox;
+
+	@Autowired
+	private Reconciler reconciler;
 
 	private final MockCluster cluster = TestInfrastructure.cluster();
 
@@ -261,6 +265,87 @@ class ClusterReconcilerIntegrationTests extends IntegrationTestSupport {
 		Set<Long> distinct = new HashSet<>(claimed);
 		assertThat(claimed).hasSize(distinct.size());
 		assertThat(distinct).hasSize(rows);
+	}
+
+	@Test
+	void anObjectOfTheSameNameThatIsNotOursIsNeitherTakenOverNorDeleted() {
+		k8s().resources(ProjectStorage.class).inNamespace("team-nlp").resource(Serialization.unmarshal("""
+				apiVersion: storage.mlplatform.io/v1alpha1
+				kind: ProjectStorage
+				metadata: {name: shared, namespace: team-nlp, labels: {owner: someone-else}}
+				spec: {project: other, capacity: 1Gi, capacityBytes: 1073741824, accessMode: ReadWriteOnce}
+				""", ProjectStorage.class)).create();
+
+		this.api.post(STORAGES, "{\"name\": \"shared\", \"capacity\": \"5Gi\"}");
+
+		await().atMost(WAIT).until(() -> "Error".equals(syncState("shared")));
+		assertThat(this.api.get(STORAGES + "/shared").json().path("status").path("lastError").asString())
+			.contains("not created by this service");
+		assertThat(object("shared").getSpec().project()).isEqualTo("other");
+		assertThat(object("shared").getMetadata().getLabels()).doesNotContainKey(Labels.MANAGED_BY);
+
+		// the delete replaces the refused apply instead of queuing behind it, and leaves the stranger alone
+		assertThat(this.api.delete(STORAGES + "/shared").status()).isEqualTo(202);
+
+		await().atMost(WAIT).until(() -> this.api.get(STORAGES + "/shared").status() == 404);
+		assertThat(object("shared").getSpec().capacity()).isEqualTo("1Gi");
+		assertThat(count("select count(*) from cluster_outbox")).isZero();
+	}
+
+	@Test
+	void anObjectStillBeingDeletedHoldsBackOnlyItsOwnChanges() {
+		this.api.post(STORAGES, "{\"name\": \"stuck\", \"capacity\": \"1Gi\"}");
+		await().atMost(WAIT).until(() -> object("stuck") != null && "Synced".equals(syncState("stuck")));
+		// deleted by hand while something holds a finalizer on it
+		k8s().resources(ProjectStorage.class).inNamespace("team-nlp").withName("stuck").edit(object -> {
+			object.getMetadata().setFinalizers(List.of("example.com/hold"));
+			return object;
+		});
+		k8s().resources(ProjectStorage.class).inNamespace("team-nlp").withName("stuck").delete();
+		await().atMost(WAIT).until(() -> object("stuck").getMetadata().getDeletionTimestamp() != null);
+
+		this.api.patch(STORAGES + "/stuck", "{\"capacity\": \"2Gi\"}");
+		this.api.post(STORAGES, "{\"name\": \"other\", \"capacity\": \"1Gi\"}");
+
+		await().atMost(WAIT).until(() -> object("other") != null && "Synced".equals(syncState("other")));
+		await().atMost(WAIT).until(() -> this.api.get(STORAGES + "/stuck").json().path("status").path("lastError")
+			.asString("").contains("still being deleted"));
+		assertThat(syncState("stuck")).isEqualTo("Pending");
+		assertThat(this.reconciler.failures("local")).as("the cluster as a whole is fine").isZero();
+
+		k8s().resources(ProjectStorage.class).inNamespace("team-nlp").withName("stuck").edit(object -> {
+			object.getMetadata().setFinalizers(List.of());
+			return object;
+		});
+
+		await().atMost(WAIT).until(() -> object("stuck") != null && object("stuck").getMetadata().getDeletionTimestamp() == null
+				&& "2Gi".equals(object("stuck").getSpec().capacity()));
+		await().atMost(WAIT).until(() -> "Synced".equals(syncState("stuck")));
+	}
+
+	@Test
+	void aRowWhoseLeaseRanOutIsNeitherAppliedNorReportedByItsFirstClaimer() {
+		long id = this.db.sql("""
+				INSERT INTO cluster_outbox (cluster, kind, namespace, name, action, body, not_before, created_at,
+				                            claimed_by, claimed_until)
+				VALUES ('twin', 'ProjectStorage', 'ns', 'o', 'apply', '{}', now(), now(), 'first', now() - interval '1 second')
+				RETURNING id""").query(Long.class).single();
+		OutboxRow lost = new OutboxRow(id, "twin", "ProjectStorage", "ns", "o", null, "apply", "{}", 0);
+
+		// the service's own reconciler may hold the row for a moment (it cannot reach 'twin' and lets go)
+		List<OutboxRow> taken = new ArrayList<>();
+		await().atMost(WAIT).until(() -> taken.addAll(this.outbox.claim("twin", "second", 10, Duration.ofMinutes(1))));
+
+		assertThat(taken).extracting(OutboxRow::id).containsExactly(id);
+		assertThat(this.outbox.renew(lost, "first", Duration.ofMinutes(1))).isFalse();
+		this.outbox.failed(lost, "first", "late failure", true, Duration.ofMinutes(5));
+		assertThat(count("select count(*) from cluster_outbox where id = ? and claimed_by = 'second' and attempts = 0"
+				+ " and last_error is null", id)).isEqualTo(1);
+		assertThat(this.outbox.renew(taken.get(0), "second", Duration.ofMinutes(1))).isTrue();
+	}
+
+	private String syncState(String storage) {
+		return this.api.get(STORAGES + "/" + storage).json().path("status").path("syncState").asString();
 	}
 
 	@Test
