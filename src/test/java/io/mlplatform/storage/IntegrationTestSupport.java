@@ -1,5 +1,8 @@
 package io.mlplatform.storage;
 
+import java.time.Duration;
+
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -17,7 +20,9 @@ import org.springframework.test.context.DynamicPropertySource;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "logging.level.io.zonky=WARN", "logging.level.org.springframework=WARN", "logging.level.org.hibernate=WARN",
 				"logging.level.org.flywaydb=WARN", "logging.level.com.zaxxer=WARN", "logging.level.org.apache=WARN",
-				"logging.level.io.fabric8=WARN" })
+				"logging.level.io.fabric8=WARN",
+				// tests resync when they mean to; a periodic one would race their assertions
+				"pss.reconciler.resync=6h" })
 @Import(TestInfrastructure.class)
 public abstract class IntegrationTestSupport {
 
@@ -40,6 +45,10 @@ public abstract class IntegrationTestSupport {
 
 	@BeforeEach
 	protected void cleanDatabaseAndConnect() {
+		// a change the previous test queued may be in a reconciler's hands: let it land before clearing
+		Awaitility.await()
+			.atMost(Duration.ofSeconds(30))
+			.until(() -> count("select count(*) from cluster_outbox where claimed_until > now()") == 0);
 		this.db.sql("TRUNCATE projects, audit_events CASCADE").update();
 		this.db.sql("DELETE FROM clusters WHERE source = 'api'").update();
 		this.db.sql("TRUNCATE cluster_outbox").update();

@@ -238,6 +238,7 @@ class StatusMirror implements SmartLifecycle {
 			.list());
 		Set<UUID> known = new HashSet<>();
 		List<UUID> drifted = new ArrayList<>();
+		List<DesiredStorage> deletedMaybe = new ArrayList<>();
 		this.jdbc.sql(DESIRED + " WHERE s.cluster = ? AND s.deleted_at IS NULL").param(cluster).query(row -> {
 			DesiredStorage desired = desired(row);
 			known.add(desired.id());
@@ -247,7 +248,7 @@ class StatusMirror implements SmartLifecycle {
 			}
 			if ("Deleting".equals(row.getString("lifecycle"))) {
 				if (object == null) {
-					this.outbox.tombstone(desired.id());
+					deletedMaybe.add(desired);
 				}
 				return;
 			}
@@ -256,6 +257,17 @@ class StatusMirror implements SmartLifecycle {
 				drifted.add(desired.id());
 			}
 		});
+		// the list was taken before the rows were read: an object created and deleted in between is
+		// only absent from the list, so each one is looked up again before its storage is let go
+		for (DesiredStorage desired : deletedMaybe) {
+			ProjectStorage object = client.resources(ProjectStorage.class)
+				.inNamespace(desired.namespace())
+				.withName(desired.name())
+				.get();
+			if (object == null || !desired.id().equals(storageId(object))) {
+				this.outbox.tombstone(desired.id());
+			}
+		}
 		for (int from = 0; from < drifted.size(); from += REQUEUE_CHUNK) {
 			requeue(drifted.subList(from, Math.min(from + REQUEUE_CHUNK, drifted.size())));
 		}

@@ -342,6 +342,8 @@ class ClusterReconcilerIntegrationTests extends IntegrationTestSupport {
 		assertThat(count("select count(*) from cluster_outbox where id = ? and claimed_by = 'second' and attempts = 0"
 				+ " and last_error is null", id)).isEqualTo(1);
 		assertThat(this.outbox.renew(taken.get(0), "second", Duration.ofMinutes(1))).isTrue();
+		this.outbox.applied(taken.get(0), "second", null);
+		assertThat(count("select count(*) from cluster_outbox where id = ?", id)).isZero();
 	}
 
 	private String syncState(String storage) {
