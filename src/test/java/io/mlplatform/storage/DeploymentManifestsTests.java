@@ -75,6 +75,20 @@ class DeploymentManifestsTests {
 		assertThat(list(container.get("envFrom"))).anySatisfy(source -> assertThat(map(source)).containsKey("secretRef"));
 	}
 
+	@Test
+	void composeRunsTheServiceOnPostgresAndS3WithSettingsTheServiceReads() throws IOException {
+		Map<String, Object> services = map(single(Path.of("docker-compose.yml")).get("services"));
+		Map<String, Object> environment = map(map(services.get("service")).get("environment"));
+		String application = Files.readString(Path.of("src/main/resources/application.yaml"));
+
+		assertThat(services).containsKeys("postgres", "s3", "service");
+		// DATABASE_* are read by name in application.yaml; PSS_* bind to configuration records by name
+		assertThat(application).contains("${DATABASE_URL", "${DATABASE_USER", "${DATABASE_PASSWORD");
+		assertThat(environment).containsKeys("DATABASE_URL", "PSS_SECURITY_ISSUER_URI", "PSS_BACKUP_S3_ENDPOINT",
+				"PSS_BACKUP_S3_BUCKET");
+		assertThat(map(map(services.get("service")).get("depends_on"))).containsKeys("postgres");
+	}
+
 	private static List<Map<String, Object>> all(Path file) throws IOException {
 		List<Map<String, Object>> objects = new ArrayList<>();
 		try (Reader reader = Files.newBufferedReader(file)) {
