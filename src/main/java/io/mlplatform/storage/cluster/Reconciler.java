@@ -90,6 +90,8 @@ class Reconciler implements SmartLifecycle {
 			thread.setDaemon(true);
 			return thread;
 		});
+		// a worker whose delayed retry was cancelled by stop() still counts itself busy: start afresh
+		this.workers.clear();
 		this.running = true;
 		long poll = this.properties.poll().toMillis();
 		this.executor.scheduleWithFixedDelay(this::poll, 0, poll, TimeUnit.MILLISECONDS);

@@ -49,6 +49,9 @@ class ClusterReconcilerIntegrationTests extends IntegrationTestSupport {
 	@Autowired
 	private Reconciler reconciler;
 
+	@Autowired
+	private ClusterClients clients;
+
 	private final MockCluster cluster = TestInfrastructure.cluster();
 
 	private SimulatedOperator operator;
@@ -348,6 +351,58 @@ class ClusterReconcilerIntegrationTests extends IntegrationTestSupport {
 
 	private String syncState(String storage) {
 		return this.api.get(STORAGES + "/" + storage).json().path("status").path("syncState").asString();
+	}
+
+	/**
+	 * Two service instances: two reconcilers with their own owners draining one database into one
+	 * cluster while changes pour in. Each records what it applied; no change may be applied by both.
+	 */
+	@Test
+	void twoReconcilersOnOneDatabaseApplyEveryChangeOnceAndTheClusterEndsAsPostgresSays() throws Exception {
+		ReconcilerProperties fast = new ReconcilerProperties(true, Duration.ofMillis(20), Duration.ofHours(6), 5,
+				Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofMillis(50), Duration.ofSeconds(1));
+		List<Long> appliedByA = Collections.synchronizedList(new ArrayList<>());
+		List<Long> appliedByB = Collections.synchronizedList(new ArrayList<>());
+		Reconciler a = new Reconciler(recording(appliedByA), this.clients, this.mirror, fast);
+		Reconciler b = new Reconciler(recording(appliedByB), this.clients, this.mirror, fast);
+		this.reconciler.stop();
+		try {
+			a.start();
+			b.start();
+			for (int i = 0; i < 40; i++) {
+				this.api.post(STORAGES, "{\"name\": \"s" + i + "\", \"capacity\": \"1Gi\"}");
+				if (i % 2 == 0) {
+					this.api.patch(STORAGES + "/s" + (i / 2), "{\"capacity\": \"" + (2 + i) + "Gi\"}");
+				}
+			}
+
+			await().atMost(Duration.ofSeconds(60)).until(() -> count("select count(*) from cluster_outbox") == 0);
+		}
+		finally {
+			a.stop();
+			b.stop();
+			this.reconciler.start();
+		}
+
+		List<Long> all = new ArrayList<>(appliedByA);
+		all.addAll(appliedByB);
+		assertThat(all).doesNotHaveDuplicates().isNotEmpty();
+		assertThat(appliedByA).as("both instances took work").isNotEmpty();
+		assertThat(appliedByB).as("both instances took work").isNotEmpty();
+		for (int i = 0; i < 40; i++) {
+			long bytes = count("select capacity_bytes from storages where name = ?", "s" + i);
+			assertThat(object("s" + i).getSpec().capacityBytes()).as("s" + i).isEqualTo(bytes);
+		}
+	}
+
+	private Outbox recording(List<Long> applied) {
+		return new Outbox(this.db, java.time.Clock.systemUTC()) {
+			@Override
+			public void applied(OutboxRow row, String owner, Long clusterGeneration) {
+				applied.add(row.id());
+				super.applied(row, owner, clusterGeneration);
+			}
+		};
 	}
 
 	@Test
