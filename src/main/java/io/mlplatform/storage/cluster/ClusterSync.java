@@ -51,8 +51,14 @@ public class ClusterSync {
 	/** Queues the storage's custom resource and marks the storage Pending until it is applied. */
 	@Transactional(propagation = Propagation.MANDATORY)
 	public void apply(DesiredStorage storage) {
+		apply(storage, defaultStorageClass(storage.cluster()));
+	}
+
+	/** As {@link #apply(DesiredStorage)}, with the cluster's default storage class already looked up. */
+	@Transactional(propagation = Propagation.MANDATORY)
+	void apply(DesiredStorage storage, String clusterDefaultStorageClass) {
 		long seq = enqueue(storage.cluster(), PROJECT_STORAGE, storage.namespace(), storage.name(), storage.id(),
-				"apply", Serialization.asJson(body(storage)));
+				"apply", Serialization.asJson(body(storage, clusterDefaultStorageClass)));
 		this.jdbc.sql("UPDATE storages SET sync_state = 'Pending', sync_seq = ? WHERE id = ?")
 			.params(seq, storage.id())
 			.update();
@@ -107,9 +113,12 @@ public class ClusterSync {
 	}
 
 	/** What a merge patch carries: our labels, our generation, and the spec. Never status. */
-	Map<String, Object> body(DesiredStorage storage) {
-		String storageClass = storage.storageClass() != null ? storage.storageClass()
-				: this.clusters.findById(storage.cluster()).map(Cluster::getDefaultStorageClass).orElse(null);
+	String defaultStorageClass(String cluster) {
+		return this.clusters.findById(cluster).map(Cluster::getDefaultStorageClass).orElse(null);
+	}
+
+	Map<String, Object> body(DesiredStorage storage, String clusterDefaultStorageClass) {
+		String storageClass = storage.storageClass() != null ? storage.storageClass() : clusterDefaultStorageClass;
 		ProjectStorageSpec.RestoreFrom restore = storage.restoreBackup() == null ? null
 				: new ProjectStorageSpec.RestoreFrom(storage.restoreStorage(), storage.restoreBackup(),
 						storage.restorePaths());

@@ -1,15 +1,19 @@
 package io.mlplatform.storage.cluster;
 
 import java.lang.management.ManagementFactory;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -58,6 +62,9 @@ class Reconciler implements SmartLifecycle {
 
 	private ScheduledExecutorService executor;
 
+	/** Calls to clusters; bounded per cluster by the batch, overall by {@code parallelism} per busy cluster. */
+	private ExecutorService calls;
+
 	private volatile boolean running;
 
 	Reconciler(Outbox outbox, @Lazy ClusterClients clients, @Lazy StatusMirror mirror, ReconcilerProperties properties) {
@@ -90,6 +97,11 @@ class Reconciler implements SmartLifecycle {
 			thread.setDaemon(true);
 			return thread;
 		});
+		this.calls = Executors.newFixedThreadPool(this.properties.parallelism(), runnable -> {
+			Thread thread = new Thread(runnable, "reconciler-call");
+			thread.setDaemon(true);
+			return thread;
+		});
 		// a worker whose delayed retry was cancelled by stop() still counts itself busy: start afresh
 		this.workers.clear();
 		this.running = true;
@@ -109,6 +121,9 @@ class Reconciler implements SmartLifecycle {
 	@Override
 	public void stop() {
 		this.running = false;
+		if (this.calls != null) {
+			this.calls.shutdownNow();
+		}
 		if (this.executor != null) {
 			this.executor.shutdownNow();
 			try {
@@ -202,42 +217,17 @@ class Reconciler implements SmartLifecycle {
 			catch (RuntimeException ex) {
 				// the reason may name the credentials' secret or file: the log says it, the storages do not
 				log.warn("Cannot connect to cluster '{}' with its credentials: {}", this.cluster, describe(ex));
-				unreachable(rows, 0, "its credentials cannot be used; the service log says why");
+				unreachable(rows, "its credentials cannot be used; the service log says why");
 				return false;
 			}
-			for (int i = 0; i < rows.size(); i++) {
-				OutboxRow row = rows.get(i);
-				if (!Reconciler.this.outbox.renew(row, Reconciler.this.owner, Reconciler.this.properties.lease())) {
-					log.debug("Lease on {} ran out and was taken over; leaving it", row);
-					continue;
-				}
-				try {
-					Long generation = apply(client, row);
-					Reconciler.this.outbox.applied(row, Reconciler.this.owner, generation);
-					if (row.isDelete() && generation == null && row.storageId() != null) {
-						Reconciler.this.outbox.tombstone(row.storageId());
-					}
-				}
-				catch (ObjectNotReadyException ex) {
-					Reconciler.this.outbox.waiting(row, Reconciler.this.owner, ex.getMessage(),
-							Reconciler.this.properties.backoff(row.attempts() + 1));
-				}
-				catch (NotOurObjectException ex) {
-					Reconciler.this.outbox.failed(row, Reconciler.this.owner, ex.getMessage(), true,
-							Reconciler.this.properties.backoff(row.attempts() + 1));
-					log.warn("Cluster '{}': {}", this.cluster, ex.getMessage());
-				}
-				catch (KubernetesClientException ex) {
-					if (ex.getCode() >= 400 && ex.getCode() < 500 && ex.getCode() != 429 && ex.getCode() != 409) {
-						// the cluster answered and said no: this row waits, the others go on
-						Reconciler.this.outbox.failed(row, Reconciler.this.owner, describe(ex), true,
-								Reconciler.this.properties.backoff(row.attempts() + 1));
-						log.warn("Cluster '{}' refused {}: {}", this.cluster, row, describe(ex));
-						continue;
-					}
-					unreachable(rows, i, describe(ex));
-					return false;
-				}
+			AtomicReference<String> down = new AtomicReference<>();
+			CompletableFuture<?>[] calls = rows.stream()
+				.map(row -> CompletableFuture.runAsync(() -> applyOne(client, row, down), Reconciler.this.calls))
+				.toArray(CompletableFuture[]::new);
+			CompletableFuture.allOf(calls).join();
+			if (down.get() != null) {
+				backOff(down.get());
+				return false;
 			}
 			this.failures = 0;
 			this.retryAt = 0;
@@ -245,18 +235,67 @@ class Reconciler implements SmartLifecycle {
 			return true;
 		}
 
-		/** The cluster is down or overloaded: release what is left and back off as a whole. */
-		private void unreachable(List<OutboxRow> rows, int from, String reason) {
+		/**
+		 * Applies one row; once any call found the cluster unreachable, the rows not yet tried are
+		 * released untried, and the whole cluster backs off.
+		 */
+		private void applyOne(KubernetesClient client, OutboxRow row, AtomicReference<String> down) {
+			Outbox outbox = Reconciler.this.outbox;
+			String owner = Reconciler.this.owner;
+			if (down.get() != null) {
+				outbox.failed(row, owner, unreachableError(down.get()), false, Duration.ZERO);
+				return;
+			}
+			if (!outbox.renew(row, owner, Reconciler.this.properties.lease())) {
+				log.debug("Lease on {} ran out and was taken over; leaving it", row);
+				return;
+			}
+			try {
+				Long generation = apply(client, row);
+				outbox.applied(row, owner, generation);
+				if (row.isDelete() && generation == null && row.storageId() != null) {
+					outbox.tombstone(row.storageId());
+				}
+			}
+			catch (ObjectNotReadyException ex) {
+				outbox.waiting(row, owner, ex.getMessage(), Reconciler.this.properties.backoff(row.attempts() + 1));
+			}
+			catch (NotOurObjectException ex) {
+				outbox.failed(row, owner, ex.getMessage(), true, Reconciler.this.properties.backoff(row.attempts() + 1));
+				log.warn("Cluster '{}': {}", this.cluster, ex.getMessage());
+			}
+			catch (KubernetesClientException ex) {
+				if (ex.getCode() >= 400 && ex.getCode() < 500 && ex.getCode() != 429 && ex.getCode() != 409) {
+					// the cluster answered and said no: this row waits, the others go on
+					outbox.failed(row, owner, describe(ex), true, Reconciler.this.properties.backoff(row.attempts() + 1));
+					log.warn("Cluster '{}' refused {}: {}", this.cluster, row, describe(ex));
+					return;
+				}
+				down.compareAndSet(null, describe(ex));
+				outbox.failed(row, owner, unreachableError(describe(ex)), false, Duration.ZERO);
+			}
+		}
+
+		private String unreachableError(String reason) {
+			return "Cluster '" + this.cluster + "' unreachable: " + reason;
+		}
+
+		/** The cluster is down or overloaded: back off as a whole (the rows were released as they failed). */
+		private void backOff(String reason) {
 			this.failures++;
 			long backoff = Reconciler.this.properties.backoff(this.failures).toMillis();
 			this.retryAt = System.currentTimeMillis() + backoff;
-			String error = "Cluster '" + this.cluster + "' unreachable: " + reason;
-			for (OutboxRow row : rows.subList(from, rows.size())) {
-				Reconciler.this.outbox.failed(row, Reconciler.this.owner, error, false, java.time.Duration.ZERO);
-			}
 			if (this.failures == 1 || this.failures % 10 == 0) {
-				log.warn("{} (attempt {}, next in {} ms)", error, this.failures, backoff);
+				log.warn("{} (attempt {}, next in {} ms)", unreachableError(reason), this.failures, backoff);
 			}
+		}
+
+		/** Nothing could be tried: release every row and back off. */
+		private void unreachable(List<OutboxRow> rows, String reason) {
+			for (OutboxRow row : rows) {
+				Reconciler.this.outbox.failed(row, Reconciler.this.owner, unreachableError(reason), false, Duration.ZERO);
+			}
+			backOff(reason);
 		}
 
 	}

@@ -11,6 +11,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     safety net for changes committed by another instance
  * @param resync how often every storage's desired state is re-applied, repairing hand edits
  * @param batchSize outbox rows claimed at once
+ * @param parallelism calls in flight to one cluster; a batch holds one row per object, so its rows
+ *     can be applied in any order
  * @param lease how long a claimed row belongs to the instance that claimed it
  * @param requestTimeout connect and request timeout of calls to a cluster
  * @param backoffMin first wait after a cluster failed
@@ -18,7 +20,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  */
 @ConfigurationProperties("pss.reconciler")
 public record ReconcilerProperties(@DefaultValue("true") boolean enabled, @DefaultValue("2s") Duration poll,
-		@DefaultValue("5m") Duration resync, @DefaultValue("50") int batchSize, @DefaultValue("60s") Duration lease,
+		@DefaultValue("5m") Duration resync, @DefaultValue("50") int batchSize, @DefaultValue("8") int parallelism, @DefaultValue("60s") Duration lease,
 		@DefaultValue("10s") Duration requestTimeout, @DefaultValue("200ms") Duration backoffMin,
 		@DefaultValue("60s") Duration backoffMax) {
 

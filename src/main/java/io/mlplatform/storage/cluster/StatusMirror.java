@@ -236,6 +236,7 @@ class StatusMirror implements SmartLifecycle {
 			.param(cluster)
 			.query(UUID.class)
 			.list());
+		String defaultStorageClass = this.sync.defaultStorageClass(cluster);
 		Set<UUID> known = new HashSet<>();
 		List<UUID> drifted = new ArrayList<>();
 		List<DesiredStorage> deletedMaybe = new ArrayList<>();
@@ -252,7 +253,7 @@ class StatusMirror implements SmartLifecycle {
 				}
 				return;
 			}
-			JsonNode body = Serialization.unmarshal(Serialization.asJson(this.sync.body(desired)), JsonNode.class);
+			JsonNode body = Serialization.unmarshal(Serialization.asJson(this.sync.body(desired, defaultStorageClass)), JsonNode.class);
 			if (object == null || !Reconciler.matches(object, body)) {
 				drifted.add(desired.id());
 			}
@@ -269,7 +270,7 @@ class StatusMirror implements SmartLifecycle {
 			}
 		}
 		for (int from = 0; from < drifted.size(); from += REQUEUE_CHUNK) {
-			requeue(drifted.subList(from, Math.min(from + REQUEUE_CHUNK, drifted.size())));
+			requeue(drifted.subList(from, Math.min(from + REQUEUE_CHUNK, drifted.size())), defaultStorageClass);
 		}
 		int orphaned = 0;
 		for (Map.Entry<UUID, ProjectStorage> entry : objects.entrySet()) {
@@ -302,13 +303,13 @@ class StatusMirror implements SmartLifecycle {
 	 * Queues the storages' desired state as it is now, read under their row locks, so a change made
 	 * meanwhile cannot be overtaken by an older state.
 	 */
-	private void requeue(List<UUID> ids) {
+	private void requeue(List<UUID> ids, String defaultStorageClass) {
 		this.transactions.executeWithoutResult(status -> this.jdbc
 			.sql(DESIRED + " WHERE s.id = ANY(?) AND s.lifecycle = 'Active' ORDER BY s.id FOR UPDATE OF s")
 			.param(ids.toArray(UUID[]::new))
 			.query((row, n) -> desired(row))
 			.list()
-			.forEach(this.sync::apply));
+			.forEach(desired -> this.sync.apply(desired, defaultStorageClass)));
 	}
 
 	private static final String DESIRED = """

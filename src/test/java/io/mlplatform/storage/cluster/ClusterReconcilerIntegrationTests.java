@@ -359,7 +359,7 @@ class ClusterReconcilerIntegrationTests extends IntegrationTestSupport {
 	 */
 	@Test
 	void twoReconcilersOnOneDatabaseApplyEveryChangeOnceAndTheClusterEndsAsPostgresSays() throws Exception {
-		ReconcilerProperties fast = new ReconcilerProperties(true, Duration.ofMillis(20), Duration.ofHours(6), 5,
+		ReconcilerProperties fast = new ReconcilerProperties(true, Duration.ofMillis(20), Duration.ofHours(6), 5, 4,
 				Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofMillis(50), Duration.ofSeconds(1));
 		List<Long> appliedByA = Collections.synchronizedList(new ArrayList<>());
 		List<Long> appliedByB = Collections.synchronizedList(new ArrayList<>());
