@@ -3,9 +3,10 @@ package io.mlplatform.storage.backup;
 import java.time.Clock;
 import java.util.List;
 
+import javax.sql.DataSource;
+
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.jdbc.core.simple.JdbcClient;
 
 @Configuration(proxyBeanMethods = false)
 class BackupConfiguration {
@@ -16,8 +17,8 @@ class BackupConfiguration {
 	}
 
 	@Bean(destroyMethod = "close")
-	Snapshots snapshots(S3Store backupStore, JdbcClient db, BackupProperties properties, Clock clock) {
-		return new Snapshots(backupStore, db, properties, clock);
+	Snapshots snapshots(S3Store backupStore, DataSource dataSource, BackupProperties properties, Clock clock) {
+		return new Snapshots(backupStore, dataSource, properties, clock);
 	}
 
 }

@@ -271,11 +271,26 @@ final class RestoreRun {
 	}
 
 	private void restorePacked(PackRun run) {
-		String key = this.layout.pack(this.project, run.pack);
 		if (run.end == run.start) {
 			run.files.forEach(file -> write(file, new byte[0]));
 			return;
 		}
+		// a response cut short is fetched again: every content is checked before it is written
+		for (int attempt = 1;; attempt++) {
+			try {
+				fetch(run);
+				return;
+			}
+			catch (ShortReadException ex) {
+				if (attempt == 3) {
+					throw new UncheckedIOException(ex);
+				}
+			}
+		}
+	}
+
+	private void fetch(PackRun run) throws ShortReadException {
+		String key = this.layout.pack(this.project, run.pack);
 		try (InputStream in = this.store.get(key, run.start, run.end - run.start)) {
 			long position = run.start;
 			long lastOffset = -1;
@@ -288,6 +303,9 @@ final class RestoreRun {
 				else {
 					in.skipNBytes(file.offset() - position);
 					content = in.readNBytes(Math.toIntExact(file.size()));
+					if (content.length != file.size()) {
+						throw new ShortReadException(key);
+					}
 					position = file.offset() + content.length;
 				}
 				write(file, content);
@@ -295,9 +313,20 @@ final class RestoreRun {
 				lastOffset = file.offset();
 			}
 		}
+		catch (java.io.EOFException ex) {
+			throw new ShortReadException(key);
+		}
 		catch (IOException ex) {
 			throw new UncheckedIOException("Could not fetch " + key, ex);
 		}
+	}
+
+	private static final class ShortReadException extends IOException {
+
+		ShortReadException(String key) {
+			super("Response for " + key + " ended early");
+		}
+
 	}
 
 	/** Verifies a packed file's content, then writes it, replacing whatever was at its path. */

@@ -108,7 +108,9 @@ public final class S3Store implements AutoCloseable {
 
 	void put(String key, byte[] bytes, int length) {
 		this.client.putObject(encrypted(PutObjectRequest.builder().bucket(bucket()).key(key)).build(),
-				RequestBody.fromByteBuffer(java.nio.ByteBuffer.wrap(bytes, 0, length)));
+				// streamed from the caller's array: copying a pack would double its memory
+				RequestBody.fromContentProvider(() -> new java.io.ByteArrayInputStream(bytes, 0, length), length,
+						"application/octet-stream"));
 	}
 
 	/** Uploads a file: in one PUT when it fits a part, else as a multipart upload with parallel parts. */

@@ -17,6 +17,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
+import javax.sql.DataSource;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +26,8 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The backup engine: snapshots of folders in the project's part of the backup bucket (SPEC §5). Back
@@ -41,6 +45,8 @@ public class Snapshots implements AutoCloseable {
 
 	private final ContentIndex index;
 
+	private final GarbageCollector collector;
+
 	private final SnapshotLayout layout;
 
 	private final BackupProperties properties;
@@ -51,10 +57,12 @@ public class Snapshots implements AutoCloseable {
 
 	private final ExecutorService transfers;
 
-	public Snapshots(S3Store store, JdbcClient db, BackupProperties properties, Clock clock) {
+	public Snapshots(S3Store store, DataSource dataSource, BackupProperties properties, Clock clock) {
 		this.store = store;
 		this.layout = new SnapshotLayout(properties.s3().prefix());
-		this.index = new ContentIndex(db, this.layout);
+		this.index = new ContentIndex(JdbcClient.create(dataSource), this.layout);
+		this.collector = new GarbageCollector(store, this.layout, JdbcClient.create(dataSource),
+				new TransactionTemplate(new DataSourceTransactionManager(dataSource)));
 		this.properties = properties;
 		this.clock = clock;
 		this.readers = Executors.newFixedThreadPool(properties.readers(), daemon("backup-reader"));
@@ -181,6 +189,117 @@ public class Snapshots implements AutoCloseable {
 				// a temporary file; the OS cleans its temp folder
 			}
 		}
+	}
+
+	/**
+	 * One page of the entries directly inside a folder of a snapshot ({@code ""} for its root), in
+	 * manifest order, starting after the entry named {@code after} (null for the first page).
+	 */
+	public SnapshotPage list(String project, String storage, String backup, String folder, String after, int limit) {
+		String parent = (folder == null || folder.isEmpty() || folder.equals("/")) ? "" : SafePaths.check(strip(folder));
+		List<SnapshotEntry> entries = new java.util.ArrayList<>();
+		try (Manifest.Reader reader = open(manifestKey(project, storage, backup))) {
+			while (reader.hasNext()) {
+				SnapshotEntry entry = reader.next();
+				if (!parentOf(entry.path()).equals(parent)
+						|| (after != null && PathOrder.INSTANCE.compare(entry.path(), after) <= 0)) {
+					continue;
+				}
+				if (entries.size() == limit) {
+					return new SnapshotPage(entries, entries.get(limit - 1).path());
+				}
+				entries.add(entry);
+			}
+		}
+		return new SnapshotPage(entries, null);
+	}
+
+	/** One entry of a snapshot by its path. */
+	public Optional<SnapshotEntry> entry(String project, String storage, String backup, String path) {
+		String wanted = SafePaths.check(strip(path));
+		try (Manifest.Reader reader = open(manifestKey(project, storage, backup))) {
+			while (reader.hasNext()) {
+				SnapshotEntry entry = reader.next();
+				if (entry.path().equals(wanted)) {
+					return Optional.of(entry);
+				}
+			}
+		}
+		return Optional.empty();
+	}
+
+	/** A file's content: its blob, or its range of a pack. */
+	public InputStream open(String project, SnapshotEntry file) {
+		ContentRead read = read(project, file);
+		return (read.range() == null) ? this.store.get(read.key())
+				: (file.size() == 0) ? InputStream.nullInputStream() : this.store.get(read.key(), file.offset(), file.size());
+	}
+
+	/**
+	 * A URL that reads a file without credentials until it expires: a blob as a whole, a packed file
+	 * as a range of its pack, which the caller sends as the {@code Range} header the URL was signed with.
+	 */
+	public PresignedRead presign(String project, SnapshotEntry file, Duration lifetime) {
+		ContentRead read = read(project, file);
+		return new PresignedRead(this.store.presignGet(read.key(), read.range(), lifetime), read.range());
+	}
+
+	private ContentRead read(String project, SnapshotEntry file) {
+		name("project", project);
+		if (!file.isFile()) {
+			throw new IllegalArgumentException(file.path() + " is not a file");
+		}
+		if (file.packed()) {
+			return new ContentRead(this.layout.pack(project, name("pack", file.pack())),
+					"bytes=" + file.offset() + "-" + (file.offset() + file.size() - 1));
+		}
+		return new ContentRead(this.layout.blob(project, file.sha256()), null);
+	}
+
+	private record ContentRead(String key, String range) {
+	}
+
+	private Manifest.Reader open(String manifestKey) {
+		try {
+			return new Manifest.Reader(this.store.get(manifestKey));
+		}
+		catch (NoSuchKeyException ex) {
+			throw SnapshotException.notFound(manifestKey);
+		}
+	}
+
+	private static String strip(String path) {
+		String stripped = path.startsWith("/") ? path.substring(1) : path;
+		return stripped.endsWith("/") ? stripped.substring(0, stripped.length() - 1) : stripped;
+	}
+
+	private static String parentOf(String path) {
+		int slash = path.lastIndexOf('/');
+		return (slash < 0) ? "" : path.substring(0, slash);
+	}
+
+	/** Deletes the manifests of a storage that the policy does not keep; returns the backup ids deleted. */
+	public List<String> forget(String project, String storage, RetentionPolicy policy, java.time.ZoneId zone) {
+		List<RetentionPolicy.Snapshot> all = snapshotObjects(project, storage)
+			.map(o -> new RetentionPolicy.Snapshot(SnapshotLayout.backupOf(o.key()), o.lastModified()))
+			.toList();
+		java.util.Set<String> kept = new java.util.HashSet<>();
+		policy.keep(all, zone).forEach(s -> kept.add(s.id()));
+		List<String> expired = all.stream().map(RetentionPolicy.Snapshot::id).filter(id -> !kept.contains(id)).toList();
+		this.store.delete(expired.stream().map(id -> this.layout.manifest(project, storage, id)).toList());
+		if (!expired.isEmpty()) {
+			log.info("Retention deleted {} snapshots of storage {} in project {}", expired.size(), storage, project);
+		}
+		return expired;
+	}
+
+	/**
+	 * Removes the project's content that no manifest references and no backup used within the grace
+	 * period, which must exceed the longest backup.
+	 */
+	public GarbageCollector.Result collectGarbage(String project) {
+		return this.collector.collect(name("project", project),
+				this.clock.instant().minus(this.properties.gcGrace()));
 	}
 
 	@Override

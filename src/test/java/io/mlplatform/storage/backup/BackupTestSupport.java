@@ -60,7 +60,7 @@ abstract class BackupTestSupport {
 		this.project = "p-" + UUID.randomUUID().toString().substring(0, 8);
 		this.store = new S3Store(properties().s3(), interceptors());
 		this.store.createBucketIfMissing();
-		this.snapshots = new Snapshots(this.store, this.db, properties(), Clock.systemUTC());
+		this.snapshots = new Snapshots(this.store, dataSource(), properties(), clock());
 	}
 
 	@AfterEach
@@ -78,6 +78,10 @@ abstract class BackupTestSupport {
 				Duration.ofSeconds(30));
 		return new BackupProperties(settings, DataSize.ofKilobytes(64), DataSize.ofKilobytes(256), 3, 4, 64,
 				Duration.ofHours(6), Duration.ofHours(24));
+	}
+
+	protected Clock clock() {
+		return Clock.systemUTC();
 	}
 
 	protected List<ExecutionInterceptor> interceptors() {
