@@ -1,7 +1,6 @@
 package io.mlplatform.storage.backup;
 
 import java.time.Clock;
-import java.util.List;
 
 import javax.sql.DataSource;
 
@@ -13,7 +12,7 @@ class BackupConfiguration {
 
 	@Bean(destroyMethod = "close")
 	S3Store backupStore(BackupProperties properties) {
-		return new S3Store(properties.s3(), List.of());
+		return new S3Store(properties.s3());
 	}
 
 	@Bean(destroyMethod = "close")

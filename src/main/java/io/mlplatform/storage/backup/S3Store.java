@@ -15,6 +15,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -24,8 +25,8 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
-import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -52,7 +53,12 @@ public final class S3Store implements AutoCloseable {
 
 	private final S3Presigner presigner;
 
-	public S3Store(BackupProperties.S3 settings, List<ExecutionInterceptor> interceptors) {
+	public S3Store(BackupProperties.S3 settings) {
+		this(settings, UnaryOperator.identity());
+	}
+
+	/** @param transport wraps the HTTP client: how tests put a flaky network between the engine and S3 */
+	S3Store(BackupProperties.S3 settings, UnaryOperator<SdkHttpClient> transport) {
 		this.settings = settings;
 		AwsCredentialsProvider credentials = hasText(settings.accessKeyId())
 				? StaticCredentialsProvider
@@ -67,15 +73,13 @@ public final class S3Store implements AutoCloseable {
 					: RequestChecksumCalculation.WHEN_REQUIRED)
 			.responseChecksumValidation(checksumAlways ? ResponseChecksumValidation.WHEN_SUPPORTED
 					: ResponseChecksumValidation.WHEN_REQUIRED)
-			.httpClientBuilder(ApacheHttpClient.builder()
+			.httpClient(transport.apply(ApacheHttpClient.builder()
 				.maxConnections(settings.maxConnections())
 				.connectionTimeout(settings.connectTimeout())
 				.socketTimeout(settings.socketTimeout())
-				.tcpKeepAlive(true))
-			.overrideConfiguration(o -> {
-				o.retryStrategy(retry -> retry.maxAttempts(settings.maxAttempts()));
-				interceptors.forEach(o::addExecutionInterceptor);
-			});
+				.tcpKeepAlive(true)
+				.build()))
+			.overrideConfiguration(o -> o.retryStrategy(retry -> retry.maxAttempts(settings.maxAttempts())));
 		var presigner = S3Presigner.builder()
 			.region(Region.of(settings.region()))
 			.credentialsProvider(credentials)

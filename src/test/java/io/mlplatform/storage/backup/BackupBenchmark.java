@@ -43,7 +43,7 @@ public final class BackupBenchmark {
 		try (HikariDataSource dataSource = new HikariDataSource(config)) {
 			Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
 			BackupProperties properties = properties(java.net.URI.create(args[1]));
-			try (S3Store store = new S3Store(properties.s3(), List.of());
+			try (S3Store store = new S3Store(properties.s3());
 					Snapshots snapshots = new Snapshots(store, dataSource, properties,
 							Clock.systemUTC())) {
 				store.createBucketIfMissing();

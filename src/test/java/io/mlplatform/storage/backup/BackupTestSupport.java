@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.UnaryOperator;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 
-import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.http.SdkHttpClient;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.util.unit.DataSize;
@@ -58,7 +59,7 @@ abstract class BackupTestSupport {
 	void startEngine() {
 		this.db = JdbcClient.create(dataSource());
 		this.project = "p-" + UUID.randomUUID().toString().substring(0, 8);
-		this.store = new S3Store(properties().s3(), interceptors());
+		this.store = new S3Store(properties().s3(), transport());
 		this.store.createBucketIfMissing();
 		this.snapshots = new Snapshots(this.store, dataSource(), properties(), clock());
 	}
@@ -84,8 +85,8 @@ abstract class BackupTestSupport {
 		return Clock.systemUTC();
 	}
 
-	protected List<ExecutionInterceptor> interceptors() {
-		return List.of();
+	protected UnaryOperator<SdkHttpClient> transport() {
+		return UnaryOperator.identity();
 	}
 
 	protected Path folder(String name) {
