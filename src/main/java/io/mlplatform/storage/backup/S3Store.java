@@ -252,6 +252,15 @@ public final class S3Store implements AutoCloseable {
 		return aborted;
 	}
 
+	/** Multipart uploads under a prefix that were neither completed nor aborted. */
+	long countUploads(String prefix) {
+		return this.client.listMultipartUploadsPaginator(l -> l.bucket(bucket()).prefix(prefix)).uploads().stream().count();
+	}
+
+	String startUpload(String key) {
+		return this.client.createMultipartUpload(c -> c.bucket(bucket()).key(key)).uploadId();
+	}
+
 	/** A URL that GETs an object, or a range of it, without credentials until it expires. */
 	URL presignGet(String key, String range, Duration lifetime) {
 		return this.presigner

@@ -2,6 +2,7 @@ package io.mlplatform.storage.backup;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -72,8 +73,10 @@ abstract class BackupTestSupport {
 
 	/** Small thresholds, so that a few KiB of test files exercise packs, blobs and multipart uploads. */
 	protected BackupProperties properties() {
-		S3ProxyServer s3 = TestInfrastructure.s3();
-		BackupProperties.S3 settings = new BackupProperties.S3(s3.endpoint(), "us-east-1", true,
+		// a child JVM (CrashSafetyTests) is told the parent's server rather than starting its own
+		String endpoint = System.getProperty("pss.test.s3-endpoint");
+		BackupProperties.S3 settings = new BackupProperties.S3(
+				(endpoint != null) ? URI.create(endpoint) : TestInfrastructure.s3().endpoint(), "us-east-1", true,
 				S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY, TestInfrastructure.BUCKET, "pss",
 				DataSize.ofBytes(5 * 1024 * 1024), "when-supported", "none", null, 4, 16, Duration.ofSeconds(5),
 				Duration.ofSeconds(30));
