@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 W=${1:-/tmp/pss-backup-bench}
-JAVA_OPTS=${JAVA_OPTS:--Xmx512m}
+JAVA_OPTS=${JAVA_OPTS:--Xmx512m}   # e.g. add -Dpss.backup.s3.checksum=when-required
 rm -rf "$W"; mkdir -p "$W"
 mvn -B -q test-compile
 mvn -B -q dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test >/dev/null

@@ -32,11 +32,24 @@ public class LocalProjectStorageApplication {
 
 	static MockOAuth2Server oidc;
 
+	static S3ProxyServer s3;
+
+	private static final String BUCKET = "pss-backups";
+
 	public static void main(String[] args) {
 		// the identity provider must be up before the app reads its issuer
 		oidc = new MockOAuth2Server();
 		oidc.start(Integer.getInteger("LOCAL_OIDC_PORT", 0));
 		System.setProperty("pss.security.issuer-uri", oidc.issuerUrl("pss").toString());
+		// the backup bucket, on disk under .local/s3 so snapshots survive a restart; up before the engine binds its settings
+		s3 = S3ProxyServer.start(Path.of(System.getProperty("user.dir"), ".local", "s3").toAbsolutePath(),
+				Integer.getInteger("LOCAL_S3_PORT", 0));
+		s3.createBucket(BUCKET);
+		System.setProperty("pss.backup.s3.endpoint", s3.endpoint().toString());
+		System.setProperty("pss.backup.s3.path-style", "true");
+		System.setProperty("pss.backup.s3.bucket", BUCKET);
+		System.setProperty("pss.backup.s3.access-key-id", S3ProxyServer.ACCESS_KEY);
+		System.setProperty("pss.backup.s3.secret-access-key", S3ProxyServer.SECRET_KEY);
 		SpringApplication.from(ProjectStorageApplication::main).with(LocalStandIns.class).run(args);
 	}
 
@@ -77,7 +90,13 @@ public class LocalProjectStorageApplication {
 					export PGUSER=postgres
 					export PGDATABASE=postgres
 					export DATABASE_URL=%s
-					""".formatted(token, oidc.issuerUrl("pss"), port, postgres.port(), postgres.jdbcUrl());
+					# the backup bucket (S3Proxy, data under .local/s3); aws s3 --endpoint-url "$PSS_S3_ENDPOINT" ls "s3://$PSS_S3_BUCKET"
+					export PSS_S3_ENDPOINT=%s
+					export PSS_S3_BUCKET=%s
+					export AWS_ACCESS_KEY_ID=%s
+					export AWS_SECRET_ACCESS_KEY=%s
+					""".formatted(token, oidc.issuerUrl("pss"), port, postgres.port(), postgres.jdbcUrl(), s3.endpoint(),
+					BUCKET, S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY);
 			try {
 				Files.createDirectories(this.root);
 				Files.writeString(this.root.resolve("sandbox.env"), env);

@@ -5,9 +5,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
 
+import java.time.Duration;
+
 import org.gaul.s3proxy.BlobStores;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * An S3 server in this JVM (S3Proxy over a folder): the tests', the local run's and the benchmark's
@@ -49,6 +56,21 @@ public final class S3ProxyServer implements AutoCloseable {
 		}
 		catch (Exception ex) {
 			throw new IllegalStateException("Could not start S3Proxy in " + directory, ex);
+		}
+	}
+
+	/** Creates a bucket unless it exists, through the S3 API as any client would. */
+	public void createBucket(String bucket) {
+		try (S3Client client = S3Client.builder()
+			.endpointOverride(endpoint())
+			.region(Region.US_EAST_1)
+			.forcePathStyle(true)
+			.credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+			.httpClientBuilder(ApacheHttpClient.builder().socketTimeout(Duration.ofSeconds(10)))
+			.build()) {
+			if (client.listBuckets().buckets().stream().noneMatch(b -> b.name().equals(bucket))) {
+				client.createBucket(c -> c.bucket(bucket));
+			}
 		}
 	}
 

@@ -31,13 +31,15 @@ public record BackupProperties(@DefaultValue S3 s3, @DefaultValue("8MB") DataSiz
 	 * only where S3 demands one (restores verify every sha256 anyway)
 	 * @param encryption {@code none}, {@code sse-s3} or {@code sse-kms}
 	 * @param kmsKeyId the key for {@code sse-kms}; empty for the bucket's default key
+	 * @param payloadSigning whether SigV4 signs upload payloads on plain-HTTP endpoints (HTTPS never does):
+	 * hashing every byte twice more, for integrity the checksum and the restore's sha256 already check
 	 * @param maxAttempts attempts of one request, retried with backoff on 5xx, throttling and connection resets
 	 */
 	public record S3(URI endpoint, @DefaultValue("us-east-1") String region, @DefaultValue("false") boolean pathStyle,
 			String accessKeyId, String secretAccessKey, @DefaultValue("pss-backups") String bucket,
 			@DefaultValue("pss") String prefix, @DefaultValue("16MB") DataSize partSize,
 			@DefaultValue("when-supported") String checksum, @DefaultValue("none") String encryption,
-			String kmsKeyId, @DefaultValue("8") int maxAttempts, @DefaultValue("32") int maxConnections,
+			String kmsKeyId, @DefaultValue("false") boolean payloadSigning, @DefaultValue("8") int maxAttempts, @DefaultValue("32") int maxConnections,
 			@DefaultValue("10s") Duration connectTimeout, @DefaultValue("60s") Duration socketTimeout) {
 
 		@Override

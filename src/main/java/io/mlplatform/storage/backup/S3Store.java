@@ -80,6 +80,9 @@ public final class S3Store implements AutoCloseable {
 				.tcpKeepAlive(true)
 				.build()))
 			.overrideConfiguration(o -> o.retryStrategy(retry -> retry.maxAttempts(settings.maxAttempts())));
+		if (!settings.payloadSigning()) {
+			builder.putAuthScheme(new UnsignedPayloadAuthScheme());
+		}
 		var presigner = S3Presigner.builder()
 			.region(Region.of(settings.region()))
 			.credentialsProvider(credentials)

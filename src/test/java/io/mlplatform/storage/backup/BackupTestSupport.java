@@ -78,7 +78,7 @@ abstract class BackupTestSupport {
 		BackupProperties.S3 settings = new BackupProperties.S3(
 				(endpoint != null) ? URI.create(endpoint) : TestInfrastructure.s3().endpoint(), "us-east-1", true,
 				S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY, TestInfrastructure.BUCKET, "pss",
-				DataSize.ofBytes(5 * 1024 * 1024), "when-supported", "none", null, 4, 16, Duration.ofSeconds(5),
+				DataSize.ofBytes(5 * 1024 * 1024), "when-supported", "none", null, false, 4, 16, Duration.ofSeconds(5),
 				Duration.ofSeconds(30));
 		return new BackupProperties(settings, DataSize.ofKilobytes(64), DataSize.ofKilobytes(256), 3, 4, 64,
 				Duration.ofHours(6), Duration.ofHours(24));
