@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -17,12 +19,9 @@ import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -67,6 +66,9 @@ final class RestoreRun {
 
 	private final Semaphore inFlight;
 
+	/** Runs the ranges of a blob; not {@link #transfers}, whose threads wait for them. */
+	private final ExecutorService parts;
+
 	private final Set<String> folders = new HashSet<>();
 
 	private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -82,7 +84,7 @@ final class RestoreRun {
 	private PackRun run;
 
 	RestoreRun(S3Store store, SnapshotLayout layout, String project, Path manifest, Path target, List<String> scopes,
-			RestoreMode mode, ExecutorService transfers, int parallelism) {
+			RestoreMode mode, ExecutorService transfers, ExecutorService parts, int parallelism) {
 		this.store = store;
 		this.layout = layout;
 		this.project = project;
@@ -91,6 +93,7 @@ final class RestoreRun {
 		this.scopes = scopes;
 		this.mode = mode;
 		this.transfers = transfers;
+		this.parts = parts;
 		this.inFlight = new Semaphore(parallelism);
 	}
 
@@ -361,16 +364,25 @@ final class RestoreRun {
 		}
 	}
 
-	/** Streams a blob into a temporary file beside its path, verifying while writing, then moves it in place. */
+	/**
+	 * Fetches a blob into a temporary file beside its path, in ranges fetched in parallel, verifies it,
+	 * and only then moves it in place: a file that fails its sha256 never appears.
+	 */
 	private void restoreBlob(SnapshotEntry file) {
 		Path path = this.target.resolve(file.path());
 		Path temporary = path.resolveSibling(".pss-restore-" + UUID.randomUUID());
 		try {
-			MessageDigest digest = BackupRun.digest();
-			try (InputStream in = new DigestInputStream(this.store.get(file.blob()), digest)) {
-				Files.copy(in, temporary);
+			try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+				long part = this.store.partSize();
+				List<CompletableFuture<Void>> parts = new ArrayList<>();
+				for (long offset = 0; offset < file.size(); offset += part) {
+					long start = offset;
+					long length = Math.min(part, file.size() - offset);
+					parts.add(CompletableFuture.runAsync(() -> fetchRange(file.blob(), start, length, out), this.parts));
+				}
+				CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).join();
 			}
-			String actual = HexFormat.of().formatHex(digest.digest());
+			String actual = BackupRun.sha256(temporary);
 			if (!actual.equals(file.sha256())) {
 				throw SnapshotException.contentMismatch(file.path(), file.sha256(), actual);
 			}
@@ -388,6 +400,9 @@ final class RestoreRun {
 		catch (IOException ex) {
 			throw new UncheckedIOException("Could not restore " + file.path(), ex);
 		}
+		catch (java.util.concurrent.CompletionException ex) {
+			throw (ex.getCause() instanceof RuntimeException runtime) ? runtime : ex;
+		}
 		finally {
 			try {
 				Files.deleteIfExists(temporary);
@@ -395,6 +410,25 @@ final class RestoreRun {
 			catch (IOException ex) {
 				// the temporary name is unique; a leftover does no harm
 			}
+		}
+	}
+
+	private void fetchRange(String key, long start, long length, FileChannel out) {
+		byte[] buffer = new byte[256 * 1024];
+		try (InputStream in = this.store.get(key, start, length)) {
+			long position = start;
+			for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+				ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
+				while (chunk.hasRemaining()) {
+					position += out.write(chunk, position);
+				}
+			}
+			if (position != start + length) {
+				throw new UncheckedIOException(new java.io.EOFException("Response for " + key + " ended early"));
+			}
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Could not fetch " + key, ex);
 		}
 	}
 

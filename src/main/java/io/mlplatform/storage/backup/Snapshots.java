@@ -57,6 +57,9 @@ public class Snapshots implements AutoCloseable {
 
 	private final ExecutorService transfers;
 
+	/** Ranges of one blob being restored, fetched while a transfer thread waits for them. */
+	private final ExecutorService parts;
+
 	public Snapshots(S3Store store, DataSource dataSource, BackupProperties properties, Clock clock) {
 		this.store = store;
 		this.layout = new SnapshotLayout(properties.s3().prefix());
@@ -67,6 +70,7 @@ public class Snapshots implements AutoCloseable {
 		this.clock = clock;
 		this.readers = Executors.newFixedThreadPool(properties.readers(), daemon("backup-reader"));
 		this.transfers = Executors.newFixedThreadPool(properties.uploads(), daemon("backup-transfer"));
+		this.parts = Executors.newFixedThreadPool(properties.uploads(), daemon("backup-part"));
 	}
 
 	private static java.util.concurrent.ThreadFactory daemon(String name) {
@@ -138,7 +142,7 @@ public class Snapshots implements AutoCloseable {
 		Path manifest = download(manifestKey(project, storage, backup));
 		try {
 			return new RestoreRun(this.store, this.layout, project, manifest, target, scopes, mode, this.transfers,
-					this.properties.uploads() * 2)
+					this.parts, this.properties.uploads() * 2)
 				.run();
 		}
 		catch (IOException ex) {
@@ -306,6 +310,7 @@ public class Snapshots implements AutoCloseable {
 	public void close() {
 		this.readers.shutdownNow();
 		this.transfers.shutdownNow();
+		this.parts.shutdownNow();
 	}
 
 }
