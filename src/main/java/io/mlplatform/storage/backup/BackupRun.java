@@ -61,6 +61,9 @@ final class BackupRun {
 
 	private volatile boolean stopped;
 
+	/** Files walked so far: the order small contents are packed in. */
+	private long sequence;
+
 	BackupRun(String project, Path root, Manifest.Reader previous, ContentIndex index, SnapshotLayout layout,
 			S3Store store, Packer packer, ExecutorService readers, ExecutorService uploads, long largeFileThreshold,
 			int queueLength, BackupStats stats) {
@@ -176,20 +179,20 @@ final class BackupRun {
 						(Long) attributes.get("size"), null, null, null, null, null, (Long) attributes.get("ino"));
 				this.stats.files.incrementAndGet();
 				this.stats.bytes.addAndGet(file.size());
-				put(store(path, file));
+				put(store(path, file, this.sequence++));
 			}
 			// sockets, pipes and devices are not content
 		}
 	}
 
-	private CompletableFuture<SnapshotEntry> store(Path path, SnapshotEntry file) {
+	private CompletableFuture<SnapshotEntry> store(Path path, SnapshotEntry file, long order) {
 		SnapshotEntry before = previousEntry(file.path());
 		if (before != null && before.unchanged(file)) {
 			return this.packer.reuse(before.sha256())
 				.thenComposeAsync(location -> (location != null)
-						? CompletableFuture.completedFuture(file.storedAt(location)) : read(path, file), this.readers);
+						? CompletableFuture.completedFuture(file.storedAt(location)) : read(path, file, order), this.readers);
 		}
-		return read(path, file);
+		return read(path, file, order);
 	}
 
 	private SnapshotEntry previousEntry(String path) {
@@ -199,12 +202,12 @@ final class BackupRun {
 		return (this.previous.hasNext() && this.previous.peek().path().equals(path)) ? this.previous.next() : null;
 	}
 
-	private CompletableFuture<SnapshotEntry> read(Path path, SnapshotEntry file) {
+	private CompletableFuture<SnapshotEntry> read(Path path, SnapshotEntry file, long order) {
 		if (file.size() > this.largeFileThreshold) {
 			return CompletableFuture.supplyAsync(() -> storeLarge(path, file), this.readers);
 		}
 		return CompletableFuture.supplyAsync(() -> readSmall(path), this.readers)
-			.thenCompose(content -> this.packer.add(sha256(content), content)
+			.thenCompose(content -> this.packer.add(order, sha256(content), content)
 				.thenApply(location -> new SnapshotEntry(file.path(), file.type(), file.mode(), file.mtime(),
 						(long) content.length, null, null, null, null, null, file.inode())
 					.storedAt(location)));

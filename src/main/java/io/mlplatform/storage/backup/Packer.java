@@ -64,10 +64,13 @@ final class Packer {
 		this.packsInFlight = new Semaphore(packsInFlight);
 	}
 
-	/** Where a small content will be stored; known once the batch it joins is resolved. */
-	synchronized CompletableFuture<ContentLocation> add(String sha256, byte[] content) {
+	/**
+	 * Where a small content will be stored; known once the batch it joins is resolved.
+	 * @param order the file's place in the walk
+	 */
+	synchronized CompletableFuture<ContentLocation> add(long order, String sha256, byte[] content) {
 		failIfBroken();
-		Pending item = new Pending(sha256, content, new CompletableFuture<>());
+		Pending item = new Pending(order, sha256, content, new CompletableFuture<>());
 		this.pending.add(item);
 		if (this.pending.size() >= BATCH) {
 			flush();
@@ -81,7 +84,7 @@ final class Packer {
 	 */
 	synchronized CompletableFuture<ContentLocation> reuse(String sha256) {
 		failIfBroken();
-		Pending item = new Pending(sha256, null, new CompletableFuture<>());
+		Pending item = new Pending(Long.MAX_VALUE, sha256, null, new CompletableFuture<>());
 		this.pending.add(item);
 		if (this.pending.size() >= BATCH) {
 			flush();
@@ -103,6 +106,8 @@ final class Packer {
 		Map<String, ContentLocation> stored = this.index.use(this.project, unknown);
 		List<Pending> batch = new ArrayList<>(this.pending);
 		this.pending.clear();
+		// in walk order, as parallel readers only roughly keep it: a restore then reads packs front to back
+		batch.sort(java.util.Comparator.comparingLong(Pending::order));
 		for (Pending item : batch) {
 			ContentLocation location = this.unrecorded.get(item.sha256);
 			if (location == null) {
@@ -188,7 +193,7 @@ final class Packer {
 		CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
 	}
 
-	private record Pending(String sha256, byte[] content, CompletableFuture<ContentLocation> location) {
+	private record Pending(long order, String sha256, byte[] content, CompletableFuture<ContentLocation> location) {
 	}
 
 }

@@ -81,7 +81,10 @@ final class RestoreRun {
 
 	private long removed;
 
-	private PackRun run;
+	/** Packed files waiting to be grouped into runs; bounds memory to this many entries. */
+	private static final int WINDOW = 8192;
+
+	private final List<SnapshotEntry> window = new ArrayList<>();
 
 	RestoreRun(S3Store store, SnapshotLayout layout, String project, Path manifest, Path target, List<String> scopes,
 			RestoreMode mode, ExecutorService transfers, ExecutorService parts, int parallelism) {
@@ -110,7 +113,7 @@ final class RestoreRun {
 				schedule(entry);
 			}
 		});
-		flushRun();
+		flushWindow();
 		awaitTasks();
 		each(entry -> {
 			if (entry.isSymlink()) {
@@ -223,21 +226,36 @@ final class RestoreRun {
 			submit(() -> restoreBlob(file));
 			return;
 		}
-		if (this.run != null && !this.run.accepts(file)) {
-			flushRun();
+		this.window.add(file);
+		if (this.window.size() >= WINDOW) {
+			flushWindow();
 		}
-		if (this.run == null) {
-			this.run = new PackRun(file.pack(), file.offset());
-		}
-		this.run.add(file);
 	}
 
-	private void flushRun() {
-		PackRun full = this.run;
-		this.run = null;
-		if (full != null) {
-			submit(() -> restorePacked(full));
+	/**
+	 * Fetches the packed files seen so far: sorted by pack and offset (parallel readers pack files
+	 * in roughly, not exactly, path order, and dedup points back at older packs), then cut into runs
+	 * of neighbouring contents, one GET each.
+	 */
+	private void flushWindow() {
+		this.window.sort(java.util.Comparator.comparing(SnapshotEntry::pack).thenComparing(SnapshotEntry::offset));
+		PackRun run = null;
+		for (SnapshotEntry file : this.window) {
+			if (run != null && !run.accepts(file)) {
+				PackRun full = run;
+				submit(() -> restorePacked(full));
+				run = null;
+			}
+			if (run == null) {
+				run = new PackRun(file.pack(), file.offset());
+			}
+			run.add(file);
 		}
+		if (run != null) {
+			PackRun last = run;
+			submit(() -> restorePacked(last));
+		}
+		this.window.clear();
 	}
 
 	private void submit(Runnable task) {

@@ -90,7 +90,7 @@ public final class BackupBenchmark {
 		BackupProperties.S3 s3 = new BackupProperties.S3(endpoint, "us-east-1", true, S3ProxyServer.ACCESS_KEY,
 				S3ProxyServer.SECRET_KEY, System.getProperty("pss.backup.s3.bucket", "pss-bench"), "pss",
 				DataSize.parse(System.getProperty("pss.backup.s3.part-size", "16MB")),
-				System.getProperty("pss.backup.s3.checksum", "when-supported"), "none", null, Boolean.getBoolean("pss.backup.s3.payload-signing"), 8, 64,
+				System.getProperty("pss.backup.s3.checksum", "when-required"), "none", null, Boolean.getBoolean("pss.backup.s3.payload-signing"), 8, 64,
 				Duration.ofSeconds(10), Duration.ofSeconds(120));
 		return new BackupProperties(s3, DataSize.ofMegabytes(8),
 				DataSize.parse(System.getProperty("pss.backup.pack-size", "32MB")),
