@@ -7,10 +7,8 @@ cd "$(dirname "$0")/.."
 N=${1:-1000000}
 W=${2:-/tmp/pss-backup-memory}
 rm -rf "$W"; mkdir -p "$W"
-mvn -B -q test-compile
-mvn -B -q dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test >/dev/null
-CP="target/test-classes:target/classes:$(cat target/bench-classpath.txt)"
-MAIN=io.mlplatform.storage.backup.BackupBenchmark
+. bench/backup-lib.sh
+build_engine
 echo "creating $N files in $W/tree ..."
 python3 - "$W/tree" "$N" <<'PY'
 import os, sys
@@ -22,11 +20,7 @@ for i in range(n):
     with open(os.path.join(d, "f%07d" % i), "w") as f:
         f.write("file %d\n" % i)
 PY
-java -Xmx1g -cp "$CP" $MAIN s3proxy "$W/s3" "$W/s3.port" > "$W/s3proxy.log" 2>&1 &
-S3PID=$!
-trap 'kill $S3PID 2>/dev/null || true' EXIT
-while [ ! -s "$W/s3.port" ]; do sleep 0.2; done
-EP="http://127.0.0.1:$(cat "$W/s3.port")"
+start_s3proxy "$W"
 /usr/bin/time -v java -Xmx256m -Dpss.backup.pack-size=16MB -cp "$CP" $MAIN engine "$EP" "$W/engine" \
   "backup:m:1:$W/tree" "backup:m:2:$W/tree" > "$W/engine.log" 2> "$W/time.log" || { tail -40 "$W/engine.log" "$W/time.log"; exit 1; }
 grep '^RESULT' "$W/engine.log"

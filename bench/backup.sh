@@ -9,20 +9,14 @@ cd "$(dirname "$0")/.."
 W=${1:-/tmp/pss-backup-bench}
 JAVA_OPTS=${JAVA_OPTS:--Xmx512m}   # e.g. add -Dpss.backup.s3.checksum=when-required
 rm -rf "$W"; mkdir -p "$W"
-mvn -B -q test-compile
-mvn -B -q dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test >/dev/null
-CP="target/test-classes:target/classes:$(cat target/bench-classpath.txt)"
-MAIN=io.mlplatform.storage.backup.BackupBenchmark
+. bench/backup-lib.sh
+build_engine
 
 echo "generating data sets in $W ..."
 python3 bench/backup_data.py a "$W/A"
 python3 bench/backup_data.py b "$W/B"
 
-java -Xmx1g -cp "$CP" $MAIN s3proxy "$W/s3" "$W/s3.port" > "$W/s3proxy.log" 2>&1 &
-S3PID=$!
-trap 'kill $S3PID 2>/dev/null || true' EXIT
-while [ ! -s "$W/s3.port" ]; do sleep 0.2; done
-PORT=$(cat "$W/s3.port"); EP="http://127.0.0.1:$PORT"
+start_s3proxy "$W"
 echo "S3Proxy at $EP"
 
 RESULTS="$W/results.tsv"; : > "$RESULTS"

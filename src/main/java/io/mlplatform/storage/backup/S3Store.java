@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.UnaryOperator;
@@ -122,12 +123,17 @@ public final class S3Store implements AutoCloseable {
 
 	/** Uploads a file: in one PUT when it fits a part, else as a multipart upload with parallel parts. */
 	void putFile(String key, Path file, long size, Executor parts) {
+		putFile(key, file, size, parts, Map.of());
+	}
+
+	void putFile(String key, Path file, long size, Executor parts, Map<String, String> metadata) {
 		if (size <= partSize()) {
-			this.client.putObject(encrypted(PutObjectRequest.builder().bucket(bucket()).key(key)).build(),
+			this.client.putObject(
+					encrypted(PutObjectRequest.builder().bucket(bucket()).key(key).metadata(metadata)).build(),
 					RequestBody.fromFile(file));
 			return;
 		}
-		var create = CreateMultipartUploadRequest.builder().bucket(bucket()).key(key);
+		var create = CreateMultipartUploadRequest.builder().bucket(bucket()).key(key).metadata(metadata);
 		applyEncryption(create);
 		String uploadId = this.client.createMultipartUpload(create.build()).uploadId();
 		try {
@@ -206,6 +212,11 @@ public final class S3Store implements AutoCloseable {
 	ResponseInputStream<GetObjectResponse> get(String key, long offset, long length) {
 		return this.client
 			.getObject(g -> g.bucket(bucket()).key(key).range("bytes=" + offset + "-" + (offset + length - 1)));
+	}
+
+	/** The user metadata of an object. */
+	Map<String, String> metadata(String key) {
+		return this.client.headObject(h -> h.bucket(bucket()).key(key)).metadata();
 	}
 
 	boolean exists(String key) {

@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -40,6 +41,9 @@ public class Snapshots implements AutoCloseable {
 
 	/** Project, storage and backup ids become parts of S3 keys: plain names only. */
 	private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+
+	/** User metadata of a manifest: when its backup started, what retention counts by (S3's dates have seconds). */
+	private static final String SNAPSHOT_TIME = "snapshot-time";
 
 	private final S3Store store;
 
@@ -98,6 +102,7 @@ public class Snapshots implements AutoCloseable {
 		name("storage", storage);
 		name("backup", backup);
 		String manifestKey = this.layout.manifest(project, storage, name("backup", backup));
+		java.time.Instant started = this.clock.instant();
 		int aborted = this.store.abortUploads(this.layout.project(project),
 				this.clock.instant().minus(this.properties.abandonedUploadAge()));
 		if (aborted > 0) {
@@ -122,7 +127,8 @@ public class Snapshots implements AutoCloseable {
 					.run(out);
 			}
 			long size = Files.size(manifestFile);
-			this.store.putFile(manifestKey, manifestFile, size, this.transfers);
+			this.store.putFile(manifestKey, manifestFile, size, this.transfers,
+					Map.of(SNAPSHOT_TIME, started.toString()));
 			stats.uploaded(size);
 			return stats.result(manifestKey, entries);
 		}
@@ -159,7 +165,12 @@ public class Snapshots implements AutoCloseable {
 
 	/** The newest snapshot of a storage: the one the next backup compares against. */
 	private Optional<String> latest(String project, String storage) {
-		return snapshotObjects(project, storage).max(Comparator.comparing(S3Object::lastModified)).map(S3Object::key);
+		return snapshotObjects(project, storage).max(Comparator.comparing(this::snapshotTime)).map(S3Object::key);
+	}
+
+	private java.time.Instant snapshotTime(S3Object manifest) {
+		String time = this.store.metadata(manifest.key()).get(SNAPSHOT_TIME);
+		return (time != null) ? java.time.Instant.parse(time) : manifest.lastModified();
 	}
 
 	java.util.stream.Stream<S3Object> snapshotObjects(String project, String storage) {
@@ -285,7 +296,7 @@ public class Snapshots implements AutoCloseable {
 	/** Deletes the manifests of a storage that the policy does not keep; returns the backup ids deleted. */
 	public List<String> forget(String project, String storage, RetentionPolicy policy, java.time.ZoneId zone) {
 		List<RetentionPolicy.Snapshot> all = snapshotObjects(project, storage)
-			.map(o -> new RetentionPolicy.Snapshot(SnapshotLayout.backupOf(o.key()), o.lastModified()))
+			.map(o -> new RetentionPolicy.Snapshot(SnapshotLayout.backupOf(o.key()), snapshotTime(o)))
 			.toList();
 		java.util.Set<String> kept = new java.util.HashSet<>();
 		policy.keep(all, zone).forEach(s -> kept.add(s.id()));

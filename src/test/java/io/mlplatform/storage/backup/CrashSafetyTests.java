@@ -44,7 +44,8 @@ class CrashSafetyTests extends BackupTestSupport {
 			.start();
 		try {
 			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-			while (keys("packs/").isEmpty() && child.isAlive() && System.nanoTime() < deadline) {
+			// killed once some content is stored and recorded, while the rest is still being uploaded
+			while (recordedBytes() == 0 && child.isAlive() && System.nanoTime() < deadline) {
 				Thread.sleep(20);
 			}
 			assertThat(child.isAlive()).as("the backup is still running when it is killed").isTrue();
@@ -55,10 +56,7 @@ class CrashSafetyTests extends BackupTestSupport {
 			child.destroyForcibly();
 		}
 		assertThat(keys("snapshots/")).isEmpty();
-		long uploadedBeforeCrash = this.db.sql("SELECT coalesce(sum(size), 0) FROM backup_contents WHERE project = ?")
-			.param(this.project)
-			.query(Long.class)
-			.single();
+		long uploadedBeforeCrash = recordedBytes();
 		assertThat(uploadedBeforeCrash).isPositive();
 		// a multipart upload as a crash mid-blob leaves it
 		this.store.startUpload("pss/projects/" + this.project + "/blobs/00/left-by-a-crash");
@@ -70,6 +68,13 @@ class CrashSafetyTests extends BackupTestSupport {
 		Path target = folder("target");
 		this.snapshots.restore(this.project, "s1", "b2", target, List.of(), RestoreMode.MERGE);
 		assertThat(Trees.describe(target)).isEqualTo(Trees.describe(source));
+	}
+
+	private long recordedBytes() {
+		return this.db.sql("SELECT coalesce(sum(size), 0) FROM backup_contents WHERE project = ?")
+			.param(this.project)
+			.query(Long.class)
+			.single();
 	}
 
 	/** The engine in a JVM of its own, so that it can be killed. */
