@@ -1,6 +1,5 @@
 package io.mlplatform.storage.backup;
 
-import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -30,12 +29,17 @@ final class ContentIndex {
 		if (sha256s.isEmpty()) {
 			return found;
 		}
+		// rows are locked in sha256 order, as garbage collection and record() lock them: no deadlock cycle
 		this.db.sql("""
-				UPDATE backup_contents SET used_at = now()
-				WHERE project = ? AND sha256 = ANY (?::varchar[])
-				RETURNING sha256, size, pack_id, pack_offset""")
+				WITH locked AS (
+				    SELECT sha256 FROM backup_contents WHERE project = ? AND sha256 = ANY (?::varchar[])
+				    ORDER BY sha256 FOR UPDATE)
+				UPDATE backup_contents c SET used_at = now() FROM locked
+				WHERE c.project = ? AND c.sha256 = locked.sha256
+				RETURNING c.sha256, c.size, c.pack_id, c.pack_offset""")
 			.param(project)
 			.param(sha256s.toArray(String[]::new))
+			.param(project)
 			.query((rs, row) -> {
 				String sha256 = rs.getString(1);
 				long size = rs.getLong(2);
@@ -49,10 +53,11 @@ final class ContentIndex {
 	}
 
 	/** Records contents whose objects are complete in the bucket; one that is already known keeps its place. */
-	void record(String project, List<ContentLocation> stored) {
-		if (stored.isEmpty()) {
+	void record(String project, List<ContentLocation> contents) {
+		if (contents.isEmpty()) {
 			return;
 		}
+		List<ContentLocation> stored = contents.stream().sorted(java.util.Comparator.comparing(ContentLocation::sha256)).toList();
 		this.db.sql("""
 				INSERT INTO backup_contents (project, sha256, size, pack_id, pack_offset, used_at)
 				SELECT ?, s, z, p, o, now() FROM unnest(?::varchar[], ?::bigint[], ?::varchar[], ?::bigint[]) AS t(s, z, p, o)
@@ -63,20 +68,6 @@ final class ContentIndex {
 			.param(stored.stream().map(ContentLocation::pack).toArray(String[]::new))
 			.param(stored.stream().map(ContentLocation::offset).toArray(Long[]::new))
 			.update();
-	}
-
-	long count(String project) {
-		return this.db.sql("SELECT count(*) FROM backup_contents WHERE project = ?").param(project).query(Long.class).single();
-	}
-
-	/** The newest use of any content of a pack, or null when the index knows none of it. */
-	Instant lastUseOfPack(String project, String pack) {
-		return this.db.sql("SELECT max(used_at) FROM backup_contents WHERE project = ? AND pack_id = ?")
-			.param(project)
-			.param(pack)
-			.query(Instant.class)
-			.optional()
-			.orElse(null);
 	}
 
 }

@@ -14,8 +14,4 @@ record ContentLocation(String sha256, long size, String blob, String pack, Long 
 		return new ContentLocation(sha256, size, null, pack, offset);
 	}
 
-	boolean packed() {
-		return this.pack != null;
-	}
-
 }

@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 
 import software.amazon.awssdk.services.s3.model.S3Object;
 
+import org.springframework.dao.TransientDataAccessException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -101,9 +102,20 @@ final class GarbageCollector {
 	 * is deleted while the content's rows are locked, so no backup can start relying on it meanwhile.
 	 */
 	private boolean sweep(String project, S3Object object, Instant cutoff, String column, String value) {
+		try {
+			return sweepLocked(project, object, cutoff, column, value);
+		}
+		catch (TransientDataAccessException ex) {
+			// a lock timeout or deadlock with a backup: the object stays for the next collection
+			log.debug("Garbage collection skipped {}", object.key(), ex);
+			return false;
+		}
+	}
+
+	private boolean sweepLocked(String project, S3Object object, Instant cutoff, String column, String value) {
 		Boolean removed = this.transactions.execute(status -> {
 			List<Instant> uses = this.db
-				.sql("SELECT used_at FROM backup_contents WHERE project = ? AND " + column + " = ? FOR UPDATE")
+				.sql("SELECT used_at FROM backup_contents WHERE project = ? AND " + column + " = ? ORDER BY sha256 FOR UPDATE")
 				.param(project)
 				.param(value)
 				.query(Instant.class)

@@ -219,16 +219,6 @@ public final class S3Store implements AutoCloseable {
 		return this.client.headObject(h -> h.bucket(bucket()).key(key)).metadata();
 	}
 
-	boolean exists(String key) {
-		try {
-			this.client.headObject(h -> h.bucket(bucket()).key(key));
-			return true;
-		}
-		catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException ex) {
-			return false;
-		}
-	}
-
 	/** Every object under a prefix, fetched page by page as the stream is consumed. */
 	Stream<S3Object> list(String prefix) {
 		return this.client.listObjectsV2Paginator(l -> l.bucket(bucket()).prefix(prefix)).contents().stream();

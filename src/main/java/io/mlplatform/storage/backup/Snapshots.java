@@ -4,19 +4,26 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import javax.sql.DataSource;
 
@@ -77,7 +84,7 @@ public class Snapshots implements AutoCloseable {
 		this.parts = Executors.newFixedThreadPool(properties.uploads(), daemon("backup-part"));
 	}
 
-	private static java.util.concurrent.ThreadFactory daemon(String name) {
+	private static ThreadFactory daemon(String name) {
 		AtomicInteger count = new AtomicInteger();
 		return runnable -> {
 			Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
@@ -102,7 +109,7 @@ public class Snapshots implements AutoCloseable {
 		name("storage", storage);
 		name("backup", backup);
 		String manifestKey = this.layout.manifest(project, storage, name("backup", backup));
-		java.time.Instant started = this.clock.instant();
+		Instant started = this.clock.instant();
 		int aborted = this.store.abortUploads(this.layout.project(project),
 				this.clock.instant().minus(this.properties.abandonedUploadAge()));
 		if (aborted > 0) {
@@ -163,17 +170,25 @@ public class Snapshots implements AutoCloseable {
 		return this.layout.manifest(name("project", project), name("storage", storage), name("backup", backup));
 	}
 
-	/** The newest snapshot of a storage: the one the next backup compares against. */
+	/**
+	 * The newest snapshot of a storage: the one the next backup compares against. S3's dates have
+	 * whole seconds, so only manifests of the newest second are asked for their exact time.
+	 */
 	private Optional<String> latest(String project, String storage) {
-		return snapshotObjects(project, storage).max(Comparator.comparing(this::snapshotTime)).map(S3Object::key);
+		List<S3Object> manifests = snapshotObjects(project, storage).toList();
+		Optional<Instant> newest = manifests.stream().map(S3Object::lastModified).max(Comparator.naturalOrder());
+		return newest.flatMap(time -> manifests.stream()
+			.filter(o -> !o.lastModified().isBefore(time.minusSeconds(1)))
+			.max(Comparator.comparing(this::snapshotTime))
+			.map(S3Object::key));
 	}
 
-	private java.time.Instant snapshotTime(S3Object manifest) {
+	private Instant snapshotTime(S3Object manifest) {
 		String time = this.store.metadata(manifest.key()).get(SNAPSHOT_TIME);
-		return (time != null) ? java.time.Instant.parse(time) : manifest.lastModified();
+		return (time != null) ? Instant.parse(time) : manifest.lastModified();
 	}
 
-	java.util.stream.Stream<S3Object> snapshotObjects(String project, String storage) {
+	Stream<S3Object> snapshotObjects(String project, String storage) {
 		return this.store.list(this.layout.snapshots(project, storage))
 			.filter(object -> SnapshotLayout.backupOf(object.key()) != null);
 	}
@@ -182,7 +197,7 @@ public class Snapshots implements AutoCloseable {
 		try {
 			Path file = Files.createTempFile("pss-manifest-", ".json.gz");
 			try (InputStream in = this.store.get(key)) {
-				Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+				Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
 			}
 			catch (NoSuchKeyException ex) {
 				deleteQuietly(file);
@@ -212,7 +227,7 @@ public class Snapshots implements AutoCloseable {
 	 */
 	public SnapshotPage list(String project, String storage, String backup, String folder, String after, int limit) {
 		String parent = (folder == null || folder.isEmpty() || folder.equals("/")) ? "" : SafePaths.check(strip(folder));
-		List<SnapshotEntry> entries = new java.util.ArrayList<>();
+		List<SnapshotEntry> entries = new ArrayList<>();
 		try (Manifest.Reader reader = open(manifestKey(project, storage, backup))) {
 			while (reader.hasNext()) {
 				SnapshotEntry entry = reader.next();
@@ -294,11 +309,11 @@ public class Snapshots implements AutoCloseable {
 	}
 
 	/** Deletes the manifests of a storage that the policy does not keep; returns the backup ids deleted. */
-	public List<String> forget(String project, String storage, RetentionPolicy policy, java.time.ZoneId zone) {
+	public List<String> forget(String project, String storage, RetentionPolicy policy, ZoneId zone) {
 		List<RetentionPolicy.Snapshot> all = snapshotObjects(project, storage)
 			.map(o -> new RetentionPolicy.Snapshot(SnapshotLayout.backupOf(o.key()), snapshotTime(o)))
 			.toList();
-		java.util.Set<String> kept = new java.util.HashSet<>();
+		Set<String> kept = new HashSet<>();
 		policy.keep(all, zone).forEach(s -> kept.add(s.id()));
 		List<String> expired = all.stream().map(RetentionPolicy.Snapshot::id).filter(id -> !kept.contains(id)).toList();
 		this.store.delete(expired.stream().map(id -> this.layout.manifest(project, storage, id)).toList());
