@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.springframework.dao.TransientDataAccessException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
@@ -29,17 +30,27 @@ final class ContentIndex {
 		if (sha256s.isEmpty()) {
 			return found;
 		}
-		// rows are locked in sha256 order, as garbage collection and record() lock them: no deadlock cycle
-		this.db.sql("""
-				WITH locked AS (
-				    SELECT sha256 FROM backup_contents WHERE project = ? AND sha256 = ANY (?::varchar[])
-				    ORDER BY sha256 FOR UPDATE)
-				UPDATE backup_contents c SET used_at = now() FROM locked
-				WHERE c.project = ? AND c.sha256 = locked.sha256
-				RETURNING c.sha256, c.size, c.pack_id, c.pack_offset""")
+		// a deadlock with a collection locking the same rows costs one attempt, not the backup
+		for (int attempt = 1;; attempt++) {
+			try {
+				touch(project, sha256s).forEach(location -> found.put(location.sha256(), location));
+				return found;
+			}
+			catch (TransientDataAccessException ex) {
+				if (attempt == 5) {
+					throw ex;
+				}
+			}
+		}
+	}
+
+	private List<ContentLocation> touch(String project, Collection<String> sha256s) {
+		return this.db.sql("""
+				UPDATE backup_contents SET used_at = now()
+				WHERE project = ? AND sha256 = ANY (?::varchar[])
+				RETURNING sha256, size, pack_id, pack_offset""")
 			.param(project)
-			.param(sha256s.toArray(String[]::new))
-			.param(project)
+			.param(sha256s.stream().sorted().toArray(String[]::new))
 			.query((rs, row) -> {
 				String sha256 = rs.getString(1);
 				long size = rs.getLong(2);
@@ -47,9 +58,7 @@ final class ContentIndex {
 				return (pack != null) ? ContentLocation.packed(sha256, size, pack, rs.getLong(4))
 						: ContentLocation.blob(sha256, size, this.layout.blob(project, sha256));
 			})
-			.list()
-			.forEach(location -> found.put(location.sha256(), location));
-		return found;
+			.list();
 	}
 
 	/** Records contents whose objects are complete in the bucket; one that is already known keeps its place. */
