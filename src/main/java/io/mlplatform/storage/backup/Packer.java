@@ -69,13 +69,7 @@ final class Packer {
 	 * @param order the file's place in the walk
 	 */
 	synchronized CompletableFuture<ContentLocation> add(long order, String sha256, byte[] content) {
-		failIfBroken();
-		Pending item = new Pending(order, sha256, content, new CompletableFuture<>());
-		this.pending.add(item);
-		if (this.pending.size() >= BATCH) {
-			flush();
-		}
-		return item.location;
+		return enqueue(new Pending(order, sha256, content, new CompletableFuture<>()));
 	}
 
 	/**
@@ -83,8 +77,11 @@ final class Packer {
 	 * file is read again).
 	 */
 	synchronized CompletableFuture<ContentLocation> reuse(String sha256) {
+		return enqueue(new Pending(Long.MAX_VALUE, sha256, null, new CompletableFuture<>()));
+	}
+
+	private CompletableFuture<ContentLocation> enqueue(Pending item) {
 		failIfBroken();
-		Pending item = new Pending(Long.MAX_VALUE, sha256, null, new CompletableFuture<>());
 		this.pending.add(item);
 		if (this.pending.size() >= BATCH) {
 			flush();
