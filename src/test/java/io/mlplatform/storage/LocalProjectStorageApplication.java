@@ -37,14 +37,26 @@ public class LocalProjectStorageApplication {
 
 	static SimulatedOperator operator;
 
+	static S3ProxyServer s3;
+
+	private static final String BUCKET = "pss-backups";
+
 	public static void main(String[] args) {
 		// the identity provider must be up before the app reads its issuer
 		oidc = new MockOAuth2Server();
 		oidc.start(Integer.getInteger("LOCAL_OIDC_PORT", 0));
 		System.setProperty("pss.security.issuer-uri", oidc.issuerUrl("pss").toString());
+		Path root = Path.of(System.getProperty("user.dir"), ".local").toAbsolutePath();
+		// the backup bucket, on disk under .local/s3 so snapshots survive a restart; up before the engine binds its settings
+		s3 = S3ProxyServer.start(root.resolve("s3"), Integer.getInteger("LOCAL_S3_PORT", 0));
+		s3.createBucket(BUCKET);
+		System.setProperty("pss.backup.s3.endpoint", s3.endpoint().toString());
+		System.setProperty("pss.backup.s3.path-style", "true");
+		System.setProperty("pss.backup.s3.bucket", BUCKET);
+		System.setProperty("pss.backup.s3.access-key-id", S3ProxyServer.ACCESS_KEY);
+		System.setProperty("pss.backup.s3.secret-access-key", S3ProxyServer.SECRET_KEY);
 		// the in-memory Kubernetes API is cluster "local", declared like a deployment declares clusters;
 		// it keeps nothing across restarts, and the first resync writes every storage into it again
-		Path root = Path.of(System.getProperty("user.dir"), ".local").toAbsolutePath();
 		cluster = MockCluster.start(Integer.parseInt(System.getenv().getOrDefault("LOCAL_K8S_PORT", "0")));
 		Path kubeconfig = cluster.writeKubeconfig(root.resolve("kubeconfig"));
 		System.setProperty("pss.cluster.clusters[0].name", "local");
@@ -96,8 +108,14 @@ public class LocalProjectStorageApplication {
 					export KUBECONFIG=%s
 					# where the simulated operator creates each storage's share: <namespace>/<storage>
 					export PSS_SHARES_ROOT=%s
-					""".formatted(token, oidc.issuerUrl("pss"), port, postgres.port(), postgres.jdbcUrl(),
-					this.root.resolve("kubeconfig"), this.root.resolve("shares"));
+										# the backup bucket (S3Proxy, data under .local/s3); aws s3 --endpoint-url "$PSS_S3_ENDPOINT" ls "s3://$PSS_S3_BUCKET"
+					export PSS_S3_ENDPOINT=%s
+					export PSS_S3_BUCKET=%s
+					export AWS_ACCESS_KEY_ID=%s
+					export AWS_SECRET_ACCESS_KEY=%s
+										""".formatted(token, oidc.issuerUrl("pss"), port, postgres.port(), postgres.jdbcUrl(),
+					this.root.resolve("kubeconfig"), this.root.resolve("shares"), s3.endpoint(), BUCKET,
+					S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY);
 			try {
 				Files.createDirectories(this.root);
 				Files.writeString(this.root.resolve("sandbox.env"), env);

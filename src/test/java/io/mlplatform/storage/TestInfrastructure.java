@@ -22,6 +22,11 @@ public class TestInfrastructure {
 
 	private static MockOAuth2Server oidc;
 
+	private static S3ProxyServer s3;
+
+	/** The backup bucket all tests share. */
+	public static final String BUCKET = "pss-test-backups";
+
 	public static final String ISSUER = "pss";
 
 	/** A real OIDC provider on loopback that signs the JWTs tests present. */
@@ -65,7 +70,7 @@ public class TestInfrastructure {
 		return kubeconfig;
 	}
 
-	static synchronized EmbeddedPostgresServer postgres() {
+	public static synchronized EmbeddedPostgresServer postgres() {
 		if (postgres == null) {
 			try {
 				postgres = EmbeddedPostgresServer.start(Files.createTempDirectory("pss-test-pg").resolve("data"), 0,
@@ -76,6 +81,19 @@ public class TestInfrastructure {
 			}
 		}
 		return postgres;
+	}
+
+	/** One S3 server for the whole test JVM, its data in a temporary folder. */
+	public static synchronized S3ProxyServer s3() {
+		if (s3 == null) {
+			try {
+				s3 = S3ProxyServer.start(Files.createTempDirectory("pss-test-s3"), 0);
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException(ex);
+			}
+		}
+		return s3;
 	}
 
 	@Bean

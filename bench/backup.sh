@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Backup engine benchmark (issue #4): our engine, rclone and restic against ONE in-process S3Proxy.
+#   A = 8 x 128 MiB files; B = 20,000 x 16 KiB files in nested folders; C = B after changing 1% of it.
+# Every tool backs up and restores the same data in the same run; figures are whole-operation wall
+# times. "uploaded" is the growth of S3Proxy's bucket folders on disk; "peak RSS" from /usr/bin/time.
+# Usage: bench/backup.sh [WORKDIR]   (needs: mvn, python3, rclone, restic, /usr/bin/time)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+W=${1:-/tmp/pss-backup-bench}
+JAVA_OPTS=${JAVA_OPTS:--Xmx512m}   # e.g. add -Dpss.backup.s3.checksum=when-required
+rm -rf "$W"; mkdir -p "$W"
+. bench/backup-lib.sh
+build_engine
+
+echo "generating data sets in $W ..."
+python3 bench/backup_data.py a "$W/A"
+python3 bench/backup_data.py b "$W/B"
+
+start_s3proxy "$W"
+echo "S3Proxy at $EP"
+
+RESULTS="$W/results.tsv"; : > "$RESULTS"
+bucket_bytes() { du -sb "$W/s3/$1" 2>/dev/null | cut -f1 || echo 0; }
+# timed TOOL OP BUCKET CMD...: wall time, bytes added to the bucket, peak RSS
+timed() {
+  local tool=$1 op=$2 bucket=$3; shift 3
+  local before; before=$(bucket_bytes "$bucket")
+  local start; start=$(date +%s.%N)
+  /usr/bin/time -f "%M" -o "$W/time.out" "$@" > "$W/last.log" 2>&1 || { cat "$W/last.log"; exit 1; }
+  local end; end=$(date +%s.%N)
+  local after; after=$(bucket_bytes "$bucket")
+  printf "%s\t%s\t%.2f\t%d\t%d\n" "$tool" "$op" "$(echo "$end - $start" | bc)" $((after - before)) "$(tail -1 "$W/time.out")" >> "$RESULTS"
+  tail -1 "$RESULTS"
+}
+
+# ---- our engine: one JVM runs every step (JVM and embedded Postgres start are not in the step times)
+echo "== engine"
+/usr/bin/time -f "%M" -o "$W/engine.time" java $JAVA_OPTS -cp "$CP" $MAIN engine "$EP" "$W/engine" \
+  "backup:a:1:$W/A" "restore:a:1:$W/restore-engine-A" \
+  "backup:b:1:$W/B" "restore:b:1:$W/restore-engine-B" \
+  "exec:python3 bench/backup_data.py mutate $W/B" "backup:b:2:$W/B" > "$W/engine.log" 2>&1 || { tail -50 "$W/engine.log"; exit 1; }
+RSS=$(tail -1 "$W/engine.time")
+grep '^RESULT' "$W/engine.log" | while read -r _ step secs files bytes uploaded; do
+  op=$(echo "$step" | awk -F: '{print $1"-"$2$3}')
+  case "$op" in backup-a1) op="backup A";; restore-a1) op="restore A";; backup-b1) op="backup B";; restore-b1) op="restore B";; backup-b2) op="backup C";; esac
+  printf "engine\t%s\t%s\t%s\t%s\n" "$op" "${secs#seconds=}" "${uploaded#uploaded=}" "$RSS" >> "$RESULTS"
+done
+cmp -s <(cd "$W/A" && find . -type f -exec sha256sum {} + | sort) <(cd "$W/restore-engine-A" && find . -type f -exec sha256sum {} + | sort) && echo "engine restore A identical"
+rm -rf "$W/restore-engine-A" "$W/restore-engine-B" "$W/B"; python3 bench/backup_data.py b "$W/B"
+
+# ---- rclone copy
+echo "== rclone"
+export RCLONE_CONFIG_BENCH_TYPE=s3 RCLONE_CONFIG_BENCH_PROVIDER=Other RCLONE_CONFIG_BENCH_ENDPOINT="$EP" \
+  RCLONE_CONFIG_BENCH_ACCESS_KEY_ID=local-access-key RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY=local-secret-key \
+  RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE=true RCLONE_CONFIG_BENCH_REGION=us-east-1
+RC="env -u AWS_CA_BUNDLE rclone --transfers 16 --checkers 16"
+$RC mkdir bench:rclone-bench
+timed rclone "backup A" rclone-bench $RC copy "$W/A" bench:rclone-bench/A
+timed rclone "restore A" rclone-bench $RC copy bench:rclone-bench/A "$W/restore-rclone-A"
+timed rclone "backup B" rclone-bench $RC copy "$W/B" bench:rclone-bench/B
+timed rclone "restore B" rclone-bench $RC copy bench:rclone-bench/B "$W/restore-rclone-B"
+python3 bench/backup_data.py mutate "$W/B"
+timed rclone "backup C" rclone-bench $RC copy "$W/B" bench:rclone-bench/B
+rm -rf "$W/restore-rclone-A" "$W/restore-rclone-B" "$W/B"; python3 bench/backup_data.py b "$W/B"
+
+# ---- restic backup
+echo "== restic"
+export RESTIC_REPOSITORY="s3:$EP/restic-bench" RESTIC_PASSWORD=bench AWS_ACCESS_KEY_ID=local-access-key \
+  AWS_SECRET_ACCESS_KEY=local-secret-key RESTIC_CACHE_DIR="$W/restic-cache"
+env -u AWS_CA_BUNDLE restic init > /dev/null
+R="env -u AWS_CA_BUNDLE restic"
+(cd "$W/A" && timed restic "backup A" restic-bench $R backup --tag a --host bench .)
+timed restic "restore A" restic-bench $R restore latest --tag a --target "$W/restore-restic-A"
+(cd "$W/B" && timed restic "backup B" restic-bench $R backup --tag b --host bench .)
+timed restic "restore B" restic-bench $R restore latest --tag b --target "$W/restore-restic-B"
+python3 bench/backup_data.py mutate "$W/B"
+(cd "$W/B" && timed restic "backup C" restic-bench $R backup --tag b --host bench .)
+
+# ---- the table
+python3 - "$RESULTS" <<'PY'
+import sys
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
+t = {(r[0], r[1]): (float(r[2]), int(r[3]), int(r[4])) for r in rows}
+work = {"backup A": ("MB/s", 1024), "restore A": ("MB/s", 1024), "backup B": ("files/s", 20000),
+        "restore B": ("files/s", 20000), "backup C": ("files/s", 20000)}
+print("| operation | engine s | rclone s | restic s | engine rate | speed-up vs rclone | speed-up vs restic | uploaded engine / rclone / restic (MiB) | peak RSS engine / rclone / restic (MiB) |")
+print("|---|---|---|---|---|---|---|---|---|")
+for op, (unit, amount) in work.items():
+    e, r, s = t.get(("engine", op)), t.get(("rclone", op)), t.get(("restic", op))
+    if not e:
+        continue
+    rate = amount / e[0]
+    def ratio(p):
+        return "%.2fx" % (p[0] / e[0]) if p else "-"
+    def mib(p, i):
+        return "%.0f" % (p[i] / 1048576) if p else "-"
+    print("| %s | %.2f | %s | %s | %.0f %s | %s | %s | %s / %s / %s | %s / %s / %s |" % (
+        op, e[0], "%.2f" % r[0] if r else "-", "%.2f" % s[0] if s else "-", rate, unit, ratio(r), ratio(s),
+        mib(e, 1), mib(r, 1), mib(s, 1), "%.0f" % (e[2] / 1024), "%.0f" % (r[2] / 1024) if r else "-",
+        "%.0f" % (s[2] / 1024) if s else "-"))
+eb, ec = t.get(("engine", "backup B")), t.get(("engine", "backup C"))
+if eb and ec:
+    print("\nengine backup C / backup B time: %.1f%%" % (100 * ec[0] / eb[0]))
+PY

@@ -1,0 +1,44 @@
+#!/usr/bin/env python3
+"""Data sets of bench/backup.sh, deterministic so every tool backs up the same bytes.
+
+  a DIR       8 x 128 MiB random files
+  b DIR       20,000 x 16 KiB random files in 20 x 20 folders
+  mutate DIR  rewrites every 100th file of a 'b' tree (1%) with new content
+"""
+import os
+import random
+import sys
+
+
+def files_b(root):
+    for i in range(20000):
+        yield os.path.join(root, "d%02d" % (i % 20), "s%02d" % ((i // 20) % 20), "f%05d.bin" % i), i
+
+
+def main():
+    kind, root = sys.argv[1], sys.argv[2]
+    if kind == "a":
+        os.makedirs(root, exist_ok=True)
+        rng = random.Random(1)
+        for i in range(8):
+            with open(os.path.join(root, "big%d.bin" % i), "wb") as f:
+                for _ in range(128):
+                    f.write(rng.randbytes(1 << 20))
+    elif kind == "b":
+        rng = random.Random(2)
+        for path, _ in files_b(root):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(rng.randbytes(16384))
+    elif kind == "mutate":
+        rng = random.Random(3)
+        for path, i in files_b(root):
+            if i % 100 == 0:
+                with open(path, "wb") as f:
+                    f.write(rng.randbytes(16384))
+    else:
+        raise SystemExit(__doc__)
+
+
+if __name__ == "__main__":
+    main()

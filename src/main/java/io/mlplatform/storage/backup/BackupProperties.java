@@ -1,0 +1,55 @@
+package io.mlplatform.storage.backup;
+
+import java.net.URI;
+import java.time.Duration;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Settings of the backup engine and of the S3 bucket it writes snapshots into.
+ * @param largeFileThreshold files above this size are stored as their own blob; smaller ones are packed
+ * @param packSize a pack is sealed and uploaded once it holds this much
+ * @param readers files read and hashed in parallel
+ * @param uploads objects (packs, parts of blobs) uploaded or downloaded in parallel
+ * @param queueLength entries in flight between the folder walk and the manifest: bounds memory
+ * @param gcGrace content used more recently than this is never collected: it protects running backups
+ * @param abandonedUploadAge multipart uploads older than this are aborted as left by a crashed run
+ */
+@ConfigurationProperties("pss.backup")
+public record BackupProperties(@DefaultValue S3 s3, @DefaultValue("8MB") DataSize largeFileThreshold,
+		@DefaultValue("32MB") DataSize packSize, @DefaultValue("4") int readers, @DefaultValue("8") int uploads,
+		@DefaultValue("4096") int queueLength, @DefaultValue("6h") Duration gcGrace,
+		@DefaultValue("24h") Duration abandonedUploadAge) {
+
+	/**
+	 * @param endpoint empty for AWS itself
+	 * @param accessKeyId empty to use the SDK's default credential chain (environment, web identity, instance role)
+	 * @param prefix key prefix of everything the service writes, without a trailing slash
+	 * @param checksum {@code when-required} sends checksums only where S3 demands one: every content's
+	 * sha256 is verified on restore, and TLS guards the bytes in flight; {@code when-supported} adds a
+	 * CRC32 trailer to every upload (aws-chunked), which made S3Proxy three times slower here
+	 * @param encryption {@code none}, {@code sse-s3} or {@code sse-kms}
+	 * @param kmsKeyId the key for {@code sse-kms}; empty for the bucket's default key
+	 * @param payloadSigning whether SigV4 signs upload payloads on plain-HTTP endpoints (HTTPS never does):
+	 * hashing every byte twice more, for integrity the checksum and the restore's sha256 already check
+	 * @param maxAttempts attempts of one request, retried with backoff on 5xx, throttling and connection resets
+	 */
+	public record S3(URI endpoint, @DefaultValue("us-east-1") String region, @DefaultValue("false") boolean pathStyle,
+			String accessKeyId, String secretAccessKey, @DefaultValue("pss-backups") String bucket,
+			@DefaultValue("pss") String prefix, @DefaultValue("16MB") DataSize partSize,
+			@DefaultValue("when-required") String checksum, @DefaultValue("none") String encryption,
+			String kmsKeyId, @DefaultValue("false") boolean payloadSigning, @DefaultValue("8") int maxAttempts, @DefaultValue("32") int maxConnections,
+			@DefaultValue("10s") Duration connectTimeout, @DefaultValue("60s") Duration socketTimeout) {
+
+		@Override
+		public String toString() {
+			// the secret stays out of logs and error messages
+			return "S3[endpoint=%s, region=%s, bucket=%s, prefix=%s]".formatted(this.endpoint, this.region,
+					this.bucket, this.prefix);
+		}
+
+	}
+
+}

@@ -1,0 +1,324 @@
+package io.mlplatform.storage.backup;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URL;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.MultipartUpload;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+
+/**
+ * The backup bucket: the few S3 operations the engine needs, over one pooled sync client whose
+ * requests are retried with backoff on 5xx, throttling and connection resets.
+ */
+public final class S3Store implements AutoCloseable {
+
+	private final BackupProperties.S3 settings;
+
+	private final S3Client client;
+
+	private final S3Presigner presigner;
+
+	public S3Store(BackupProperties.S3 settings) {
+		this(settings, UnaryOperator.identity());
+	}
+
+	/** @param transport wraps the HTTP client: how tests put a flaky network between the engine and S3 */
+	S3Store(BackupProperties.S3 settings, UnaryOperator<SdkHttpClient> transport) {
+		this.settings = settings;
+		AwsCredentialsProvider credentials = hasText(settings.accessKeyId())
+				? StaticCredentialsProvider
+					.create(AwsBasicCredentials.create(settings.accessKeyId(), settings.secretAccessKey()))
+				: DefaultCredentialsProvider.builder().build();
+		boolean checksumAlways = !"when-required".equalsIgnoreCase(settings.checksum());
+		var builder = S3Client.builder()
+			.region(Region.of(settings.region()))
+			.credentialsProvider(credentials)
+			.forcePathStyle(settings.pathStyle())
+			.requestChecksumCalculation(checksumAlways ? RequestChecksumCalculation.WHEN_SUPPORTED
+					: RequestChecksumCalculation.WHEN_REQUIRED)
+			.responseChecksumValidation(checksumAlways ? ResponseChecksumValidation.WHEN_SUPPORTED
+					: ResponseChecksumValidation.WHEN_REQUIRED)
+			.httpClient(transport.apply(ApacheHttpClient.builder()
+				.maxConnections(settings.maxConnections())
+				.connectionTimeout(settings.connectTimeout())
+				.socketTimeout(settings.socketTimeout())
+				.tcpKeepAlive(true)
+				.build()))
+			.overrideConfiguration(o -> o.retryStrategy(retry -> retry.maxAttempts(settings.maxAttempts())));
+		if (!settings.payloadSigning()) {
+			builder.putAuthScheme(new UnsignedPayloadAuthScheme());
+		}
+		var presigner = S3Presigner.builder()
+			.region(Region.of(settings.region()))
+			.credentialsProvider(credentials)
+			.serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(settings.pathStyle()).build());
+		if (settings.endpoint() != null && hasText(settings.endpoint().toString())) {
+			builder.endpointOverride(settings.endpoint());
+			presigner.endpointOverride(settings.endpoint());
+		}
+		this.client = builder.build();
+		this.presigner = presigner.build();
+	}
+
+	private static boolean hasText(String value) {
+		return value != null && !value.isBlank();
+	}
+
+	/** The bucket's key for a path below the configured prefix. */
+	String key(String relative) {
+		String prefix = this.settings.prefix();
+		return hasText(prefix) ? prefix + "/" + relative : relative;
+	}
+
+	String bucket() {
+		return this.settings.bucket();
+	}
+
+	long partSize() {
+		return this.settings.partSize().toBytes();
+	}
+
+	void put(String key, byte[] bytes, int length) {
+		this.client.putObject(encrypted(PutObjectRequest.builder().bucket(bucket()).key(key)).build(),
+				// streamed from the caller's array: copying a pack would double its memory
+				RequestBody.fromContentProvider(() -> new java.io.ByteArrayInputStream(bytes, 0, length), length,
+						"application/octet-stream"));
+	}
+
+	/** Uploads a file: in one PUT when it fits a part, else as a multipart upload with parallel parts. */
+	void putFile(String key, Path file, long size, Executor parts) {
+		putFile(key, file, size, parts, Map.of());
+	}
+
+	void putFile(String key, Path file, long size, Executor parts, Map<String, String> metadata) {
+		if (size <= partSize()) {
+			this.client.putObject(
+					encrypted(PutObjectRequest.builder().bucket(bucket()).key(key).metadata(metadata)).build(),
+					RequestBody.fromFile(file));
+			return;
+		}
+		var create = CreateMultipartUploadRequest.builder().bucket(bucket()).key(key).metadata(metadata);
+		applyEncryption(create);
+		String uploadId = this.client.createMultipartUpload(create.build()).uploadId();
+		try {
+			List<CompletableFuture<CompletedPart>> futures = new ArrayList<>();
+			long partSize = partSize();
+			for (int number = 1; (long) (number - 1) * partSize < size; number++) {
+				int partNumber = number;
+				long offset = (number - 1) * partSize;
+				long length = Math.min(partSize, size - offset);
+				futures.add(CompletableFuture.supplyAsync(() -> {
+					String etag = this.client
+						.uploadPart(p -> p.bucket(bucket()).key(key).uploadId(uploadId).partNumber(partNumber)
+							.contentLength(length), RequestBody.fromContentProvider(() -> slice(file, offset, length),
+									length, "application/octet-stream"))
+						.eTag();
+					return CompletedPart.builder().partNumber(partNumber).eTag(etag).build();
+				}, parts));
+			}
+			List<CompletedPart> completed = futures.stream().map(CompletableFuture::join).toList();
+			this.client.completeMultipartUpload(
+					c -> c.bucket(bucket()).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(completed)));
+		}
+		catch (RuntimeException ex) {
+			abortQuietly(key, uploadId, ex);
+			throw ex;
+		}
+	}
+
+	private static InputStream slice(Path file, long offset, long length) {
+		try {
+			FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+			channel.position(offset);
+			return new java.io.BufferedInputStream(
+					new BoundedInputStream(Channels.newInputStream(channel), length), 256 * 1024);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	private void abortQuietly(String key, String uploadId, RuntimeException cause) {
+		try {
+			this.client.abortMultipartUpload(a -> a.bucket(bucket()).key(key).uploadId(uploadId));
+		}
+		catch (RuntimeException ex) {
+			cause.addSuppressed(ex);
+		}
+	}
+
+	private PutObjectRequest.Builder encrypted(PutObjectRequest.Builder request) {
+		switch (this.settings.encryption().toLowerCase()) {
+			case "sse-s3" -> request.serverSideEncryption(ServerSideEncryption.AES256);
+			case "sse-kms" -> {
+				request.serverSideEncryption(ServerSideEncryption.AWS_KMS);
+				if (hasText(this.settings.kmsKeyId())) {
+					request.ssekmsKeyId(this.settings.kmsKeyId());
+				}
+			}
+			case "none" -> {
+			}
+			default -> throw new IllegalStateException("Unknown encryption " + this.settings.encryption());
+		}
+		return request;
+	}
+
+	private void applyEncryption(CreateMultipartUploadRequest.Builder request) {
+		PutObjectRequest put = encrypted(PutObjectRequest.builder()).build();
+		request.serverSideEncryption(put.serverSideEncryption()).ssekmsKeyId(put.ssekmsKeyId());
+	}
+
+	ResponseInputStream<GetObjectResponse> get(String key) {
+		return this.client.getObject(g -> g.bucket(bucket()).key(key));
+	}
+
+	/** Bytes {@code [offset, offset + length)} of an object. */
+	ResponseInputStream<GetObjectResponse> get(String key, long offset, long length) {
+		return this.client
+			.getObject(g -> g.bucket(bucket()).key(key).range("bytes=" + offset + "-" + (offset + length - 1)));
+	}
+
+	/** The user metadata of an object. */
+	Map<String, String> metadata(String key) {
+		return this.client.headObject(h -> h.bucket(bucket()).key(key)).metadata();
+	}
+
+	/** Every object under a prefix, fetched page by page as the stream is consumed. */
+	Stream<S3Object> list(String prefix) {
+		return this.client.listObjectsV2Paginator(l -> l.bucket(bucket()).prefix(prefix)).contents().stream();
+	}
+
+	void delete(Collection<String> keys) {
+		List<ObjectIdentifier> batch = new ArrayList<>();
+		for (String key : keys) {
+			batch.add(ObjectIdentifier.builder().key(key).build());
+			if (batch.size() == 1000) {
+				deleteBatch(batch);
+				batch = new ArrayList<>();
+			}
+		}
+		if (!batch.isEmpty()) {
+			deleteBatch(batch);
+		}
+	}
+
+	private void deleteBatch(List<ObjectIdentifier> batch) {
+		this.client.deleteObjects(d -> d.bucket(bucket()).delete(b -> b.objects(batch).quiet(true)));
+	}
+
+	/** Aborts the multipart uploads under a prefix started before a point in time: a crashed run's leftovers. */
+	int abortUploads(String prefix, Instant startedBefore) {
+		int aborted = 0;
+		for (MultipartUpload upload : this.client
+			.listMultipartUploadsPaginator(l -> l.bucket(bucket()).prefix(prefix))
+			.uploads()) {
+			if (upload.initiated().isBefore(startedBefore)) {
+				this.client.abortMultipartUpload(a -> a.bucket(bucket()).key(upload.key()).uploadId(upload.uploadId()));
+				aborted++;
+			}
+		}
+		return aborted;
+	}
+
+	/** Multipart uploads under a prefix that were neither completed nor aborted. */
+	long countUploads(String prefix) {
+		return this.client.listMultipartUploadsPaginator(l -> l.bucket(bucket()).prefix(prefix)).uploads().stream().count();
+	}
+
+	String startUpload(String key) {
+		return this.client.createMultipartUpload(c -> c.bucket(bucket()).key(key)).uploadId();
+	}
+
+	/** A URL that GETs an object, or a range of it, without credentials until it expires. */
+	URL presignGet(String key, String range, Duration lifetime) {
+		return this.presigner
+			.presignGetObject(p -> p.signatureDuration(lifetime)
+				.getObjectRequest(g -> g.bucket(bucket()).key(key).range(range)))
+			.url();
+	}
+
+	void createBucketIfMissing() {
+		if (this.client.listBuckets().buckets().stream().noneMatch(b -> b.name().equals(bucket()))) {
+			this.client.createBucket(c -> c.bucket(bucket()));
+		}
+	}
+
+	@Override
+	public void close() {
+		this.client.close();
+		this.presigner.close();
+	}
+
+	/** Reads at most a fixed number of bytes: one part of a file. */
+	private static final class BoundedInputStream extends java.io.FilterInputStream {
+
+		private long remaining;
+
+		BoundedInputStream(InputStream in, long remaining) {
+			super(in);
+			this.remaining = remaining;
+		}
+
+		@Override
+		public int read() throws IOException {
+			if (this.remaining <= 0) {
+				return -1;
+			}
+			int b = super.read();
+			if (b >= 0) {
+				this.remaining--;
+			}
+			return b;
+		}
+
+		@Override
+		public int read(byte[] buffer, int offset, int length) throws IOException {
+			if (this.remaining <= 0) {
+				return -1;
+			}
+			int n = super.read(buffer, offset, (int) Math.min(length, this.remaining));
+			if (n > 0) {
+				this.remaining -= n;
+			}
+			return n;
+		}
+
+	}
+
+}

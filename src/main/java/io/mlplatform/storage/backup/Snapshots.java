@@ -1,0 +1,342 @@
+package io.mlplatform.storage.backup;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import javax.sql.DataSource;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The backup engine: snapshots of folders in the project's part of the backup bucket (SPEC §5). Back
+ * up a folder as snapshot X of storage S in project P; restore a snapshot, or some of its paths; list
+ * and read its entries; apply retention; collect garbage.
+ */
+public class Snapshots implements AutoCloseable {
+
+	private static final Logger log = LoggerFactory.getLogger(Snapshots.class);
+
+	/** Project, storage and backup ids become parts of S3 keys: plain names only. */
+	private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+
+	/** User metadata of a manifest: when its backup started, what retention counts by (S3's dates have seconds). */
+	private static final String SNAPSHOT_TIME = "snapshot-time";
+
+	private final S3Store store;
+
+	private final ContentIndex index;
+
+	private final GarbageCollector collector;
+
+	private final SnapshotLayout layout;
+
+	private final BackupProperties properties;
+
+	private final Clock clock;
+
+	private final ExecutorService readers;
+
+	private final ExecutorService transfers;
+
+	/** Ranges of one blob being restored, fetched while a transfer thread waits for them. */
+	private final ExecutorService parts;
+
+	public Snapshots(S3Store store, DataSource dataSource, BackupProperties properties, Clock clock) {
+		this.store = store;
+		this.layout = new SnapshotLayout(properties.s3().prefix());
+		this.index = new ContentIndex(JdbcClient.create(dataSource), this.layout);
+		this.collector = new GarbageCollector(store, this.layout, JdbcClient.create(dataSource),
+				new TransactionTemplate(new DataSourceTransactionManager(dataSource)));
+		this.properties = properties;
+		this.clock = clock;
+		this.readers = Executors.newFixedThreadPool(properties.readers(), daemon("backup-reader"));
+		this.transfers = Executors.newFixedThreadPool(properties.uploads(), daemon("backup-transfer"));
+		this.parts = Executors.newFixedThreadPool(properties.uploads(), daemon("backup-part"));
+	}
+
+	private static ThreadFactory daemon(String name) {
+		AtomicInteger count = new AtomicInteger();
+		return runnable -> {
+			Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
+			thread.setDaemon(true);
+			return thread;
+		};
+	}
+
+	static String name(String kind, String value) {
+		if (value == null || !NAME.matcher(value).matches()) {
+			throw new IllegalArgumentException("Invalid " + kind + " name: " + value);
+		}
+		return value;
+	}
+
+	/**
+	 * Backs up a folder as a new snapshot. The manifest is uploaded last: until then the snapshot does
+	 * not exist, and a crash leaves only content that the next run finds in the index and reuses.
+	 */
+	public BackupResult backup(String project, String storage, String backup, Path folder) {
+		name("project", project);
+		name("storage", storage);
+		name("backup", backup);
+		String manifestKey = this.layout.manifest(project, storage, name("backup", backup));
+		Instant started = this.clock.instant();
+		int aborted = this.store.abortUploads(this.layout.project(project),
+				this.clock.instant().minus(this.properties.abandonedUploadAge()));
+		if (aborted > 0) {
+			log.info("Aborted {} multipart uploads left by an interrupted backup of project {}", aborted, project);
+		}
+		Path previousFile = null;
+		Path manifestFile = null;
+		try {
+			previousFile = latest(project, storage).map(this::download).orElse(null);
+			manifestFile = Files.createTempFile("pss-manifest-", ".json.gz");
+			BackupStats stats = new BackupStats();
+			long entries;
+			try (Manifest.Reader previous = (previousFile != null)
+					? new Manifest.Reader(Files.newInputStream(previousFile)) : Manifest.Reader.empty();
+					OutputStream out = Files.newOutputStream(manifestFile)) {
+				int packSize = Math.toIntExact(this.properties.packSize().toBytes());
+				Packer packer = new Packer(project, this.index, this.layout, this.store, this.transfers, stats, packSize,
+						Math.max(1, Math.min(4, this.properties.uploads() / 2)));
+				entries = new BackupRun(project, folder, previous, this.index, this.layout, this.store, packer,
+						this.readers, this.transfers, this.properties.largeFileThreshold().toBytes(),
+						this.properties.queueLength(), stats)
+					.run(out);
+			}
+			long size = Files.size(manifestFile);
+			this.store.putFile(manifestKey, manifestFile, size, this.transfers,
+					Map.of(SNAPSHOT_TIME, started.toString()));
+			stats.uploaded(size);
+			return stats.result(manifestKey, entries);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		finally {
+			deleteQuietly(previousFile);
+			deleteQuietly(manifestFile);
+		}
+	}
+
+	/** Restores a snapshot, or only the given paths (files or folders) of it, into a folder. */
+	public RestoreResult restore(String project, String storage, String backup, Path target, List<String> paths,
+			RestoreMode mode) {
+		List<String> scopes = SafePaths.scopes(paths);
+		Path manifest = download(manifestKey(project, storage, backup));
+		try {
+			return new RestoreRun(this.store, this.layout, project, manifest, target, scopes, mode, this.transfers,
+					this.parts, this.properties.uploads() * 2)
+				.run();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		finally {
+			deleteQuietly(manifest);
+		}
+	}
+
+	String manifestKey(String project, String storage, String backup) {
+		return this.layout.manifest(name("project", project), name("storage", storage), name("backup", backup));
+	}
+
+	/**
+	 * The newest snapshot of a storage: the one the next backup compares against. S3's dates have
+	 * whole seconds, so only manifests of the newest second are asked for their exact time.
+	 */
+	private Optional<String> latest(String project, String storage) {
+		List<S3Object> manifests = snapshotObjects(project, storage).toList();
+		Optional<Instant> newest = manifests.stream().map(S3Object::lastModified).max(Comparator.naturalOrder());
+		return newest.flatMap(time -> manifests.stream()
+			.filter(o -> !o.lastModified().isBefore(time.minusSeconds(1)))
+			.max(Comparator.comparing(this::snapshotTime))
+			.map(S3Object::key));
+	}
+
+	private Instant snapshotTime(S3Object manifest) {
+		String time = this.store.metadata(manifest.key()).get(SNAPSHOT_TIME);
+		return (time != null) ? Instant.parse(time) : manifest.lastModified();
+	}
+
+	Stream<S3Object> snapshotObjects(String project, String storage) {
+		return this.store.list(this.layout.snapshots(project, storage))
+			.filter(object -> SnapshotLayout.backupOf(object.key()) != null);
+	}
+
+	private Path download(String key) {
+		try {
+			Path file = Files.createTempFile("pss-manifest-", ".json.gz");
+			try (InputStream in = this.store.get(key)) {
+				Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+			}
+			catch (NoSuchKeyException ex) {
+				deleteQuietly(file);
+				throw SnapshotException.notFound(key);
+			}
+			return file;
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	private static void deleteQuietly(Path file) {
+		if (file != null) {
+			try {
+				Files.deleteIfExists(file);
+			}
+			catch (IOException ex) {
+				// a temporary file; the OS cleans its temp folder
+			}
+		}
+	}
+
+	/**
+	 * One page of the entries directly inside a folder of a snapshot ({@code ""} for its root), in
+	 * manifest order, starting after the entry named {@code after} (null for the first page).
+	 */
+	public SnapshotPage list(String project, String storage, String backup, String folder, String after, int limit) {
+		String parent = (folder == null || folder.isEmpty() || folder.equals("/")) ? "" : SafePaths.check(strip(folder));
+		List<SnapshotEntry> entries = new ArrayList<>();
+		try (Manifest.Reader reader = open(manifestKey(project, storage, backup))) {
+			while (reader.hasNext()) {
+				SnapshotEntry entry = reader.next();
+				if (!parentOf(entry.path()).equals(parent)
+						|| (after != null && PathOrder.INSTANCE.compare(entry.path(), after) <= 0)) {
+					continue;
+				}
+				if (entries.size() == limit) {
+					return new SnapshotPage(entries, entries.get(limit - 1).path());
+				}
+				entries.add(entry);
+			}
+		}
+		return new SnapshotPage(entries, null);
+	}
+
+	/** One entry of a snapshot by its path. */
+	public Optional<SnapshotEntry> entry(String project, String storage, String backup, String path) {
+		String wanted = SafePaths.check(strip(path));
+		try (Manifest.Reader reader = open(manifestKey(project, storage, backup))) {
+			while (reader.hasNext()) {
+				SnapshotEntry entry = reader.next();
+				if (entry.path().equals(wanted)) {
+					return Optional.of(entry);
+				}
+			}
+		}
+		return Optional.empty();
+	}
+
+	/** A file's content: its blob, or its range of a pack. */
+	public InputStream open(String project, SnapshotEntry file) {
+		ContentRead read = read(project, file);
+		return (read.range() == null) ? this.store.get(read.key())
+				: (file.size() == 0) ? InputStream.nullInputStream() : this.store.get(read.key(), file.offset(), file.size());
+	}
+
+	/**
+	 * A URL that reads a file without credentials until it expires: a blob as a whole, a packed file
+	 * as a range of its pack, which the caller sends as the {@code Range} header the URL was signed with.
+	 */
+	public PresignedRead presign(String project, SnapshotEntry file, Duration lifetime) {
+		ContentRead read = read(project, file);
+		return new PresignedRead(this.store.presignGet(read.key(), read.range(), lifetime), read.range());
+	}
+
+	private ContentRead read(String project, SnapshotEntry file) {
+		name("project", project);
+		if (!file.isFile()) {
+			throw new IllegalArgumentException(file.path() + " is not a file");
+		}
+		if (file.packed()) {
+			return new ContentRead(this.layout.pack(project, name("pack", file.pack())),
+					"bytes=" + file.offset() + "-" + (file.offset() + file.size() - 1));
+		}
+		return new ContentRead(this.layout.blob(project, file.sha256()), null);
+	}
+
+	private record ContentRead(String key, String range) {
+	}
+
+	private Manifest.Reader open(String manifestKey) {
+		try {
+			return new Manifest.Reader(this.store.get(manifestKey));
+		}
+		catch (NoSuchKeyException ex) {
+			throw SnapshotException.notFound(manifestKey);
+		}
+	}
+
+	private static String strip(String path) {
+		String stripped = path.startsWith("/") ? path.substring(1) : path;
+		return stripped.endsWith("/") ? stripped.substring(0, stripped.length() - 1) : stripped;
+	}
+
+	private static String parentOf(String path) {
+		int slash = path.lastIndexOf('/');
+		return (slash < 0) ? "" : path.substring(0, slash);
+	}
+
+	/** Deletes the manifests of a storage that the policy does not keep; returns the backup ids deleted. */
+	public List<String> forget(String project, String storage, RetentionPolicy policy, ZoneId zone) {
+		List<RetentionPolicy.Snapshot> all = snapshotObjects(project, storage)
+			.map(o -> new RetentionPolicy.Snapshot(SnapshotLayout.backupOf(o.key()), snapshotTime(o)))
+			.toList();
+		Set<String> kept = new HashSet<>();
+		policy.keep(all, zone).forEach(s -> kept.add(s.id()));
+		List<String> expired = all.stream().map(RetentionPolicy.Snapshot::id).filter(id -> !kept.contains(id)).toList();
+		this.store.delete(expired.stream().map(id -> this.layout.manifest(project, storage, id)).toList());
+		if (!expired.isEmpty()) {
+			log.info("Retention deleted {} snapshots of storage {} in project {}", expired.size(), storage, project);
+		}
+		return expired;
+	}
+
+	/**
+	 * Removes the project's content that no manifest references and no backup used within the grace
+	 * period, which must exceed the longest backup.
+	 */
+	public GarbageCollector.Result collectGarbage(String project) {
+		return this.collector.collect(name("project", project),
+				this.clock.instant().minus(this.properties.gcGrace()));
+	}
+
+	@Override
+	public void close() {
+		this.readers.shutdownNow();
+		this.transfers.shutdownNow();
+		this.parts.shutdownNow();
+	}
+
+}

@@ -1,0 +1,137 @@
+package io.mlplatform.storage.backup;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Hand-crafted malicious manifests and requests: nothing may land outside the restore target. */
+class RestoreSafetyTests extends BackupTestSupport {
+
+	private String packedLine(String path, String pack, byte[] content) {
+		return """
+				{"path":"%s","type":"file","mode":"644","mtime":"2024-01-01T00:00:00Z","size":%d,"sha256":"%s","pack":"%s","offset":0}"""
+			.formatted(path, content.length, BackupRun.sha256(content), pack);
+	}
+
+	/** A real pack holding {@code content}, and a manifest of the given lines beside it. */
+	private void craft(String backup, byte[] content, String... lines) throws Exception {
+		this.store.put("pss/projects/" + this.project + "/packs/evil-pack", content, content.length);
+		ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+		try (GZIPOutputStream gzip = new GZIPOutputStream(bytes)) {
+			gzip.write(String.join("\n", lines).getBytes(StandardCharsets.UTF_8));
+		}
+		byte[] manifest = bytes.toByteArray();
+		this.store.put("pss/projects/" + this.project + "/snapshots/s1/" + backup + ".json.gz", manifest,
+				manifest.length);
+	}
+
+	private void assertRefused(String backup, Path target, List<String> paths) {
+		assertThatThrownBy(() -> this.snapshots.restore(this.project, "s1", backup, target, paths, RestoreMode.MERGE))
+			.isInstanceOf(SnapshotException.class)
+			.hasMessageContaining("escapes the restore target");
+	}
+
+	@Test
+	void refusesEntriesWithDotDot() throws Exception {
+		byte[] content = "pwned".getBytes();
+		Path target = folder("deep/target");
+		craft("b1", content, packedLine("ok.txt", "evil-pack", content), packedLine("../escaped.txt", "evil-pack", content));
+
+		assertRefused("b1", target, List.of());
+
+		assertThat(target.resolve("../escaped.txt").normalize()).doesNotExist();
+		assertThat(target.resolve("ok.txt")).doesNotExist();
+	}
+
+	@Test
+	void refusesAbsoluteEntries() throws Exception {
+		byte[] content = "pwned".getBytes();
+		Path outside = this.temp.resolve("absolute.txt");
+		craft("b1", content, packedLine(outside.toString(), "evil-pack", content));
+
+		assertRefused("b1", folder("target"), List.of());
+
+		assertThat(outside).doesNotExist();
+	}
+
+	@Test
+	void refusesEntriesBelowASymlinkOfTheSnapshot() throws Exception {
+		byte[] content = "pwned".getBytes();
+		Path outside = folder("outside");
+		craft("b1", content,
+				"""
+						{"path":"link","type":"symlink","mode":"777","mtime":"2024-01-01T00:00:00Z","target":"%s"}"""
+					.formatted(outside),
+				packedLine("link/evil.txt", "evil-pack", content));
+
+		assertRefused("b1", folder("target"), List.of());
+
+		assertThat(outside).isEmptyDirectory();
+	}
+
+	@Test
+	void neverWritesThroughASymlinkAlreadyInTheTarget() throws Exception {
+		Path source = folder("source");
+		write(source.resolve("data/file.txt"), "snapshot content".getBytes());
+		this.snapshots.backup(this.project, "s1", "b1", source);
+		Path outside = folder("outside");
+		Path target = folder("target");
+		Files.createSymbolicLink(target.resolve("data"), outside);
+
+		this.snapshots.restore(this.project, "s1", "b1", target, List.of(), RestoreMode.MERGE);
+
+		assertThat(outside).isEmptyDirectory();
+		assertThat(Files.isSymbolicLink(target.resolve("data"))).isFalse();
+		assertThat(target.resolve("data/file.txt")).hasContent("snapshot content");
+	}
+
+	@Test
+	void refusesBlobKeysOutsideTheProjectsContent() throws Exception {
+		byte[] content = "x".getBytes();
+		craft("b1", content, """
+				{"path":"a.bin","type":"file","mode":"644","mtime":"2024-01-01T00:00:00Z","size":1,"sha256":"%s","blob":"pss/projects/other/blobs/aa/%s"}"""
+			.formatted(BackupRun.sha256(content), BackupRun.sha256(content)));
+
+		assertRefused("b1", folder("target"), List.of());
+	}
+
+	@Test
+	void refusesPackIdsThatAreNotPlainNames() throws Exception {
+		byte[] content = "x".getBytes();
+		craft("b1", content, packedLine("a.txt", "../../other/packs/p", content));
+
+		assertRefused("b1", folder("target"), List.of());
+	}
+
+	@Test
+	void refusesRequestedPathsThatEscape() throws Exception {
+		Path source = folder("source");
+		write(source.resolve("a.txt"), "a".getBytes());
+		this.snapshots.backup(this.project, "s1", "b1", source);
+		Path target = folder("target");
+
+		assertRefused("b1", target, List.of("../a.txt"));
+		assertRefused("b1", target, List.of("/etc/passwd"));
+		assertRefused("b1", target, List.of("a/./b"));
+	}
+
+	@Test
+	void refusesManifestsOutOfOrder() throws Exception {
+		byte[] content = "x".getBytes();
+		craft("b1", content, packedLine("b.txt", "evil-pack", content), packedLine("a.txt", "evil-pack", content));
+
+		assertThatThrownBy(() -> this.snapshots.restore(this.project, "s1", "b1", folder("target"), List.of(),
+				RestoreMode.MERGE))
+			.isInstanceOf(SnapshotException.class)
+			.hasMessageContaining("out of order");
+	}
+
+}

@@ -1,0 +1,115 @@
+package io.mlplatform.storage.backup;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
+
+import org.junit.jupiter.api.Test;
+
+import software.amazon.awssdk.http.AbortableInputStream;
+import software.amazon.awssdk.http.ExecutableHttpRequest;
+import software.amazon.awssdk.http.HttpExecuteRequest;
+import software.amazon.awssdk.http.HttpExecuteResponse;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.SdkHttpMethod;
+import software.amazon.awssdk.http.SdkHttpResponse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A flaky network to S3: reset connections and 503s. Backup and restore retry through them. */
+class S3FaultsTests extends BackupTestSupport {
+
+	private final AtomicInteger requests = new AtomicInteger();
+
+	private final AtomicInteger resets = new AtomicInteger();
+
+	private final AtomicInteger unavailable = new AtomicInteger();
+
+	@Override
+	protected UnaryOperator<SdkHttpClient> transport() {
+		return Flaky::new;
+	}
+
+	@Test
+	void backupAndRestoreSucceedThroughTransientFaults() throws Exception {
+		Path source = folder("source");
+		for (int i = 0; i < 60; i++) {
+			write(source.resolve("d" + (i % 3) + "/f" + i), random(3000 + i, i));
+		}
+		write(source.resolve("large.bin"), random(11 * 1024 * 1024, 7));
+
+		this.snapshots.backup(this.project, "s1", "b1", source);
+		Path target = folder("target");
+		this.snapshots.restore(this.project, "s1", "b1", target, List.of(), RestoreMode.MERGE);
+
+		assertThat(Trees.describe(target)).isEqualTo(Trees.describe(source));
+		assertThat(this.resets.get()).isPositive();
+		assertThat(this.unavailable.get()).isPositive();
+	}
+
+	/**
+	 * Every 4th request fails before reaching the server, as a reset connection does; every 7th is
+	 * answered 503 Slow Down (GETs only, so nothing the server did is lost).
+	 */
+	private final class Flaky implements SdkHttpClient {
+
+		private final SdkHttpClient delegate;
+
+		Flaky(SdkHttpClient delegate) {
+			this.delegate = delegate;
+		}
+
+		@Override
+		public ExecutableHttpRequest prepareRequest(HttpExecuteRequest request) {
+			int n = S3FaultsTests.this.requests.incrementAndGet();
+			if (n % 4 == 0) {
+				S3FaultsTests.this.resets.incrementAndGet();
+				return failing(() -> {
+					throw new IOException("Connection reset (injected)");
+				});
+			}
+			if (n % 7 == 0 && request.httpRequest().method() == SdkHttpMethod.GET) {
+				S3FaultsTests.this.unavailable.incrementAndGet();
+				byte[] body = "<Error><Code>SlowDown</Code><Message>Reduce your request rate.</Message></Error>"
+					.getBytes(StandardCharsets.UTF_8);
+				return failing(() -> HttpExecuteResponse.builder()
+					.response(SdkHttpResponse.builder().statusCode(503).statusText("Slow Down").build())
+					.responseBody(AbortableInputStream.create(new ByteArrayInputStream(body)))
+					.build());
+			}
+			return this.delegate.prepareRequest(request);
+		}
+
+		private ExecutableHttpRequest failing(Call call) {
+			return new ExecutableHttpRequest() {
+
+				@Override
+				public HttpExecuteResponse call() throws IOException {
+					return call.call();
+				}
+
+				@Override
+				public void abort() {
+				}
+
+			};
+		}
+
+		@Override
+		public void close() {
+			this.delegate.close();
+		}
+
+	}
+
+	private interface Call {
+
+		HttpExecuteResponse call() throws IOException;
+
+	}
+
+}
