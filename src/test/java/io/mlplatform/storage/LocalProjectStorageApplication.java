@@ -108,7 +108,7 @@ public class LocalProjectStorageApplication {
 					export KUBECONFIG=%s
 					# where the simulated operator creates each storage's share: <namespace>/<storage>
 					export PSS_SHARES_ROOT=%s
-										# the backup bucket (S3Proxy, data under .local/s3); aws s3 --endpoint-url "$PSS_S3_ENDPOINT" ls "s3://$PSS_S3_BUCKET"
+					# the backup bucket (S3Proxy, data under .local/s3); aws s3 --endpoint-url "$PSS_S3_ENDPOINT" ls "s3://$PSS_S3_BUCKET"
 					export PSS_S3_ENDPOINT=%s
 					export PSS_S3_BUCKET=%s
 					export AWS_ACCESS_KEY_ID=%s
