@@ -231,7 +231,7 @@ class Reconciler implements SmartLifecycle {
 			}
 			this.failures = 0;
 			this.retryAt = 0;
-			Reconciler.this.mirror.watch(this.cluster);
+			Reconciler.this.mirror.watch(this.cluster, client);
 			return true;
 		}
 
@@ -243,7 +243,7 @@ class Reconciler implements SmartLifecycle {
 			Outbox outbox = Reconciler.this.outbox;
 			String owner = Reconciler.this.owner;
 			if (down.get() != null) {
-				outbox.failed(row, owner, unreachableError(down.get()), false, Duration.ZERO);
+				releaseUnreachable(row, down.get());
 				return;
 			}
 			if (!outbox.renew(row, owner, Reconciler.this.properties.lease())) {
@@ -272,8 +272,13 @@ class Reconciler implements SmartLifecycle {
 					return;
 				}
 				down.compareAndSet(null, describe(ex));
-				outbox.failed(row, owner, unreachableError(describe(ex)), false, Duration.ZERO);
+				releaseUnreachable(row, describe(ex));
 			}
+		}
+
+		/** Gives the row back untried-for-now: it is due again as soon as the cluster's backoff allows. */
+		private void releaseUnreachable(OutboxRow row, String reason) {
+			Reconciler.this.outbox.failed(row, Reconciler.this.owner, unreachableError(reason), false, Duration.ZERO);
 		}
 
 		private String unreachableError(String reason) {
@@ -292,9 +297,7 @@ class Reconciler implements SmartLifecycle {
 
 		/** Nothing could be tried: release every row and back off. */
 		private void unreachable(List<OutboxRow> rows, String reason) {
-			for (OutboxRow row : rows) {
-				Reconciler.this.outbox.failed(row, Reconciler.this.owner, unreachableError(reason), false, Duration.ZERO);
-			}
+			rows.forEach(row -> releaseUnreachable(row, reason));
 			backOff(reason);
 		}
 

@@ -117,12 +117,11 @@ class StatusMirror implements SmartLifecycle {
 	}
 
 	/** Starts mirroring a cluster's status, once; the informer reconnects on its own when the cluster was down. */
-	void watch(String cluster) {
+	void watch(String cluster, KubernetesClient client) {
 		if (!this.running) {
 			return;
 		}
 		// a changed registration rebuilds the client, and closing the old one closed its informer
-		KubernetesClient client = this.clients.client(cluster);
 		Watching current = this.informers.get(cluster);
 		if (current != null && current.client() == client) {
 			return;
@@ -292,7 +291,7 @@ class StatusMirror implements SmartLifecycle {
 		if (!drifted.isEmpty()) {
 			log.info("Resync of cluster '{}' queued {} drifted storages", cluster, drifted.size());
 		}
-		watch(cluster);
+		watch(cluster, client);
 		return drifted.size();
 	}
 
