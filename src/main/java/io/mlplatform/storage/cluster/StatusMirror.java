@@ -1,5 +1,6 @@
 package io.mlplatform.storage.cluster;
 
+import java.math.BigDecimal;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -14,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -186,16 +188,41 @@ class StatusMirror implements SmartLifecycle {
 				conditions.add(entry);
 			}
 		}
+		BigDecimal resourceVersion = comparableResourceVersion(object.getMetadata().getResourceVersion());
+		// another replica's informer may be behind this one's (or ahead): the row takes a status only if
+		// it is not older than the one it holds, decided in the UPDATE itself so concurrent writers agree
 		this.jdbc.sql("""
 				UPDATE storages SET phase = COALESCE(?, phase), pvc_name = ?, nfs_server = ?, nfs_path = ?,
 				    used_bytes = ?, conditions = cast(? as jsonb),
-				    observed_generation = CASE WHEN ? THEN ? ELSE observed_generation END
-				WHERE id = ? AND deleted_at IS NULL""")
+				    observed_generation = CASE WHEN ? THEN ? ELSE observed_generation END,
+				    status_uid = ?, status_generation = ?, status_observed_generation = ?, status_resource_version = ?
+				WHERE id = ? AND deleted_at IS NULL
+				  AND CASE WHEN status_resource_version IS NOT NULL AND cast(? AS numeric) IS NOT NULL
+				           THEN cast(? AS numeric) >= status_resource_version
+				           ELSE status_uid IS DISTINCT FROM ?
+				                OR (COALESCE(?, 0), COALESCE(?, 0)) >= (COALESCE(status_generation, 0), COALESCE(status_observed_generation, 0))
+				      END""")
 			.params(status.phase(), status.pvcName(), status.nfs() == null ? null : status.nfs().server(),
 					status.nfs() == null ? null : status.nfs().path(), status.usedBytes(),
-					Serialization.asJson(conditions), current && ours != null, ours, id)
+					Serialization.asJson(conditions), current && ours != null, ours, object.getMetadata().getUid(),
+					generation, status.observedGeneration(), resourceVersion, id, resourceVersion, resourceVersion,
+					object.getMetadata().getUid(), generation, status.observedGeneration())
 			.update();
 	}
+
+	/**
+	 * A resourceVersion as a number, when it is one. Kubernetes 1.35 made resource versions comparable
+	 * (KEP-5504): a positive integer without leading zeros, larger for every later write of the same
+	 * resource. Anything else stays opaque (null) and is never compared.
+	 */
+	static BigDecimal comparableResourceVersion(String resourceVersion) {
+		if (resourceVersion == null || resourceVersion.length() > 40 || !RESOURCE_VERSION.matcher(resourceVersion).matches()) {
+			return null;
+		}
+		return new BigDecimal(resourceVersion);
+	}
+
+	private static final Pattern RESOURCE_VERSION = Pattern.compile("[1-9][0-9]*");
 
 	private void resyncAll() {
 		for (String cluster : this.jdbc.sql("SELECT DISTINCT cluster FROM storages WHERE deleted_at IS NULL")

@@ -1,0 +1,10 @@
+-- Which version of a ProjectStorage's status the storage row holds, so that a replica whose informer
+-- lags cannot write an older status over a newer one (StatusMirror writes only when the incoming
+-- object is not older). resourceVersion is compared as a number: Kubernetes guarantees since 1.35
+-- (KEP-5504) that resource versions of one resource are positive integers that order its writes,
+-- across objects of the same resource too; one that is not such an integer is stored as NULL and the
+-- object's uid, generation and observedGeneration decide instead.
+ALTER TABLE storages ADD COLUMN status_uid varchar(64);
+ALTER TABLE storages ADD COLUMN status_generation bigint;
+ALTER TABLE storages ADD COLUMN status_observed_generation bigint;
+ALTER TABLE storages ADD COLUMN status_resource_version numeric(40);
