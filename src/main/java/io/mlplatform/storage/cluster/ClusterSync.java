@@ -126,7 +126,8 @@ public class ClusterSync {
 		Map<String, String> labels = new java.util.TreeMap<>(storage.labels());
 		labels.putAll(Labels.managed(storage.project(), storage.id().toString()));
 		metadata.put("labels", labels);
-		metadata.put("annotations", Map.of(Labels.GENERATION, Long.toString(storage.generation())));
+		metadata.put("annotations", Map.of(Labels.GENERATION, Long.toString(storage.generation()), Labels.USER_LABELS,
+				String.join(",", new java.util.TreeSet<>(storage.labels().keySet()))));
 		Map<String, Object> body = new LinkedHashMap<>();
 		body.put("metadata", metadata);
 		body.put("spec", new ProjectStorageSpec(storage.project(), Quantities.format(storage.capacityBytes()),

@@ -108,6 +108,32 @@ class ClusterReconcilerIntegrationTests extends IntegrationTestSupport {
 	}
 
 	@Test
+	void aLabelRemovedFromTheStorageLeavesTheObjectButLabelsOthersSetStay() {
+		this.api.post(STORAGES, "{\"name\": \"data\", \"capacity\": \"1Gi\", \"labels\": {\"team\": \"nlp\", \"tier\": \"hot\"}}");
+		await().atMost(WAIT).until(() -> object("data") != null && "Synced".equals(syncState("data")));
+		k8s().resources(ProjectStorage.class).inNamespace("team-nlp").withName("data").edit(object -> {
+			object.getMetadata().getLabels().put("nfs.example.com/pool", "a");
+			return object;
+		});
+
+		this.api.patch(STORAGES + "/data", "{\"labels\": {\"tier\": null, \"owner\": \"ml\"}}");
+
+		await().atMost(WAIT).until(() -> object("data").getMetadata().getLabels().containsKey("owner"));
+		assertThat(object("data").getMetadata().getLabels()).doesNotContainKey("tier")
+			.containsEntry("team", "nlp")
+			.containsEntry("nfs.example.com/pool", "a")
+			.containsEntry(Labels.MANAGED_BY, "project-storage-service");
+
+		this.api.patch(STORAGES + "/data", "{\"labels\": null}");
+
+		await().atMost(WAIT).until(() -> !object("data").getMetadata().getLabels().containsKey("owner"));
+		assertThat(this.mirror.resync("local")).isZero();
+		assertThat(object("data").getMetadata().getLabels()).doesNotContainKeys("team", "tier")
+			.containsEntry("nfs.example.com/pool", "a")
+			.containsEntry(Labels.STORAGE_ID, this.api.get(STORAGES + "/data").json().path("id").asString());
+	}
+
+	@Test
 	void aResizeUpdatesTheSpecAndBumpsTheGeneration() {
 		this.api.post(STORAGES, "{\"name\": \"data\", \"capacity\": \"100Gi\"}");
 		await().atMost(WAIT).until(() -> object("data") != null);
