@@ -104,7 +104,13 @@ public class ClusterSync {
 		}
 	}
 
-	private static String quotaBody(String project, Long capacityBytes, Integer maxStorages) {
+	/** Queues a project's limits into one cluster again, as the resync does when the object drifted. */
+	@Transactional(propagation = Propagation.MANDATORY)
+	void quotaIn(String cluster, String project, String namespace, Long capacityBytes, Integer maxStorages) {
+		enqueue(cluster, STORAGE_QUOTA, namespace, project, null, "apply", quotaBody(project, capacityBytes, maxStorages));
+	}
+
+	static String quotaBody(String project, Long capacityBytes, Integer maxStorages) {
 		Map<String, Object> body = new LinkedHashMap<>();
 		body.put("metadata", Map.of("labels", Labels.managed(project, null)));
 		body.put("spec", new StorageQuotaSpec(project, capacityBytes == null ? null : Quantities.format(capacityBytes),

@@ -39,6 +39,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 import io.mlplatform.storage.cluster.crd.Labels;
 import io.mlplatform.storage.cluster.crd.ProjectStorage;
 import io.mlplatform.storage.cluster.crd.ProjectStorageStatus;
+import io.mlplatform.storage.cluster.crd.StorageQuota;
 
 /**
  * Reads clusters back: a label-selected informer per cluster mirrors each ProjectStorage's status
@@ -239,8 +240,9 @@ class StatusMirror implements SmartLifecycle {
 	}
 
 	/**
-	 * Compares one cluster with Postgres in one list call and queues a change for every storage whose
-	 * object is missing or differs; tombstones storages being deleted whose object is gone.
+	 * Compares one cluster with Postgres in one list call per kind and queues a change for every
+	 * storage and project quota whose object is missing or differs; tombstones storages being deleted
+	 * whose object is gone.
 	 * @return how many changes were queued
 	 */
 	int resync(String cluster) {
@@ -315,10 +317,77 @@ class StatusMirror implements SmartLifecycle {
 				.register(this.meters);
 			return gauge;
 		}).set(orphaned);
-		if (!drifted.isEmpty()) {
-			log.info("Resync of cluster '{}' queued {} drifted storages", cluster, drifted.size());
+		int quotas = resyncQuotas(cluster, client);
+		if (!drifted.isEmpty() || quotas > 0) {
+			log.info("Resync of cluster '{}' queued {} drifted storages and {} quotas", cluster, drifted.size(), quotas);
 		}
 		watch(cluster, client);
+		return drifted.size() + quotas;
+	}
+
+	private record DesiredQuota(UUID projectId, String project, String namespace, Long capacityBytes,
+			Integer maxStorages) {
+
+		String body() {
+			return ClusterSync.quotaBody(this.project, this.capacityBytes, this.maxStorages);
+		}
+
+		boolean hasLimits() {
+			return this.capacityBytes != null || this.maxStorages != null;
+		}
+
+	}
+
+	private static final String DESIRED_QUOTA = """
+			SELECT p.id, p.name, p.namespace, q.capacity_bytes, q.max_storages
+			FROM projects p JOIN quotas q ON q.project_id = p.id
+			WHERE EXISTS (SELECT 1 FROM storages s WHERE s.project_id = p.id AND s.cluster = ? AND s.deleted_at IS NULL)""";
+
+	private static DesiredQuota desiredQuota(ResultSet row, int n) throws SQLException {
+		return new DesiredQuota(row.getObject("id", UUID.class), row.getString("name"), row.getString("namespace"),
+				row.getObject("capacity_bytes", Long.class), row.getObject("max_storages", Integer.class));
+	}
+
+	/**
+	 * The StorageQuota of every project with storages in the cluster, compared like the storages: one
+	 * that is missing or edited by hand is queued again.
+	 * @return how many were queued
+	 */
+	private int resyncQuotas(String cluster, KubernetesClient client) {
+		Map<String, StorageQuota> objects = new HashMap<>();
+		for (StorageQuota object : client.resources(StorageQuota.class)
+			.inAnyNamespace()
+			.withLabel(Labels.MANAGED_BY, Labels.MANAGER)
+			.list()
+			.getItems()) {
+			objects.put(object.getMetadata().getNamespace() + "/" + object.getMetadata().getName(), object);
+		}
+		Set<String> pending = new HashSet<>(this.jdbc.sql("""
+				SELECT namespace || '/' || name FROM cluster_outbox WHERE cluster = ? AND kind = 'StorageQuota'""")
+			.param(cluster)
+			.query(String.class)
+			.list());
+		List<UUID> drifted = new ArrayList<>();
+		for (DesiredQuota desired : this.jdbc.sql(DESIRED_QUOTA).param(cluster).query(StatusMirror::desiredQuota).list()) {
+			String key = desired.namespace() + "/" + desired.project();
+			StorageQuota object = objects.get(key);
+			if (pending.contains(key) || (object == null && !desired.hasLimits())) {
+				continue;
+			}
+			if (object == null || !Reconciler.matches(object, Serialization.unmarshal(desired.body(), JsonNode.class))) {
+				drifted.add(desired.projectId());
+			}
+		}
+		if (!drifted.isEmpty()) {
+			// read again under the projects' row locks, which every quota change takes: no newer limits are overtaken
+			this.transactions.executeWithoutResult(status -> this.jdbc
+				.sql(DESIRED_QUOTA + " AND p.id = ANY(?) ORDER BY p.id FOR UPDATE OF p")
+				.params(cluster, drifted.toArray(UUID[]::new))
+				.query(StatusMirror::desiredQuota)
+				.list()
+				.forEach(desired -> this.sync.quotaIn(cluster, desired.project(), desired.namespace(),
+						desired.capacityBytes(), desired.maxStorages())));
+		}
 		return drifted.size();
 	}
 

@@ -502,6 +502,33 @@ class ClusterReconcilerIntegrationTests extends IntegrationTestSupport {
 		await().atMost(WAIT).until(() -> Integer.valueOf(30).equals(quota().getSpec().maxStorages()));
 	}
 
+	@Test
+	void aStorageQuotaDeletedOrEditedByHandComesBackOnResync() {
+		this.api.put("/api/v1/projects/nlp/quota", "{\"capacity\": \"2Ti\", \"maxStorages\": 20}");
+		this.api.post(STORAGES, "{\"name\": \"a\", \"capacity\": \"1Gi\"}");
+		await().atMost(WAIT).until(() -> quota() != null && count("select count(*) from cluster_outbox") == 0);
+		assertThat(this.mirror.resync("local")).as("in step").isZero();
+
+		k8s().resource(quota()).delete();
+		await().atMost(WAIT).until(() -> quota() == null);
+
+		assertThat(this.mirror.resync("local")).isEqualTo(1);
+
+		await().atMost(WAIT).until(() -> quota() != null);
+		assertThat(quota().getSpec().capacity()).isEqualTo("2Ti");
+
+		k8s().resources(StorageQuota.class).inNamespace("team-nlp").withName("nlp").edit(object -> {
+			object.setSpec(new io.mlplatform.storage.cluster.crd.StorageQuotaSpec("nlp", "9Ti", 9L << 40, 99));
+			return object;
+		});
+
+		assertThat(this.mirror.resync("local")).isEqualTo(1);
+
+		await().atMost(WAIT).until(() -> "2Ti".equals(quota().getSpec().capacity()));
+		assertThat(quota().getSpec().maxStorages()).isEqualTo(20);
+		assertThat(quota().getSpec().capacityBytes()).isEqualTo(2L << 40);
+	}
+
 	private StorageQuota quota() {
 		return k8s().resources(StorageQuota.class).inNamespace("team-nlp").withName("nlp").get();
 	}
