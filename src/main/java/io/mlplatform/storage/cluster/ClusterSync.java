@@ -35,15 +35,12 @@ public class ClusterSync {
 
 	private final JdbcClient jdbc;
 
-	private final Clusters clusters;
-
 	private final Reconciler reconciler;
 
 	private final Clock clock;
 
-	ClusterSync(JdbcClient jdbc, Clusters clusters, Reconciler reconciler, Clock clock) {
+	ClusterSync(JdbcClient jdbc, Reconciler reconciler, Clock clock) {
 		this.jdbc = jdbc;
-		this.clusters = clusters;
 		this.reconciler = reconciler;
 		this.clock = clock;
 	}
@@ -51,14 +48,8 @@ public class ClusterSync {
 	/** Queues the storage's custom resource and marks the storage Pending until it is applied. */
 	@Transactional(propagation = Propagation.MANDATORY)
 	public void apply(DesiredStorage storage) {
-		apply(storage, defaultStorageClass(storage.cluster()));
-	}
-
-	/** As {@link #apply(DesiredStorage)}, with the cluster's default storage class already looked up. */
-	@Transactional(propagation = Propagation.MANDATORY)
-	void apply(DesiredStorage storage, String clusterDefaultStorageClass) {
 		long seq = enqueue(storage.cluster(), PROJECT_STORAGE, storage.namespace(), storage.name(), storage.id(),
-				"apply", Serialization.asJson(body(storage, clusterDefaultStorageClass)));
+				"apply", Serialization.asJson(body(storage)));
 		this.jdbc.sql("UPDATE storages SET sync_state = 'Pending', sync_seq = ? WHERE id = ?")
 			.params(seq, storage.id())
 			.update();
@@ -118,13 +109,12 @@ public class ClusterSync {
 		return Serialization.asJson(body);
 	}
 
-	/** What a merge patch carries: our labels, our generation, and the spec. Never status. */
-	String defaultStorageClass(String cluster) {
-		return this.clusters.findById(cluster).map(Cluster::getDefaultStorageClass).orElse(null);
-	}
-
-	Map<String, Object> body(DesiredStorage storage, String clusterDefaultStorageClass) {
-		String storageClass = storage.storageClass() != null ? storage.storageClass() : clusterDefaultStorageClass;
+	/**
+	 * What a merge patch carries: our labels, our generation, and the spec. Never status. The storage
+	 * class is the storage's own, the cluster's default having been resolved when it was created.
+	 */
+	Map<String, Object> body(DesiredStorage storage) {
+		String storageClass = storage.storageClass();
 		ProjectStorageSpec.RestoreFrom restore = storage.restoreBackup() == null ? null
 				: new ProjectStorageSpec.RestoreFrom(storage.restoreStorage(), storage.restoreBackup(),
 						storage.restorePaths());

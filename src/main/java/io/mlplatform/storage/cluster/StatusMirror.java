@@ -264,7 +264,6 @@ class StatusMirror implements SmartLifecycle {
 			.param(cluster)
 			.query(UUID.class)
 			.list());
-		String defaultStorageClass = this.sync.defaultStorageClass(cluster);
 		Set<UUID> known = new HashSet<>();
 		List<UUID> drifted = new ArrayList<>();
 		List<DesiredStorage> deletedMaybe = new ArrayList<>();
@@ -281,7 +280,7 @@ class StatusMirror implements SmartLifecycle {
 				}
 				return;
 			}
-			JsonNode body = Serialization.unmarshal(Serialization.asJson(this.sync.body(desired, defaultStorageClass)), JsonNode.class);
+			JsonNode body = Serialization.unmarshal(Serialization.asJson(this.sync.body(desired)), JsonNode.class);
 			if (object == null || !Reconciler.matches(object, body)) {
 				drifted.add(desired.id());
 			}
@@ -298,7 +297,7 @@ class StatusMirror implements SmartLifecycle {
 			}
 		}
 		for (int from = 0; from < drifted.size(); from += REQUEUE_CHUNK) {
-			requeue(drifted.subList(from, Math.min(from + REQUEUE_CHUNK, drifted.size())), defaultStorageClass);
+			requeue(drifted.subList(from, Math.min(from + REQUEUE_CHUNK, drifted.size())));
 		}
 		int orphaned = 0;
 		for (Map.Entry<UUID, ProjectStorage> entry : objects.entrySet()) {
@@ -398,13 +397,13 @@ class StatusMirror implements SmartLifecycle {
 	 * Queues the storages' desired state as it is now, read under their row locks, so a change made
 	 * meanwhile cannot be overtaken by an older state.
 	 */
-	private void requeue(List<UUID> ids, String defaultStorageClass) {
+	private void requeue(List<UUID> ids) {
 		this.transactions.executeWithoutResult(status -> this.jdbc
 			.sql(DESIRED + " WHERE s.id = ANY(?) AND s.lifecycle = 'Active' ORDER BY s.id FOR UPDATE OF s")
 			.param(ids.toArray(UUID[]::new))
 			.query((row, n) -> desired(row))
 			.list()
-			.forEach(desired -> this.sync.apply(desired, defaultStorageClass)));
+			.forEach(this.sync::apply));
 	}
 
 	private static final String DESIRED = """

@@ -1,6 +1,7 @@
 package io.mlplatform.storage.cluster;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -131,6 +132,35 @@ class ClusterReconcilerIntegrationTests extends IntegrationTestSupport {
 		assertThat(object("data").getMetadata().getLabels()).doesNotContainKeys("team", "tier")
 			.containsEntry("nfs.example.com/pool", "a")
 			.containsEntry(Labels.STORAGE_ID, this.api.get(STORAGES + "/data").json().path("id").asString());
+	}
+
+	@Test
+	void aStorageKeepsTheDefaultClassItWasCreatedWithWhenItsClusterChangesItsDefault() throws Exception {
+		Path kubeconfig = TestInfrastructure.kubeconfigDirectory().resolve("second.kubeconfig");
+		Files.copy(TestInfrastructure.kubeconfig(), kubeconfig, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+		String second = """
+				{"name": "second", "credentials": {"type": "kubeconfig", "path": "%s"}, "defaultStorageClass": "%s"}""";
+		this.api.post("/api/v1/clusters", second.formatted(kubeconfig, "nfs-fast"));
+		String request = "{\"name\": \"a\", \"capacity\": \"1Gi\", \"cluster\": \"second\"}";
+		Response created = this.api.post(STORAGES, request);
+		assertThat(created.json().path("storageClass").asString()).isEqualTo("nfs-fast");
+		await().atMost(WAIT).until(() -> object("a") != null && "Synced".equals(syncState("a")));
+
+		assertThat(this.api.put("/api/v1/clusters/second", second.formatted(kubeconfig, "nfs-slow")).status()).isEqualTo(200);
+		this.api.post(STORAGES, "{\"name\": \"b\", \"capacity\": \"1Gi\", \"cluster\": \"second\"}");
+		await().atMost(WAIT).until(() -> object("b") != null && "Synced".equals(syncState("b")));
+
+		assertThat(this.mirror.resync("second")).isZero();
+		assertThat(object("a").getSpec().storageClassName()).isEqualTo("nfs-fast");
+		assertThat(object("b").getSpec().storageClassName()).isEqualTo("nfs-slow");
+		assertThat(this.api.get(STORAGES + "/a").json().path("storageClass").asString()).isEqualTo("nfs-fast");
+		assertThat(this.api.get(STORAGES + "/b").json().path("storageClass").asString()).isEqualTo("nfs-slow");
+		// naming no class still means the storage's own: a replayed POST and a PUT change nothing
+		assertThat(this.api.post(STORAGES, request).status()).isEqualTo(200);
+		assertThat(this.api.put(STORAGES + "/a", request).status()).isEqualTo(200);
+		assertThat(this.api.put(STORAGES + "/a", request.replace("}", ", \"storageClass\": \"nfs-slow\"}")).problemType())
+			.isEqualTo("immutable-field");
+		assertThat(count("select count(*) from cluster_outbox")).isZero();
 	}
 
 	@Test

@@ -8,3 +8,11 @@ ALTER TABLE storages ADD COLUMN status_uid varchar(64);
 ALTER TABLE storages ADD COLUMN status_generation bigint;
 ALTER TABLE storages ADD COLUMN status_observed_generation bigint;
 ALTER TABLE storages ADD COLUMN status_resource_version numeric(40);
+
+-- A storage's class is resolved once, when it is created: the one it names, else its cluster's
+-- default at that moment. Storages that named none so far took the default each time they were
+-- written; they keep the one their cluster has now, which is the one their objects carry. Their
+-- representation changes, so does their version (and ETag).
+UPDATE storages s SET storage_class = c.default_storage_class, version = s.version + 1
+FROM clusters c
+WHERE c.name = s.cluster AND s.storage_class IS NULL AND c.default_storage_class IS NOT NULL AND s.deleted_at IS NULL;
