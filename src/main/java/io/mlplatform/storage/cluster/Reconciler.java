@@ -56,6 +56,8 @@ class Reconciler implements SmartLifecycle {
 
 	private final ReconcilerProperties properties;
 
+	private final ClusterHealth health;
+
 	private final String owner = ManagementFactory.getRuntimeMXBean().getName() + "/" + UUID.randomUUID();
 
 	private final Map<String, Worker> workers = new ConcurrentHashMap<>();
@@ -67,7 +69,9 @@ class Reconciler implements SmartLifecycle {
 
 	private volatile boolean running;
 
-	Reconciler(Outbox outbox, @Lazy ClusterClients clients, @Lazy StatusMirror mirror, ReconcilerProperties properties) {
+	Reconciler(Outbox outbox, @Lazy ClusterClients clients, @Lazy StatusMirror mirror, ReconcilerProperties properties,
+			ClusterHealth health) {
+		this.health = health;
 		this.outbox = outbox;
 		this.clients = clients;
 		this.mirror = mirror;
@@ -231,6 +235,7 @@ class Reconciler implements SmartLifecycle {
 			}
 			this.failures = 0;
 			this.retryAt = 0;
+			Reconciler.this.health.reached(this.cluster);
 			Reconciler.this.mirror.watch(this.cluster, client);
 			return true;
 		}
@@ -261,12 +266,14 @@ class Reconciler implements SmartLifecycle {
 				outbox.waiting(row, owner, ex.getMessage(), Reconciler.this.properties.backoff(row.attempts() + 1));
 			}
 			catch (NotOurObjectException ex) {
+				Reconciler.this.health.applyFailed(this.cluster, true);
 				outbox.failed(row, owner, ex.getMessage(), true, Reconciler.this.properties.backoff(row.attempts() + 1));
 				log.warn("Cluster '{}': {}", this.cluster, ex.getMessage());
 			}
 			catch (KubernetesClientException ex) {
 				if (ex.getCode() >= 400 && ex.getCode() < 500 && ex.getCode() != 429 && ex.getCode() != 409) {
 					// the cluster answered and said no: this row waits, the others go on
+					Reconciler.this.health.applyFailed(this.cluster, true);
 					outbox.failed(row, owner, describe(ex), true, Reconciler.this.properties.backoff(row.attempts() + 1));
 					log.warn("Cluster '{}' refused {}: {}", this.cluster, row, describe(ex));
 					return;
@@ -278,6 +285,7 @@ class Reconciler implements SmartLifecycle {
 
 		/** Gives the row back untried-for-now: it is due again as soon as the cluster's backoff allows. */
 		private void releaseUnreachable(OutboxRow row, String reason) {
+			Reconciler.this.health.applyFailed(this.cluster, false);
 			Reconciler.this.outbox.failed(row, Reconciler.this.owner, unreachableError(reason), false, Duration.ZERO);
 		}
 
@@ -290,6 +298,7 @@ class Reconciler implements SmartLifecycle {
 			this.failures++;
 			long backoff = Reconciler.this.properties.backoff(this.failures).toMillis();
 			this.retryAt = System.currentTimeMillis() + backoff;
+			Reconciler.this.health.unreachable(this.cluster, unreachableError(reason));
 			if (this.failures == 1 || this.failures % 10 == 0) {
 				log.warn("{} (attempt {}, next in {} ms)", unreachableError(reason), this.failures, backoff);
 			}

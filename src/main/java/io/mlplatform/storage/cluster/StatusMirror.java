@@ -73,12 +73,16 @@ class StatusMirror implements SmartLifecycle {
 
 	private final MeterRegistry meters;
 
+	private final ClusterHealth health;
+
 	private ScheduledExecutorService executor;
 
 	private volatile boolean running;
 
 	StatusMirror(ClusterClients clients, ClusterSync sync, Outbox outbox, JdbcClient jdbc,
-			PlatformTransactionManager transactionManager, ReconcilerProperties properties, MeterRegistry meters) {
+			PlatformTransactionManager transactionManager, ReconcilerProperties properties, MeterRegistry meters,
+			ClusterHealth health) {
+		this.health = health;
 		this.clients = clients;
 		this.sync = sync;
 		this.outbox = outbox;
@@ -235,6 +239,7 @@ class StatusMirror implements SmartLifecycle {
 			catch (RuntimeException ex) {
 				log.warn("Resync of cluster '{}' failed, next in {}: {}", cluster, this.properties.resync(),
 						Reconciler.describe(ex));
+				this.health.unreachable(cluster, "Resync failed: " + Reconciler.describe(ex));
 			}
 		}
 	}
@@ -253,6 +258,7 @@ class StatusMirror implements SmartLifecycle {
 			.withLabel(Labels.MANAGED_BY, Labels.MANAGER)
 			.list()
 			.getItems();
+		this.health.reached(cluster);
 		for (ProjectStorage object : listed) {
 			UUID id = storageId(object);
 			if (id != null) {

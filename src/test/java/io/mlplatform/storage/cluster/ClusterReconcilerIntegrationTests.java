@@ -53,6 +53,9 @@ class ClusterReconcilerIntegrationTests extends IntegrationTestSupport {
 	@Autowired
 	private ClusterClients clients;
 
+	@Autowired
+	private ClusterHealth health;
+
 	private final MockCluster cluster = TestInfrastructure.cluster();
 
 	private SimulatedOperator operator;
@@ -472,8 +475,8 @@ class ClusterReconcilerIntegrationTests extends IntegrationTestSupport {
 				Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofMillis(50), Duration.ofSeconds(1));
 		List<Long> appliedByA = Collections.synchronizedList(new ArrayList<>());
 		List<Long> appliedByB = Collections.synchronizedList(new ArrayList<>());
-		Reconciler a = new Reconciler(recording(appliedByA), this.clients, this.mirror, fast);
-		Reconciler b = new Reconciler(recording(appliedByB), this.clients, this.mirror, fast);
+		Reconciler a = new Reconciler(recording(appliedByA), this.clients, this.mirror, fast, this.health);
+		Reconciler b = new Reconciler(recording(appliedByB), this.clients, this.mirror, fast, this.health);
 		this.reconciler.stop();
 		try {
 			a.start();

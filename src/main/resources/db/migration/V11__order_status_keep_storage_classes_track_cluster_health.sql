@@ -16,3 +16,9 @@ ALTER TABLE storages ADD COLUMN status_resource_version numeric(40);
 UPDATE storages s SET storage_class = c.default_storage_class, version = s.version + 1
 FROM clusters c
 WHERE c.name = s.cluster AND s.storage_class IS NULL AND c.default_storage_class IS NOT NULL AND s.deleted_at IS NULL;
+
+-- What the service last knew of reaching each cluster, shared by every replica (the API shows it):
+-- reachable is NULL until a call was tried.
+ALTER TABLE clusters ADD COLUMN reachable boolean;
+ALTER TABLE clusters ADD COLUMN last_contact_at timestamptz;
+ALTER TABLE clusters ADD COLUMN last_error text;
