@@ -22,3 +22,7 @@ WHERE c.name = s.cluster AND s.storage_class IS NULL AND c.default_storage_class
 ALTER TABLE clusters ADD COLUMN reachable boolean;
 ALTER TABLE clusters ADD COLUMN last_contact_at timestamptz;
 ALTER TABLE clusters ADD COLUMN last_error text;
+
+-- The object was missing when the change was queued (a new storage, or one the resync listed as
+-- missing): the reconciler creates it straight away and looks only if the cluster answers 409.
+ALTER TABLE cluster_outbox ADD COLUMN create_first boolean NOT NULL DEFAULT false;

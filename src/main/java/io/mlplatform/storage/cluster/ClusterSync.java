@@ -48,8 +48,22 @@ public class ClusterSync {
 	/** Queues the storage's custom resource and marks the storage Pending until it is applied. */
 	@Transactional(propagation = Propagation.MANDATORY)
 	public void apply(DesiredStorage storage) {
+		apply(storage, false);
+	}
+
+	/**
+	 * As {@link #apply(DesiredStorage)} for a storage whose object is not expected in the cluster (a new
+	 * storage, or one the resync just listed as missing): the reconciler creates it without looking
+	 * first, and looks only if the cluster says it exists.
+	 */
+	@Transactional(propagation = Propagation.MANDATORY)
+	public void create(DesiredStorage storage) {
+		apply(storage, true);
+	}
+
+	private void apply(DesiredStorage storage, boolean createFirst) {
 		long seq = enqueue(storage.cluster(), PROJECT_STORAGE, storage.namespace(), storage.name(), storage.id(),
-				"apply", Serialization.asJson(body(storage)));
+				"apply", Serialization.asJson(body(storage)), createFirst);
 		this.jdbc.sql("UPDATE storages SET sync_state = 'Pending', sync_seq = ? WHERE id = ?")
 			.params(seq, storage.id())
 			.update();
@@ -64,7 +78,7 @@ public class ClusterSync {
 					row.getObject("max_storages", Integer.class)))
 			.optional()
 			.ifPresent(body -> enqueue(storage.cluster(), STORAGE_QUOTA, storage.namespace(), storage.project(), null,
-					"apply", body));
+					"apply", body, false));
 	}
 
 	/**
@@ -73,7 +87,7 @@ public class ClusterSync {
 	 */
 	@Transactional(propagation = Propagation.MANDATORY)
 	public void delete(UUID storageId, String cluster, String namespace, String name) {
-		long seq = enqueue(cluster, PROJECT_STORAGE, namespace, name, storageId, "delete", null);
+		long seq = enqueue(cluster, PROJECT_STORAGE, namespace, name, storageId, "delete", null, false);
 		this.jdbc.sql("UPDATE storages SET sync_state = 'Pending', sync_seq = ? WHERE id = ?")
 			.params(seq, storageId)
 			.update();
@@ -91,14 +105,15 @@ public class ClusterSync {
 			.param(projectId)
 			.query(String.class)
 			.list()) {
-			enqueue(cluster, STORAGE_QUOTA, namespace, project, null, "apply", json);
+			enqueue(cluster, STORAGE_QUOTA, namespace, project, null, "apply", json, false);
 		}
 	}
 
 	/** Queues a project's limits into one cluster again, as the resync does when the object drifted. */
 	@Transactional(propagation = Propagation.MANDATORY)
 	void quotaIn(String cluster, String project, String namespace, Long capacityBytes, Integer maxStorages) {
-		enqueue(cluster, STORAGE_QUOTA, namespace, project, null, "apply", quotaBody(project, capacityBytes, maxStorages));
+		enqueue(cluster, STORAGE_QUOTA, namespace, project, null, "apply", quotaBody(project, capacityBytes, maxStorages),
+				false);
 	}
 
 	static String quotaBody(String project, Long capacityBytes, Integer maxStorages) {
@@ -132,7 +147,7 @@ public class ClusterSync {
 	}
 
 	private long enqueue(String cluster, String kind, String namespace, String name, UUID storageId, String action,
-			String body) {
+			String body, boolean createFirst) {
 		OffsetDateTime now = OffsetDateTime.ofInstant(this.clock.instant(), ZoneOffset.UTC);
 		// every row carries the object's whole desired state, so a newer one replaces what still waits:
 		// a row the cluster refused cannot hold back the change that fixes it (or the delete); a row in
@@ -143,9 +158,10 @@ public class ClusterSync {
 			.params(cluster, kind, namespace, name, now)
 			.update();
 		long seq = this.jdbc.sql("""
-				INSERT INTO cluster_outbox (cluster, kind, namespace, name, storage_id, action, body, not_before, created_at)
-				VALUES (?, ?, ?, ?, ?, ?, cast(? as jsonb), ?, ?) RETURNING id""")
-			.params(cluster, kind, namespace, name, storageId, action, body, now, now)
+				INSERT INTO cluster_outbox (cluster, kind, namespace, name, storage_id, action, body, not_before, created_at,
+				                            create_first)
+				VALUES (?, ?, ?, ?, ?, ?, cast(? as jsonb), ?, ?, ?) RETURNING id""")
+			.params(cluster, kind, namespace, name, storageId, action, body, now, now, createFirst)
 			.query(Long.class)
 			.single();
 		wakeAfterCommit(cluster);

@@ -318,6 +318,17 @@ class Reconciler implements SmartLifecycle {
 	 */
 	static Long apply(KubernetesClient client, OutboxRow row) {
 		Resource<HasMetadata> resource = resource(client, row);
+		if (row.createFirst() && !row.isDelete()) {
+			try {
+				return create(client, row, (ObjectNode) Serialization.unmarshal(row.body(), JsonNode.class));
+			}
+			catch (KubernetesClientException ex) {
+				if (ex.getCode() != 409) {
+					throw ex;
+				}
+				// it exists after all (made meanwhile, or not ours): look at it as any other change does
+			}
+		}
 		HasMetadata existing = resource.get();
 		if (row.isDelete()) {
 			if (existing == null || !isOurs(existing, row)) {
@@ -335,12 +346,7 @@ class Reconciler implements SmartLifecycle {
 					+ (row.storageId() != null ? "storage" : "project") + "; it is left alone. Rename or remove it.");
 		}
 		if (existing == null) {
-			ObjectNode created = desired.deepCopy();
-			created.put("apiVersion", Labels.GROUP + "/" + Labels.VERSION);
-			created.put("kind", row.kind());
-			((ObjectNode) created.get("metadata")).put("name", row.name()).put("namespace", row.namespace());
-			HasMetadata object = Serialization.unmarshal(created.toString(), type(row));
-			return inNamespace(client, row).resource(object).create().getMetadata().getGeneration();
+			return create(client, row, desired);
 		}
 		if (existing.getMetadata().getDeletionTimestamp() != null) {
 			throw new ObjectNotReadyException("The previous " + row.kind() + " '" + row.name()
@@ -389,6 +395,15 @@ class Reconciler implements SmartLifecycle {
 		if (!operations.isEmpty()) {
 			resource.patch(PatchContext.of(PatchType.JSON), operations.toString());
 		}
+	}
+
+	private static Long create(KubernetesClient client, OutboxRow row, ObjectNode desired) {
+		ObjectNode created = desired.deepCopy();
+		created.put("apiVersion", Labels.GROUP + "/" + Labels.VERSION);
+		created.put("kind", row.kind());
+		((ObjectNode) created.get("metadata")).put("name", row.name()).put("namespace", row.namespace());
+		HasMetadata object = Serialization.unmarshal(created.toString(), type(row));
+		return inNamespace(client, row).resource(object).create().getMetadata().getGeneration();
 	}
 
 	/** Whether we wrote this object: for this storage (its id label), or for this project's quota. */

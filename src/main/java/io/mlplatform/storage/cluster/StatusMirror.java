@@ -272,6 +272,7 @@ class StatusMirror implements SmartLifecycle {
 			.list());
 		Set<UUID> known = new HashSet<>();
 		List<UUID> drifted = new ArrayList<>();
+		Set<UUID> missing = new HashSet<>();
 		List<DesiredStorage> deletedMaybe = new ArrayList<>();
 		this.jdbc.sql(DESIRED + " WHERE s.cluster = ? AND s.deleted_at IS NULL").param(cluster).query(row -> {
 			DesiredStorage desired = desired(row);
@@ -287,6 +288,9 @@ class StatusMirror implements SmartLifecycle {
 				return;
 			}
 			JsonNode body = Serialization.unmarshal(Serialization.asJson(this.sync.body(desired)), JsonNode.class);
+			if (object == null) {
+				missing.add(desired.id());
+			}
 			if (object == null || !Reconciler.matches(object, body)) {
 				drifted.add(desired.id());
 			}
@@ -303,7 +307,7 @@ class StatusMirror implements SmartLifecycle {
 			}
 		}
 		for (int from = 0; from < drifted.size(); from += REQUEUE_CHUNK) {
-			requeue(drifted.subList(from, Math.min(from + REQUEUE_CHUNK, drifted.size())));
+			requeue(drifted.subList(from, Math.min(from + REQUEUE_CHUNK, drifted.size())), missing);
 		}
 		int orphaned = 0;
 		for (Map.Entry<UUID, ProjectStorage> entry : objects.entrySet()) {
@@ -403,13 +407,20 @@ class StatusMirror implements SmartLifecycle {
 	 * Queues the storages' desired state as it is now, read under their row locks, so a change made
 	 * meanwhile cannot be overtaken by an older state.
 	 */
-	private void requeue(List<UUID> ids) {
+	private void requeue(List<UUID> ids, Set<UUID> missing) {
 		this.transactions.executeWithoutResult(status -> this.jdbc
 			.sql(DESIRED + " WHERE s.id = ANY(?) AND s.lifecycle = 'Active' ORDER BY s.id FOR UPDATE OF s")
 			.param(ids.toArray(UUID[]::new))
 			.query((row, n) -> desired(row))
 			.list()
-			.forEach(this.sync::apply));
+			.forEach(desired -> {
+				if (missing.contains(desired.id())) {
+					this.sync.create(desired);
+				}
+				else {
+					this.sync.apply(desired);
+				}
+			}));
 	}
 
 	private static final String DESIRED = """

@@ -236,7 +236,7 @@ public class StorageManagement {
 		StorageSpec spec = requested.withStorageClassOr(this.clusters.get(requested.cluster()).getDefaultStorageClass());
 		this.quota.admit(project, spec.capacityBytes(), 1);
 		Storage created = this.storages.saveAndFlush(new Storage(project.getId(), name, spec, this.clock.instant()));
-		this.sync.apply(desired(project, created));
+		this.sync.create(desired(project, created));
 		return created;
 	}
 

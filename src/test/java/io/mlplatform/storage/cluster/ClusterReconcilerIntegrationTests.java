@@ -436,7 +436,7 @@ class ClusterReconcilerIntegrationTests extends IntegrationTestSupport {
 				                            claimed_by, claimed_until)
 				VALUES ('twin', 'ProjectStorage', 'ns', 'o', 'apply', '{}', now(), now(), 'first', now() - interval '1 second')
 				RETURNING id""").query(Long.class).single();
-		OutboxRow lost = new OutboxRow(id, "twin", "ProjectStorage", "ns", "o", null, "apply", "{}", 0);
+		OutboxRow lost = new OutboxRow(id, "twin", "ProjectStorage", "ns", "o", null, "apply", "{}", 0, false);
 
 		// the service's own reconciler may hold the row for a moment (it cannot reach 'twin', lets go, and
 		// leaves its own "unreachable" error on the row): only what the lost claimer writes is checked
