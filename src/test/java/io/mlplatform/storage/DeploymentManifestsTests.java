@@ -75,6 +75,36 @@ class DeploymentManifestsTests {
 		assertThat(list(container.get("envFrom"))).anySatisfy(source -> assertThat(map(source)).containsKey("secretRef"));
 	}
 
+	/** Secret credentials of clusters are read from the service's own namespace, and nowhere else. */
+	@Test
+	void secretsAreReadableInTheServicesOwnNamespaceOnly() throws IOException {
+		String namespace = (String) single(K8S.resolve("kustomization.yaml")).get("namespace");
+		List<Map<String, Object>> rbac = all(K8S.resolve("rbac.yaml"));
+		Map<String, Object> serviceAccount = rbac.stream().filter(o -> "ServiceAccount".equals(o.get("kind"))).findFirst().orElseThrow();
+		String account = (String) map(serviceAccount.get("metadata")).get("name");
+
+		for (Map<String, Object> clusterRole : rbac.stream().filter(o -> "ClusterRole".equals(o.get("kind"))).toList()) {
+			for (Object rule : list(clusterRole.get("rules"))) {
+				assertThat(strings(map(rule).get("resources"))).doesNotContain("secrets");
+			}
+		}
+		Map<String, Object> role = rbac.stream()
+			.filter(o -> "Role".equals(o.get("kind")) && list(o.get("rules")).stream()
+				.anyMatch(rule -> strings(map(rule).get("resources")).contains("secrets")))
+			.findFirst()
+			.orElseThrow(() -> new AssertionError("no Role lets the service read its credentials secrets"));
+		assertThat(list(role.get("rules"))).allSatisfy(rule -> assertThat(strings(map(rule).get("verbs"))).containsExactly("get"));
+		Map<String, Object> binding = rbac.stream()
+			.filter(o -> "RoleBinding".equals(o.get("kind"))
+					&& map(map(o).get("roleRef")).get("name").equals(map(role.get("metadata")).get("name")))
+			.findFirst()
+			.orElseThrow(() -> new AssertionError("the secrets Role is bound to nobody"));
+		assertThat(map(binding.get("roleRef")).get("kind")).isEqualTo("Role");
+		assertThat(list(binding.get("subjects")))
+			.containsExactly(Map.of("kind", "ServiceAccount", "name", account, "namespace", namespace));
+		assertThat(map(role.get("metadata"))).as("kustomize puts it into " + namespace).doesNotContainKey("namespace");
+	}
+
 	@Test
 	void composeRunsTheServiceOnPostgresAndS3WithSettingsTheServiceReads() throws IOException {
 		Map<String, Object> services = map(single(Path.of("docker-compose.yml")).get("services"));

@@ -41,6 +41,9 @@ public abstract class IntegrationTestSupport {
 		registry.add("pss.cluster.clusters[0].name", () -> "local");
 		registry.add("pss.cluster.clusters[0].credentials.type", () -> "kubeconfig");
 		registry.add("pss.cluster.clusters[0].credentials.path", () -> TestInfrastructure.kubeconfig().toString());
+		registry.add("pss.cluster.kubeconfig-directory", () -> TestInfrastructure.kubeconfigDirectory().toString());
+		// secret credentials are read from the tests' cluster, as in production from the service's own
+		registry.add("pss.cluster.secrets-kubeconfig", () -> TestInfrastructure.kubeconfig().toString());
 	}
 
 	@BeforeEach

@@ -41,7 +41,7 @@ public class LocalProjectStorageApplication {
 
 	private static final String BUCKET = "pss-backups";
 
-	public static void main(String[] args) {
+	public static void main(String[] args) throws java.io.IOException {
 		// the identity provider must be up before the app reads its issuer
 		oidc = new MockOAuth2Server();
 		oidc.start(Integer.getInteger("LOCAL_OIDC_PORT", 0));
@@ -63,6 +63,11 @@ public class LocalProjectStorageApplication {
 		System.setProperty("pss.cluster.clusters[0].credentials.type", "kubeconfig");
 		System.setProperty("pss.cluster.clusters[0].credentials.path", kubeconfig.toString());
 		System.setProperty("pss.cluster.clusters[0].default-storage-class", "local-nfs");
+		// clusters registered through the API read kubeconfigs from .local/kubeconfigs, and secret
+		// credentials from the in-memory API, as a deployment reads them from its own cluster
+		System.setProperty("pss.cluster.kubeconfig-directory",
+				java.nio.file.Files.createDirectories(root.resolve("kubeconfigs")).toString());
+		System.setProperty("pss.cluster.secrets-kubeconfig", kubeconfig.toString());
 		operator = SimulatedOperator.start(cluster.client(), root.resolve("shares"), Duration.ofSeconds(10));
 		SpringApplication.from(ProjectStorageApplication::main).with(LocalStandIns.class).run(args);
 	}

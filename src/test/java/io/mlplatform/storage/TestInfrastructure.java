@@ -70,6 +70,17 @@ public class TestInfrastructure {
 		return kubeconfig;
 	}
 
+	/** The only directory kubeconfig files of clusters registered through the API may be in. */
+	public static Path kubeconfigDirectory() {
+		Path directory = Path.of("target", "test-kubeconfigs").toAbsolutePath();
+		try {
+			return Files.createDirectories(directory);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
 	public static synchronized EmbeddedPostgresServer postgres() {
 		if (postgres == null) {
 			try {

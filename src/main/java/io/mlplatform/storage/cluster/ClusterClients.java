@@ -1,9 +1,6 @@
 package io.mlplatform.storage.cluster;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Map;
@@ -24,7 +21,8 @@ import org.springframework.stereotype.Component;
 @Component
 class ClusterClients implements DisposableBean {
 
-	private record Connected(long version, KubernetesClient client) {
+	/** @param registration the cluster's ETag: it changes with every change, and when a name is registered anew */
+	private record Connected(String registration, KubernetesClient client) {
 	}
 
 	private final Map<String, Connected> clients = new ConcurrentHashMap<>();
@@ -33,19 +31,26 @@ class ClusterClients implements DisposableBean {
 
 	private final ReconcilerProperties properties;
 
-	ClusterClients(ClusterRegistry registry, ReconcilerProperties properties) {
+	private final CredentialPolicy policy;
+
+	private final Path secretsKubeconfig;
+
+	ClusterClients(ClusterRegistry registry, ReconcilerProperties properties, CredentialPolicy policy,
+			ClusterProperties clusterProperties) {
 		this.registry = registry;
 		this.properties = properties;
+		this.policy = policy;
+		this.secretsKubeconfig = clusterProperties.secretsKubeconfig();
 	}
 
 	/** Synchronized: two threads must not both connect, and one close the client the other was handed. */
 	synchronized KubernetesClient client(String name) {
 		Cluster cluster = this.registry.get(name);
 		Connected current = this.clients.get(name);
-		if (current != null && current.version() == cluster.getVersion()) {
+		if (current != null && current.registration().equals(cluster.etag())) {
 			return current.client();
 		}
-		Connected connected = new Connected(cluster.getVersion(), connect(cluster));
+		Connected connected = new Connected(cluster.etag(), connect(cluster));
 		Connected previous = this.clients.put(name, connected);
 		if (previous != null) {
 			previous.client().close();
@@ -56,14 +61,22 @@ class ClusterClients implements DisposableBean {
 	private KubernetesClient connect(Cluster cluster) {
 		Credentials credentials = cluster.getCredentials();
 		Config config = switch (credentials.type()) {
-			case Credentials.KUBECONFIG -> fromKubeconfig(credentials.context(), read(Path.of(credentials.path())),
-					credentials.path());
-			case Credentials.SECRET -> fromKubeconfig(credentials.context(), fromSecret(credentials), null);
+			case Credentials.KUBECONFIG -> fromKubeconfig(credentials.context(), CredentialPolicy.read(
+					cluster.isConfigured() ? Path.of(credentials.path()) : this.policy.kubeconfigOfRegistered(credentials.path())));
+			case Credentials.SECRET -> fromKubeconfig(credentials.context(), fromSecret(credentials));
 			default -> Config.autoConfigure(null);
 		};
 		if (cluster.getApiServerUrl() != null) {
+			if (Credentials.IN_CLUSTER.equals(credentials.type())) {
+				// registered before this was refused: the pod's own token goes to its own API server only
+				throw new IllegalStateException("an API server URL with inCluster credentials is refused");
+			}
 			config.setMasterUrl(cluster.getApiServerUrl());
 		}
+		return build(config);
+	}
+
+	private KubernetesClient build(Config config) {
 		// fail fast and let the reconciler's backoff decide when to try again
 		config.setConnectionTimeout((int) this.properties.requestTimeout().toMillis());
 		config.setRequestTimeout((int) this.properties.requestTimeout().toMillis());
@@ -71,9 +84,14 @@ class ClusterClients implements DisposableBean {
 		return new KubernetesClientBuilder().withConfig(config).build();
 	}
 
-	private static Config fromKubeconfig(String context, String contents, String path) {
+	/**
+	 * Parsed from the contents, with no file behind it: fabric8 re-reads a kubeconfig's file on a 401
+	 * and would obey whatever it says by then, past the plugin check made here.
+	 */
+	private static Config fromKubeconfig(String context, String contents) {
+		CredentialPolicy.withoutPlugins(contents);
 		try {
-			return Config.fromKubeconfig(context, contents, path);
+			return Config.fromKubeconfig(context, contents, null);
 		}
 		catch (RuntimeException ex) {
 			// the parser's message may quote the file: say only which cluster's file is unusable
@@ -82,25 +100,18 @@ class ClusterClients implements DisposableBean {
 	}
 
 	/** A kubeconfig kept in a secret of the cluster the service runs in, read with its own identity. */
-	private static String fromSecret(Credentials credentials) {
-		try (KubernetesClient own = new KubernetesClientBuilder().withConfig(Config.autoConfigure(null)).build()) {
-			Secret secret = own.secrets().inNamespace(credentials.namespace()).withName(credentials.name()).get();
+	private String fromSecret(Credentials credentials) {
+		Config own = this.secretsKubeconfig == null ? Config.autoConfigure(null)
+				: fromKubeconfig(null, CredentialPolicy.read(this.secretsKubeconfig));
+		try (KubernetesClient client = build(own)) {
+			Secret secret = client.secrets().inNamespace(credentials.namespace()).withName(credentials.name()).get();
 			String encoded = secret == null || secret.getData() == null ? null
 					: secret.getData().get(credentials.secretKey());
 			if (encoded == null) {
-				throw new IllegalStateException("Secret %s/%s has no key '%s'".formatted(credentials.namespace(),
-						credentials.name(), credentials.secretKey()));
+				// where the credentials are is not said here either: the registration names the secret
+				throw new IllegalStateException("the credentials secret does not exist or has no kubeconfig under its key");
 			}
 			return new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8);
-		}
-	}
-
-	private static String read(Path path) {
-		try {
-			return Files.readString(path);
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException("The cluster's kubeconfig file cannot be read", ex);
 		}
 	}
 

@@ -1,6 +1,7 @@
 package io.mlplatform.storage.cluster;
 
 import java.net.URI;
+import java.util.Map;
 
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -37,16 +38,24 @@ class ClusterController {
 
 	private final ProjectAccess access;
 
-	ClusterController(ClusterRegistry clusters, ProjectAccess access) {
+	private final ClusterHealth health;
+
+	ClusterController(ClusterRegistry clusters, ProjectAccess access, ClusterHealth health) {
 		this.clusters = clusters;
 		this.access = access;
+		this.health = health;
 	}
 
 	@GetMapping
 	@Operation(operationId = "listClusters", summary = "List clusters",
 			description = "All registered clusters, sorted by name, in one page (there are few).")
 	Page<ClusterResponse> list() {
-		return new Page<>(this.clusters.list().stream().map(ClusterResponse::from).toList(), null);
+		Map<String, ClusterHealth.Status> health = this.health.all();
+		return new Page<>(this.clusters.list()
+			.stream()
+			.map(cluster -> ClusterResponse.from(cluster,
+					health.getOrDefault(cluster.getName(), ClusterHealth.Status.UNKNOWN)))
+			.toList(), null);
 	}
 
 	@PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -67,10 +76,12 @@ class ClusterController {
 	ResponseEntity<ClusterResponse> get(@PathVariable String cluster,
 			@RequestHeader(name = "If-None-Match", required = false) String ifNoneMatch) {
 		Cluster found = this.clusters.get(cluster);
-		if (new Preconditions(null, ifNoneMatch).notModified(found.etag())) {
-			return ResponseEntity.status(HttpStatus.NOT_MODIFIED).eTag(found.etag()).build();
+		ClusterResponse response = ClusterResponse.from(found, this.health.of(cluster));
+		String etag = response.etag(found);
+		if (new Preconditions(null, ifNoneMatch).notModified(etag)) {
+			return ResponseEntity.status(HttpStatus.NOT_MODIFIED).eTag(etag).build();
 		}
-		return ResponseEntity.ok().eTag(found.etag()).body(ClusterResponse.from(found));
+		return ResponseEntity.ok().eTag(etag).body(response);
 	}
 
 	@PutMapping(path = "/{cluster}", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -100,11 +111,12 @@ class ClusterController {
 		return ResponseEntity.noContent().build();
 	}
 
-	private static ResponseEntity<ClusterResponse> respond(Applied<Cluster> applied) {
+	private ResponseEntity<ClusterResponse> respond(Applied<Cluster> applied) {
 		Cluster cluster = applied.resource();
 		ResponseEntity.BodyBuilder builder = applied.created()
 				? ResponseEntity.created(URI.create("/api/v1/clusters/" + cluster.getName())) : ResponseEntity.ok();
-		return builder.eTag(cluster.etag()).body(ClusterResponse.from(cluster));
+		ClusterResponse response = ClusterResponse.from(cluster, this.health.of(cluster.getName()));
+		return builder.eTag(response.etag(cluster)).body(response);
 	}
 
 }

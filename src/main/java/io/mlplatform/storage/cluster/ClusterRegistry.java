@@ -35,7 +35,11 @@ public class ClusterRegistry {
 
 	private final Clock clock;
 
-	ClusterRegistry(Clusters clusters, ClusterProperties properties, AuditLog audit, Clock clock) {
+	private final CredentialPolicy credentialPolicy;
+
+	ClusterRegistry(Clusters clusters, ClusterProperties properties, AuditLog audit, Clock clock,
+			CredentialPolicy credentialPolicy) {
+		this.credentialPolicy = credentialPolicy;
 		this.clusters = clusters;
 		this.properties = properties;
 		this.audit = audit;
@@ -160,6 +164,7 @@ public class ClusterRegistry {
 		Violations violations = new Violations();
 		ClusterSpec spec = request.toSpec(urlName, violations);
 		violations.throwIfAny();
+		this.credentialPolicy.checkRegistration(spec);
 		return spec;
 	}
 

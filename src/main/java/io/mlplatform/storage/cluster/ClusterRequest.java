@@ -10,7 +10,7 @@ import io.mlplatform.storage.web.Violations;
 import io.swagger.v3.oas.annotations.media.Schema;
 
 /** A cluster as a platform admin registers it. Output-only fields of a GET body are accepted and ignored. */
-@JsonIgnoreProperties({ "credentialsType", "source", "createdAt", "updatedAt" })
+@JsonIgnoreProperties({ "credentialsType", "source", "createdAt", "updatedAt", "status" })
 @Schema(name = "ClusterRequest", description = "Registration of a Kubernetes cluster")
 record ClusterRequest(
 		@Schema(description = "DNS-1123 label, immutable; required on POST, taken from the URL on PUT",

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.TreeMap;
 
+import io.mlplatform.storage.web.Preconditions;
 import io.swagger.v3.oas.annotations.media.Schema;
 
 /** A cluster as anyone signed in may see it: how its credentials are provided, never where they are. */
@@ -17,12 +18,30 @@ record ClusterResponse(@Schema(example = "gpu-west") String name,
 		@Schema(example = "{\"region\": \"west\"}") Map<String, String> labels,
 		@Schema(description = "configuration: declared in the deployment's configuration, read-only here",
 				allowableValues = { "api", "configuration" }) String source,
-		Instant createdAt, Instant updatedAt) {
+		Instant createdAt, Instant updatedAt, Status status) {
 
-	static ClusterResponse from(Cluster cluster) {
+	@Schema(name = "ClusterStatus", description = "What the service knows of reaching the cluster; shared by all its replicas")
+	record Status(
+			@Schema(description = "Whether the last call reached it; absent until the service has tried") Boolean reachable,
+			@Schema(description = "When a call last reached it (to within a few seconds)") Instant lastContact,
+			@Schema(description = "Why the last call failed; absent once one succeeds") String lastError,
+			@Schema(description = "Changes queued for it and not yet applied", example = "0") long pendingChanges) {
+
+		static Status from(ClusterHealth.Status health) {
+			return new Status(health.reachable(), health.lastContact(), health.lastError(), health.pendingChanges());
+		}
+
+	}
+
+	static ClusterResponse from(Cluster cluster, ClusterHealth.Status health) {
 		return new ClusterResponse(cluster.getName(), cluster.getApiServerUrl(), cluster.getCredentials().type(),
 				cluster.getDefaultStorageClass(), cluster.getDefaultBackupTarget(), new TreeMap<>(cluster.getLabels()),
-				cluster.getSource().name(), cluster.getCreatedAt(), cluster.getUpdatedAt());
+				cluster.getSource().name(), cluster.getCreatedAt(), cluster.getUpdatedAt(), Status.from(health));
+	}
+
+	/** The ETag: the registration's, then the status's after a '.', so If-Match ignores the status. */
+	String etag(Cluster cluster) {
+		return Preconditions.withStatus(cluster.etag(), this.status);
 	}
 
 	/** What the audit trail keeps: the registration without where its credentials are. */

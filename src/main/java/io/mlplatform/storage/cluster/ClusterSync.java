@@ -35,15 +35,12 @@ public class ClusterSync {
 
 	private final JdbcClient jdbc;
 
-	private final Clusters clusters;
-
 	private final Reconciler reconciler;
 
 	private final Clock clock;
 
-	ClusterSync(JdbcClient jdbc, Clusters clusters, Reconciler reconciler, Clock clock) {
+	ClusterSync(JdbcClient jdbc, Reconciler reconciler, Clock clock) {
 		this.jdbc = jdbc;
-		this.clusters = clusters;
 		this.reconciler = reconciler;
 		this.clock = clock;
 	}
@@ -51,14 +48,22 @@ public class ClusterSync {
 	/** Queues the storage's custom resource and marks the storage Pending until it is applied. */
 	@Transactional(propagation = Propagation.MANDATORY)
 	public void apply(DesiredStorage storage) {
-		apply(storage, defaultStorageClass(storage.cluster()));
+		apply(storage, false);
 	}
 
-	/** As {@link #apply(DesiredStorage)}, with the cluster's default storage class already looked up. */
+	/**
+	 * As {@link #apply(DesiredStorage)} for a storage whose object is not expected in the cluster (a new
+	 * storage, or one the resync just listed as missing): the reconciler creates it without looking
+	 * first, and looks only if the cluster says it exists.
+	 */
 	@Transactional(propagation = Propagation.MANDATORY)
-	void apply(DesiredStorage storage, String clusterDefaultStorageClass) {
+	public void create(DesiredStorage storage) {
+		apply(storage, true);
+	}
+
+	private void apply(DesiredStorage storage, boolean createFirst) {
 		long seq = enqueue(storage.cluster(), PROJECT_STORAGE, storage.namespace(), storage.name(), storage.id(),
-				"apply", Serialization.asJson(body(storage, clusterDefaultStorageClass)));
+				"apply", Serialization.asJson(body(storage)), createFirst);
 		this.jdbc.sql("UPDATE storages SET sync_state = 'Pending', sync_seq = ? WHERE id = ?")
 			.params(seq, storage.id())
 			.update();
@@ -73,7 +78,7 @@ public class ClusterSync {
 					row.getObject("max_storages", Integer.class)))
 			.optional()
 			.ifPresent(body -> enqueue(storage.cluster(), STORAGE_QUOTA, storage.namespace(), storage.project(), null,
-					"apply", body));
+					"apply", body, false));
 	}
 
 	/**
@@ -82,7 +87,7 @@ public class ClusterSync {
 	 */
 	@Transactional(propagation = Propagation.MANDATORY)
 	public void delete(UUID storageId, String cluster, String namespace, String name) {
-		long seq = enqueue(cluster, PROJECT_STORAGE, namespace, name, storageId, "delete", null);
+		long seq = enqueue(cluster, PROJECT_STORAGE, namespace, name, storageId, "delete", null, false);
 		this.jdbc.sql("UPDATE storages SET sync_state = 'Pending', sync_seq = ? WHERE id = ?")
 			.params(seq, storageId)
 			.update();
@@ -100,11 +105,18 @@ public class ClusterSync {
 			.param(projectId)
 			.query(String.class)
 			.list()) {
-			enqueue(cluster, STORAGE_QUOTA, namespace, project, null, "apply", json);
+			enqueue(cluster, STORAGE_QUOTA, namespace, project, null, "apply", json, false);
 		}
 	}
 
-	private static String quotaBody(String project, Long capacityBytes, Integer maxStorages) {
+	/** Queues a project's limits into one cluster again, as the resync does when the object drifted. */
+	@Transactional(propagation = Propagation.MANDATORY)
+	void quotaIn(String cluster, String project, String namespace, Long capacityBytes, Integer maxStorages) {
+		enqueue(cluster, STORAGE_QUOTA, namespace, project, null, "apply", quotaBody(project, capacityBytes, maxStorages),
+				false);
+	}
+
+	static String quotaBody(String project, Long capacityBytes, Integer maxStorages) {
 		Map<String, Object> body = new LinkedHashMap<>();
 		body.put("metadata", Map.of("labels", Labels.managed(project, null)));
 		body.put("spec", new StorageQuotaSpec(project, capacityBytes == null ? null : Quantities.format(capacityBytes),
@@ -112,13 +124,12 @@ public class ClusterSync {
 		return Serialization.asJson(body);
 	}
 
-	/** What a merge patch carries: our labels, our generation, and the spec. Never status. */
-	String defaultStorageClass(String cluster) {
-		return this.clusters.findById(cluster).map(Cluster::getDefaultStorageClass).orElse(null);
-	}
-
-	Map<String, Object> body(DesiredStorage storage, String clusterDefaultStorageClass) {
-		String storageClass = storage.storageClass() != null ? storage.storageClass() : clusterDefaultStorageClass;
+	/**
+	 * What a merge patch carries: our labels, our generation, and the spec. Never status. The storage
+	 * class is the storage's own, the cluster's default having been resolved when it was created.
+	 */
+	Map<String, Object> body(DesiredStorage storage) {
+		String storageClass = storage.storageClass();
 		ProjectStorageSpec.RestoreFrom restore = storage.restoreBackup() == null ? null
 				: new ProjectStorageSpec.RestoreFrom(storage.restoreStorage(), storage.restoreBackup(),
 						storage.restorePaths());
@@ -126,7 +137,8 @@ public class ClusterSync {
 		Map<String, String> labels = new java.util.TreeMap<>(storage.labels());
 		labels.putAll(Labels.managed(storage.project(), storage.id().toString()));
 		metadata.put("labels", labels);
-		metadata.put("annotations", Map.of(Labels.GENERATION, Long.toString(storage.generation())));
+		metadata.put("annotations", Map.of(Labels.GENERATION, Long.toString(storage.generation()), Labels.USER_LABELS,
+				String.join(",", new java.util.TreeSet<>(storage.labels().keySet()))));
 		Map<String, Object> body = new LinkedHashMap<>();
 		body.put("metadata", metadata);
 		body.put("spec", new ProjectStorageSpec(storage.project(), Quantities.format(storage.capacityBytes()),
@@ -135,7 +147,7 @@ public class ClusterSync {
 	}
 
 	private long enqueue(String cluster, String kind, String namespace, String name, UUID storageId, String action,
-			String body) {
+			String body, boolean createFirst) {
 		OffsetDateTime now = OffsetDateTime.ofInstant(this.clock.instant(), ZoneOffset.UTC);
 		// every row carries the object's whole desired state, so a newer one replaces what still waits:
 		// a row the cluster refused cannot hold back the change that fixes it (or the delete); a row in
@@ -146,9 +158,10 @@ public class ClusterSync {
 			.params(cluster, kind, namespace, name, now)
 			.update();
 		long seq = this.jdbc.sql("""
-				INSERT INTO cluster_outbox (cluster, kind, namespace, name, storage_id, action, body, not_before, created_at)
-				VALUES (?, ?, ?, ?, ?, ?, cast(? as jsonb), ?, ?) RETURNING id""")
-			.params(cluster, kind, namespace, name, storageId, action, body, now, now)
+				INSERT INTO cluster_outbox (cluster, kind, namespace, name, storage_id, action, body, not_before, created_at,
+				                            create_first)
+				VALUES (?, ?, ?, ?, ?, ?, cast(? as jsonb), ?, ?, ?) RETURNING id""")
+			.params(cluster, kind, namespace, name, storageId, action, body, now, now, createFirst)
 			.query(Long.class)
 			.single();
 		wakeAfterCommit(cluster);

@@ -44,11 +44,11 @@ class Outbox {
 				      AND o.id IN (SELECT min(id) FROM cluster_outbox WHERE cluster = ? GROUP BY kind, namespace, name)
 				    ORDER BY o.id LIMIT ?
 				    FOR UPDATE SKIP LOCKED)
-				RETURNING id, cluster, kind, namespace, name, storage_id, action, body::text AS body, attempts""")
+				RETURNING id, cluster, kind, namespace, name, storage_id, action, body::text AS body, attempts, create_first""")
 			.params(owner, now.plus(lease), cluster, now, now, cluster, limit)
 			.query((row, n) -> new OutboxRow(row.getLong("id"), row.getString("cluster"), row.getString("kind"),
 					row.getString("namespace"), row.getString("name"), row.getObject("storage_id", UUID.class),
-					row.getString("action"), row.getString("body"), row.getInt("attempts")))
+					row.getString("action"), row.getString("body"), row.getInt("attempts"), row.getBoolean("create_first")))
 			.list()
 			.stream()
 			.sorted(java.util.Comparator.comparingLong(OutboxRow::id))

@@ -1,5 +1,6 @@
 package io.mlplatform.storage.cluster;
 
+import java.math.BigDecimal;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -14,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -37,6 +39,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 import io.mlplatform.storage.cluster.crd.Labels;
 import io.mlplatform.storage.cluster.crd.ProjectStorage;
 import io.mlplatform.storage.cluster.crd.ProjectStorageStatus;
+import io.mlplatform.storage.cluster.crd.StorageQuota;
 
 /**
  * Reads clusters back: a label-selected informer per cluster mirrors each ProjectStorage's status
@@ -70,12 +73,16 @@ class StatusMirror implements SmartLifecycle {
 
 	private final MeterRegistry meters;
 
+	private final ClusterHealth health;
+
 	private ScheduledExecutorService executor;
 
 	private volatile boolean running;
 
 	StatusMirror(ClusterClients clients, ClusterSync sync, Outbox outbox, JdbcClient jdbc,
-			PlatformTransactionManager transactionManager, ReconcilerProperties properties, MeterRegistry meters) {
+			PlatformTransactionManager transactionManager, ReconcilerProperties properties, MeterRegistry meters,
+			ClusterHealth health) {
+		this.health = health;
 		this.clients = clients;
 		this.sync = sync;
 		this.outbox = outbox;
@@ -186,16 +193,41 @@ class StatusMirror implements SmartLifecycle {
 				conditions.add(entry);
 			}
 		}
+		BigDecimal resourceVersion = comparableResourceVersion(object.getMetadata().getResourceVersion());
+		// another replica's informer may be behind this one's (or ahead): the row takes a status only if
+		// it is not older than the one it holds, decided in the UPDATE itself so concurrent writers agree
 		this.jdbc.sql("""
 				UPDATE storages SET phase = COALESCE(?, phase), pvc_name = ?, nfs_server = ?, nfs_path = ?,
 				    used_bytes = ?, conditions = cast(? as jsonb),
-				    observed_generation = CASE WHEN ? THEN ? ELSE observed_generation END
-				WHERE id = ? AND deleted_at IS NULL""")
+				    observed_generation = CASE WHEN ? THEN ? ELSE observed_generation END,
+				    status_uid = ?, status_generation = ?, status_observed_generation = ?, status_resource_version = ?
+				WHERE id = ? AND deleted_at IS NULL
+				  AND CASE WHEN status_resource_version IS NOT NULL AND cast(? AS numeric) IS NOT NULL
+				           THEN cast(? AS numeric) >= status_resource_version
+				           ELSE status_uid IS DISTINCT FROM ?
+				                OR (COALESCE(?, 0), COALESCE(?, 0)) >= (COALESCE(status_generation, 0), COALESCE(status_observed_generation, 0))
+				      END""")
 			.params(status.phase(), status.pvcName(), status.nfs() == null ? null : status.nfs().server(),
 					status.nfs() == null ? null : status.nfs().path(), status.usedBytes(),
-					Serialization.asJson(conditions), current && ours != null, ours, id)
+					Serialization.asJson(conditions), current && ours != null, ours, object.getMetadata().getUid(),
+					generation, status.observedGeneration(), resourceVersion, id, resourceVersion, resourceVersion,
+					object.getMetadata().getUid(), generation, status.observedGeneration())
 			.update();
 	}
+
+	/**
+	 * A resourceVersion as a number, when it is one. Kubernetes 1.35 made resource versions comparable
+	 * (KEP-5504): a positive integer without leading zeros, larger for every later write of the same
+	 * resource. Anything else stays opaque (null) and is never compared.
+	 */
+	static BigDecimal comparableResourceVersion(String resourceVersion) {
+		if (resourceVersion == null || resourceVersion.length() > 40 || !RESOURCE_VERSION.matcher(resourceVersion).matches()) {
+			return null;
+		}
+		return new BigDecimal(resourceVersion);
+	}
+
+	private static final Pattern RESOURCE_VERSION = Pattern.compile("[1-9][0-9]*");
 
 	private void resyncAll() {
 		for (String cluster : this.jdbc.sql("SELECT DISTINCT cluster FROM storages WHERE deleted_at IS NULL")
@@ -207,13 +239,15 @@ class StatusMirror implements SmartLifecycle {
 			catch (RuntimeException ex) {
 				log.warn("Resync of cluster '{}' failed, next in {}: {}", cluster, this.properties.resync(),
 						Reconciler.describe(ex));
+				this.health.unreachable(cluster, "Resync failed: " + Reconciler.describe(ex));
 			}
 		}
 	}
 
 	/**
-	 * Compares one cluster with Postgres in one list call and queues a change for every storage whose
-	 * object is missing or differs; tombstones storages being deleted whose object is gone.
+	 * Compares one cluster with Postgres in one list call per kind and queues a change for every
+	 * storage and project quota whose object is missing or differs; tombstones storages being deleted
+	 * whose object is gone.
 	 * @return how many changes were queued
 	 */
 	int resync(String cluster) {
@@ -224,6 +258,7 @@ class StatusMirror implements SmartLifecycle {
 			.withLabel(Labels.MANAGED_BY, Labels.MANAGER)
 			.list()
 			.getItems();
+		this.health.reached(cluster);
 		for (ProjectStorage object : listed) {
 			UUID id = storageId(object);
 			if (id != null) {
@@ -235,9 +270,9 @@ class StatusMirror implements SmartLifecycle {
 			.param(cluster)
 			.query(UUID.class)
 			.list());
-		String defaultStorageClass = this.sync.defaultStorageClass(cluster);
 		Set<UUID> known = new HashSet<>();
 		List<UUID> drifted = new ArrayList<>();
+		Set<UUID> missing = new HashSet<>();
 		List<DesiredStorage> deletedMaybe = new ArrayList<>();
 		this.jdbc.sql(DESIRED + " WHERE s.cluster = ? AND s.deleted_at IS NULL").param(cluster).query(row -> {
 			DesiredStorage desired = desired(row);
@@ -252,7 +287,10 @@ class StatusMirror implements SmartLifecycle {
 				}
 				return;
 			}
-			JsonNode body = Serialization.unmarshal(Serialization.asJson(this.sync.body(desired, defaultStorageClass)), JsonNode.class);
+			JsonNode body = Serialization.unmarshal(Serialization.asJson(this.sync.body(desired)), JsonNode.class);
+			if (object == null) {
+				missing.add(desired.id());
+			}
 			if (object == null || !Reconciler.matches(object, body)) {
 				drifted.add(desired.id());
 			}
@@ -269,7 +307,7 @@ class StatusMirror implements SmartLifecycle {
 			}
 		}
 		for (int from = 0; from < drifted.size(); from += REQUEUE_CHUNK) {
-			requeue(drifted.subList(from, Math.min(from + REQUEUE_CHUNK, drifted.size())), defaultStorageClass);
+			requeue(drifted.subList(from, Math.min(from + REQUEUE_CHUNK, drifted.size())), missing);
 		}
 		int orphaned = 0;
 		for (Map.Entry<UUID, ProjectStorage> entry : objects.entrySet()) {
@@ -288,10 +326,77 @@ class StatusMirror implements SmartLifecycle {
 				.register(this.meters);
 			return gauge;
 		}).set(orphaned);
-		if (!drifted.isEmpty()) {
-			log.info("Resync of cluster '{}' queued {} drifted storages", cluster, drifted.size());
+		int quotas = resyncQuotas(cluster, client);
+		if (!drifted.isEmpty() || quotas > 0) {
+			log.info("Resync of cluster '{}' queued {} drifted storages and {} quotas", cluster, drifted.size(), quotas);
 		}
 		watch(cluster, client);
+		return drifted.size() + quotas;
+	}
+
+	private record DesiredQuota(UUID projectId, String project, String namespace, Long capacityBytes,
+			Integer maxStorages) {
+
+		String body() {
+			return ClusterSync.quotaBody(this.project, this.capacityBytes, this.maxStorages);
+		}
+
+		boolean hasLimits() {
+			return this.capacityBytes != null || this.maxStorages != null;
+		}
+
+	}
+
+	private static final String DESIRED_QUOTA = """
+			SELECT p.id, p.name, p.namespace, q.capacity_bytes, q.max_storages
+			FROM projects p JOIN quotas q ON q.project_id = p.id
+			WHERE EXISTS (SELECT 1 FROM storages s WHERE s.project_id = p.id AND s.cluster = ? AND s.deleted_at IS NULL)""";
+
+	private static DesiredQuota desiredQuota(ResultSet row, int n) throws SQLException {
+		return new DesiredQuota(row.getObject("id", UUID.class), row.getString("name"), row.getString("namespace"),
+				row.getObject("capacity_bytes", Long.class), row.getObject("max_storages", Integer.class));
+	}
+
+	/**
+	 * The StorageQuota of every project with storages in the cluster, compared like the storages: one
+	 * that is missing or edited by hand is queued again.
+	 * @return how many were queued
+	 */
+	private int resyncQuotas(String cluster, KubernetesClient client) {
+		Map<String, StorageQuota> objects = new HashMap<>();
+		for (StorageQuota object : client.resources(StorageQuota.class)
+			.inAnyNamespace()
+			.withLabel(Labels.MANAGED_BY, Labels.MANAGER)
+			.list()
+			.getItems()) {
+			objects.put(object.getMetadata().getNamespace() + "/" + object.getMetadata().getName(), object);
+		}
+		Set<String> pending = new HashSet<>(this.jdbc.sql("""
+				SELECT namespace || '/' || name FROM cluster_outbox WHERE cluster = ? AND kind = 'StorageQuota'""")
+			.param(cluster)
+			.query(String.class)
+			.list());
+		List<UUID> drifted = new ArrayList<>();
+		for (DesiredQuota desired : this.jdbc.sql(DESIRED_QUOTA).param(cluster).query(StatusMirror::desiredQuota).list()) {
+			String key = desired.namespace() + "/" + desired.project();
+			StorageQuota object = objects.get(key);
+			if (pending.contains(key) || (object == null && !desired.hasLimits())) {
+				continue;
+			}
+			if (object == null || !Reconciler.matches(object, Serialization.unmarshal(desired.body(), JsonNode.class))) {
+				drifted.add(desired.projectId());
+			}
+		}
+		if (!drifted.isEmpty()) {
+			// read again under the projects' row locks, which every quota change takes: no newer limits are overtaken
+			this.transactions.executeWithoutResult(status -> this.jdbc
+				.sql(DESIRED_QUOTA + " AND p.id = ANY(?) ORDER BY p.id FOR UPDATE OF p")
+				.params(cluster, drifted.toArray(UUID[]::new))
+				.query(StatusMirror::desiredQuota)
+				.list()
+				.forEach(desired -> this.sync.quotaIn(cluster, desired.project(), desired.namespace(),
+						desired.capacityBytes(), desired.maxStorages())));
+		}
 		return drifted.size();
 	}
 
@@ -302,13 +407,20 @@ class StatusMirror implements SmartLifecycle {
 	 * Queues the storages' desired state as it is now, read under their row locks, so a change made
 	 * meanwhile cannot be overtaken by an older state.
 	 */
-	private void requeue(List<UUID> ids, String defaultStorageClass) {
+	private void requeue(List<UUID> ids, Set<UUID> missing) {
 		this.transactions.executeWithoutResult(status -> this.jdbc
 			.sql(DESIRED + " WHERE s.id = ANY(?) AND s.lifecycle = 'Active' ORDER BY s.id FOR UPDATE OF s")
 			.param(ids.toArray(UUID[]::new))
 			.query((row, n) -> desired(row))
 			.list()
-			.forEach(desired -> this.sync.apply(desired, defaultStorageClass)));
+			.forEach(desired -> {
+				if (missing.contains(desired.id())) {
+					this.sync.create(desired);
+				}
+				else {
+					this.sync.apply(desired);
+				}
+			}));
 	}
 
 	private static final String DESIRED = """

@@ -163,7 +163,7 @@ public class StorageManagement {
 				if (existing.isDeleting()) {
 					throw StorageDeletingException.of(request.name());
 				}
-				if (existing.hasSpec(spec)) {
+				if (existing.hasSpec(spec.withStorageClassOr(existing.getStorageClass()))) {
 					audit(locked, "storage.create", existing, "unchanged", null);
 					return new Applied<>(existing, false);
 				}
@@ -187,7 +187,8 @@ public class StorageManagement {
 				audit(locked, "storage.apply", created, "created", null);
 				return new Applied<>(created, true);
 			}
-			return new Applied<>(update(locked, "storage.apply", existing, spec), false);
+			return new Applied<>(update(locked, "storage.apply", existing, spec.withStorageClassOr(existing.getStorageClass())),
+					false);
 		});
 	}
 
@@ -229,11 +230,13 @@ public class StorageManagement {
 		return spec.cluster() != null ? spec : spec.inCluster(this.clusters.resolve(null, this.properties.defaultCluster()));
 	}
 
-	private Storage insert(Project project, String name, StorageSpec spec) {
-		this.clusters.resolve(spec.cluster(), this.properties.defaultCluster());
+	private Storage insert(Project project, String name, StorageSpec requested) {
+		this.clusters.resolve(requested.cluster(), this.properties.defaultCluster());
+		// the cluster's default class now, kept: changing the default later changes only new storages
+		StorageSpec spec = requested.withStorageClassOr(this.clusters.get(requested.cluster()).getDefaultStorageClass());
 		this.quota.admit(project, spec.capacityBytes(), 1);
 		Storage created = this.storages.saveAndFlush(new Storage(project.getId(), name, spec, this.clock.instant()));
-		this.sync.apply(desired(project, created));
+		this.sync.create(desired(project, created));
 		return created;
 	}
 

@@ -32,7 +32,7 @@ record StorageRequest(
 				example = "local") String cluster,
 		@Schema(description = "Size as a Kubernetes quantity; can only grow", example = "500Gi",
 				requiredMode = Schema.RequiredMode.REQUIRED) String capacity,
-		@Schema(description = "Storage class; the cluster's default when absent; immutable",
+		@Schema(description = "Storage class; when absent, the cluster's default at creation, kept from then on (and shown); immutable",
 				example = "nfs-fast") String storageClass,
 		@Schema(description = "Kubernetes access mode; immutable", example = "ReadWriteMany",
 				allowableValues = { "ReadWriteMany", "ReadWriteOnce", "ReadOnlyMany", "ReadWriteOncePod" },

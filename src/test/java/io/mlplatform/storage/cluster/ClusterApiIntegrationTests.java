@@ -1,5 +1,8 @@
 package io.mlplatform.storage.cluster;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+
 import org.junit.jupiter.api.Test;
 
 import io.mlplatform.storage.ApiClient.Response;
@@ -12,9 +15,9 @@ class ClusterApiIntegrationTests extends IntegrationTestSupport {
 
 	private static final String WEST = """
 			{"name": "gpu-west", "apiServerUrl": "https://10.0.0.1:6443",
-			 "credentials": {"type": "kubeconfig", "path": "/etc/pss/secret-west.kubeconfig", "context": "west"},
+			 "credentials": {"type": "kubeconfig", "path": "%s", "context": "west"},
 			 "defaultStorageClass": "nfs-fast", "defaultBackupTarget": "s3://backups-west",
-			 "labels": {"region": "west"}}""";
+			 "labels": {"region": "west"}}""".formatted(TestInfrastructure.kubeconfigDirectory().resolve("secret-west.kubeconfig"));
 
 	@Test
 	void registersAClusterAndNeverReturnsWhereItsCredentialsAre() {
@@ -31,7 +34,7 @@ class ClusterApiIntegrationTests extends IntegrationTestSupport {
 		assertThat(list.status()).isEqualTo(200);
 		assertThat(list.json().path("items").findValuesAsString("name")).containsExactly("gpu-west", "local");
 		for (Response response : new Response[] { created, read, list }) {
-			assertThat(response.body()).doesNotContain("secret-west").doesNotContain("/etc/pss").doesNotContain("context");
+			assertThat(response.body()).doesNotContain("secret-west").doesNotContain("test-kubeconfigs").doesNotContain("context");
 		}
 		assertThat(this.db.sql("select summary::text from audit_events where action = 'cluster.create'")
 			.query(String.class)
@@ -92,6 +95,84 @@ class ClusterApiIntegrationTests extends IntegrationTestSupport {
 		assertThat(unknown.problemType()).isEqualTo("unknown-cluster");
 		assertThat(unknown.json().path("detail").asString()).contains("gpu-west, local");
 		assertThat(count("select count(*) from storages where name = 'c'")).isZero();
+	}
+
+	@Test
+	void refusesKubeconfigPathsOutsideTheKubeconfigDirectory() throws Exception {
+		Path directory = TestInfrastructure.kubeconfigDirectory();
+		Path outside = Files.createTempFile("outside", ".kubeconfig");
+		Path link = directory.resolve("link-out.kubeconfig");
+		Files.deleteIfExists(link);
+		Files.createSymbolicLink(link, outside);
+		for (String path : new String[] { "/etc/passwd", directory + "/../escape.kubeconfig", "nested/../../x.kubeconfig",
+				"../" + directory.getFileName() + "/a.kubeconfig", link.toString(), directory.toString() }) {
+			Response refused = this.api.post("/api/v1/clusters", kubeconfigCluster("escape", path));
+
+			assertThat(refused.status()).as(path).isEqualTo(422);
+			assertThat(refused.problemType()).isEqualTo("credentials-rejected");
+			assertThat(refused.json().path("errors").findValuesAsString("field")).containsExactly("credentials.path");
+			// the reference is never echoed (the directory itself is configuration, and named to help)
+			assertThat(refused.body()).doesNotContain("passwd", "escape", "x.kubeconfig", "a.kubeconfig", "link-out", "outside");
+		}
+		Response relative = this.api.post("/api/v1/clusters", kubeconfigCluster("inside", "west/prod.kubeconfig"));
+
+		assertThat(relative.status()).isEqualTo(201);
+		assertThat(count("select count(*) from clusters where name = 'escape'")).isZero();
+		assertThat(count("select count(*) from audit_events where target = 'clusters/escape'")).isZero();
+	}
+
+	@Test
+	void refusesKubeconfigsThatWouldRunAPlugin() throws Exception {
+		Path exec = TestInfrastructure.kubeconfigDirectory().resolve("exec.kubeconfig");
+		Files.writeString(exec, kubeconfig("https://10.0.0.1:6443",
+				"exec: {apiVersion: client.authentication.k8s.io/v1, command: /bin/sh, args: [-c, 'touch /tmp/pwned']}"));
+		Path authProvider = TestInfrastructure.kubeconfigDirectory().resolve("auth-provider.kubeconfig");
+		Files.writeString(authProvider, kubeconfig("https://10.0.0.1:6443",
+				"auth-provider: {name: oidc, config: {client-id: x, idp-issuer-url: 'https://idp'}}"));
+
+		for (Path file : new Path[] { exec, authProvider }) {
+			Response refused = this.api.post("/api/v1/clusters", kubeconfigCluster("plugin", file.toString()));
+
+			assertThat(refused.status()).as(file.toString()).isEqualTo(422);
+			assertThat(refused.problemType()).isEqualTo("credentials-rejected");
+			assertThat(refused.json().path("errors").findValuesAsString("field")).containsExactly("credentials.path");
+			assertThat(refused.json().path("detail").asString()).contains("exec or auth-provider");
+		}
+		assertThat(count("select count(*) from clusters where name = 'plugin'")).isZero();
+	}
+
+	@Test
+	void refusesAnApiServerUrlWithInClusterCredentials() {
+		Response refused = this.api.post("/api/v1/clusters",
+				"{\"name\": \"own\", \"apiServerUrl\": \"https://attacker.example:6443\", \"credentials\": {\"type\": \"inCluster\"}}");
+		Response plain = this.api.post("/api/v1/clusters", "{\"name\": \"own\", \"credentials\": {\"type\": \"inCluster\"}}");
+
+		assertThat(refused.status()).isEqualTo(422);
+		assertThat(refused.problemType()).isEqualTo("credentials-rejected");
+		assertThat(refused.json().path("errors").findValuesAsString("field")).containsExactly("apiServerUrl");
+		assertThat(plain.status()).isEqualTo(201);
+	}
+
+	static String kubeconfigCluster(String name, String path) {
+		return "{\"name\": \"" + name + "\", \"credentials\": {\"type\": \"kubeconfig\", \"path\": \"" + path + "\"}}";
+	}
+
+	static String kubeconfig(String server, String user) {
+		return """
+				apiVersion: v1
+				kind: Config
+				clusters:
+				- name: c
+				  cluster: {server: '%s'}
+				contexts:
+				- name: c
+				  context: {cluster: c, user: u}
+				current-context: c
+				users:
+				- name: u
+				  user:
+				    %s
+				""".formatted(server, user);
 	}
 
 }

@@ -1,6 +1,7 @@
 package io.mlplatform.storage.cluster;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -51,6 +52,9 @@ class ClusterReconcilerIntegrationTests extends IntegrationTestSupport {
 
 	@Autowired
 	private ClusterClients clients;
+
+	@Autowired
+	private ClusterHealth health;
 
 	private final MockCluster cluster = TestInfrastructure.cluster();
 
@@ -108,6 +112,61 @@ class ClusterReconcilerIntegrationTests extends IntegrationTestSupport {
 	}
 
 	@Test
+	void aLabelRemovedFromTheStorageLeavesTheObjectButLabelsOthersSetStay() {
+		this.api.post(STORAGES, "{\"name\": \"data\", \"capacity\": \"1Gi\", \"labels\": {\"team\": \"nlp\", \"tier\": \"hot\"}}");
+		await().atMost(WAIT).until(() -> object("data") != null && "Synced".equals(syncState("data")));
+		k8s().resources(ProjectStorage.class).inNamespace("team-nlp").withName("data").edit(object -> {
+			object.getMetadata().getLabels().put("nfs.example.com/pool", "a");
+			return object;
+		});
+
+		this.api.patch(STORAGES + "/data", "{\"labels\": {\"tier\": null, \"owner\": \"ml\"}}");
+
+		await().atMost(WAIT).until(() -> object("data").getMetadata().getLabels().containsKey("owner"));
+		assertThat(object("data").getMetadata().getLabels()).doesNotContainKey("tier")
+			.containsEntry("team", "nlp")
+			.containsEntry("nfs.example.com/pool", "a")
+			.containsEntry(Labels.MANAGED_BY, "project-storage-service");
+
+		this.api.patch(STORAGES + "/data", "{\"labels\": null}");
+
+		await().atMost(WAIT).until(() -> !object("data").getMetadata().getLabels().containsKey("owner"));
+		assertThat(this.mirror.resync("local")).isZero();
+		assertThat(object("data").getMetadata().getLabels()).doesNotContainKeys("team", "tier")
+			.containsEntry("nfs.example.com/pool", "a")
+			.containsEntry(Labels.STORAGE_ID, this.api.get(STORAGES + "/data").json().path("id").asString());
+	}
+
+	@Test
+	void aStorageKeepsTheDefaultClassItWasCreatedWithWhenItsClusterChangesItsDefault() throws Exception {
+		Path kubeconfig = TestInfrastructure.kubeconfigDirectory().resolve("second.kubeconfig");
+		Files.copy(TestInfrastructure.kubeconfig(), kubeconfig, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+		String second = """
+				{"name": "second", "credentials": {"type": "kubeconfig", "path": "%s"}, "defaultStorageClass": "%s"}""";
+		this.api.post("/api/v1/clusters", second.formatted(kubeconfig, "nfs-fast"));
+		String request = "{\"name\": \"a\", \"capacity\": \"1Gi\", \"cluster\": \"second\"}";
+		Response created = this.api.post(STORAGES, request);
+		assertThat(created.json().path("storageClass").asString()).isEqualTo("nfs-fast");
+		await().atMost(WAIT).until(() -> object("a") != null && "Synced".equals(syncState("a")));
+
+		assertThat(this.api.put("/api/v1/clusters/second", second.formatted(kubeconfig, "nfs-slow")).status()).isEqualTo(200);
+		this.api.post(STORAGES, "{\"name\": \"b\", \"capacity\": \"1Gi\", \"cluster\": \"second\"}");
+		await().atMost(WAIT).until(() -> object("b") != null && "Synced".equals(syncState("b")));
+
+		assertThat(this.mirror.resync("second")).isZero();
+		assertThat(object("a").getSpec().storageClassName()).isEqualTo("nfs-fast");
+		assertThat(object("b").getSpec().storageClassName()).isEqualTo("nfs-slow");
+		assertThat(this.api.get(STORAGES + "/a").json().path("storageClass").asString()).isEqualTo("nfs-fast");
+		assertThat(this.api.get(STORAGES + "/b").json().path("storageClass").asString()).isEqualTo("nfs-slow");
+		// naming no class still means the storage's own: a replayed POST and a PUT change nothing
+		assertThat(this.api.post(STORAGES, request).status()).isEqualTo(200);
+		assertThat(this.api.put(STORAGES + "/a", request).status()).isEqualTo(200);
+		assertThat(this.api.put(STORAGES + "/a", request.replace("}", ", \"storageClass\": \"nfs-slow\"}")).problemType())
+			.isEqualTo("immutable-field");
+		assertThat(count("select count(*) from cluster_outbox")).isZero();
+	}
+
+	@Test
 	void aResizeUpdatesTheSpecAndBumpsTheGeneration() {
 		this.api.post(STORAGES, "{\"name\": \"data\", \"capacity\": \"100Gi\"}");
 		await().atMost(WAIT).until(() -> object("data") != null);
@@ -136,6 +195,50 @@ class ClusterReconcilerIntegrationTests extends IntegrationTestSupport {
 		this.api.patch(STORAGES + "/data", "{\"capacity\": \"200Gi\"}");
 		await().atMost(WAIT).until(() -> "Ready".equals(this.api.get(STORAGES + "/data").json().path("state").asString()));
 		assertThat(count("select observed_generation from storages where name = 'data'")).isEqualTo(2);
+	}
+
+	/**
+	 * Another replica's informer may deliver a status the row has long moved past: it must not win,
+	 * neither within one object nor once the object was deleted and created again (whose generation
+	 * starts over, but whose resourceVersion is newer).
+	 */
+	@Test
+	void aLaggingInformerCannotWriteAnOlderStatusOverANewerOne() {
+		this.api.post(STORAGES, "{\"name\": \"data\", \"capacity\": \"1Gi\"}");
+		await().atMost(WAIT).until(() -> object("data") != null && "Synced".equals(syncState("data")));
+		ProjectStorage provisioning = reportStatus("data", "Provisioning", 1L);
+		this.api.patch(STORAGES + "/data", "{\"capacity\": \"2Gi\"}");
+		await().atMost(WAIT).until(() -> object("data").getMetadata().getGeneration() == 2);
+		reportStatus("data", "Ready", 2L);
+		await().atMost(WAIT).until(() -> "Ready".equals(this.api.get(STORAGES + "/data").json().path("state").asString()));
+
+		this.mirror.mirror(provisioning);
+
+		Response after = this.api.get(STORAGES + "/data");
+		assertThat(after.json().path("state").asString()).isEqualTo("Ready");
+		assertThat(after.json().path("status").path("phase").asString()).isEqualTo("Ready");
+		assertThat(count("select observed_generation from storages where name = 'data'")).isEqualTo(2);
+
+		// deleted by hand and written again by the resync: generation 1 of a new object is the newer status
+		ProjectStorage ready = object("data");
+		k8s().resource(ready).delete();
+		await().atMost(WAIT).until(() -> object("data") == null);
+		this.mirror.resync("local");
+		await().atMost(WAIT).until(() -> object("data") != null);
+		reportStatus("data", "Provisioning", 1L);
+		await().atMost(WAIT).until(() -> "Provisioning".equals(this.api.get(STORAGES + "/data").json().path("status").path("phase").asString()));
+
+		this.mirror.mirror(ready);
+
+		assertThat(this.api.get(STORAGES + "/data").json().path("status").path("phase").asString()).isEqualTo("Provisioning");
+	}
+
+	/** Writes status the way an operator does, and returns the object as it then is. */
+	private ProjectStorage reportStatus(String name, String phase, Long observedGeneration) {
+		ProjectStorage object = object(name);
+		object.setStatus(new io.mlplatform.storage.cluster.crd.ProjectStorageStatus(phase, observedGeneration, "pvc-" + name,
+				null, 0L, List.of()));
+		return k8s().resource(object).updateStatus();
 	}
 
 	@Test
@@ -333,7 +436,7 @@ class ClusterReconcilerIntegrationTests extends IntegrationTestSupport {
 				                            claimed_by, claimed_until)
 				VALUES ('twin', 'ProjectStorage', 'ns', 'o', 'apply', '{}', now(), now(), 'first', now() - interval '1 second')
 				RETURNING id""").query(Long.class).single();
-		OutboxRow lost = new OutboxRow(id, "twin", "ProjectStorage", "ns", "o", null, "apply", "{}", 0);
+		OutboxRow lost = new OutboxRow(id, "twin", "ProjectStorage", "ns", "o", null, "apply", "{}", 0, false);
 
 		// the service's own reconciler may hold the row for a moment (it cannot reach 'twin', lets go, and
 		// leaves its own "unreachable" error on the row): only what the lost claimer writes is checked
@@ -372,8 +475,8 @@ class ClusterReconcilerIntegrationTests extends IntegrationTestSupport {
 				Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofMillis(50), Duration.ofSeconds(1));
 		List<Long> appliedByA = Collections.synchronizedList(new ArrayList<>());
 		List<Long> appliedByB = Collections.synchronizedList(new ArrayList<>());
-		Reconciler a = new Reconciler(recording(appliedByA), this.clients, this.mirror, fast);
-		Reconciler b = new Reconciler(recording(appliedByB), this.clients, this.mirror, fast);
+		Reconciler a = new Reconciler(recording(appliedByA), this.clients, this.mirror, fast, this.health);
+		Reconciler b = new Reconciler(recording(appliedByB), this.clients, this.mirror, fast, this.health);
 		this.reconciler.stop();
 		try {
 			a.start();
@@ -430,6 +533,33 @@ class ClusterReconcilerIntegrationTests extends IntegrationTestSupport {
 		this.api.patch("/api/v1/projects/nlp/quota", "{\"maxStorages\": 30}");
 
 		await().atMost(WAIT).until(() -> Integer.valueOf(30).equals(quota().getSpec().maxStorages()));
+	}
+
+	@Test
+	void aStorageQuotaDeletedOrEditedByHandComesBackOnResync() {
+		this.api.put("/api/v1/projects/nlp/quota", "{\"capacity\": \"2Ti\", \"maxStorages\": 20}");
+		this.api.post(STORAGES, "{\"name\": \"a\", \"capacity\": \"1Gi\"}");
+		await().atMost(WAIT).until(() -> quota() != null && count("select count(*) from cluster_outbox") == 0);
+		assertThat(this.mirror.resync("local")).as("in step").isZero();
+
+		k8s().resource(quota()).delete();
+		await().atMost(WAIT).until(() -> quota() == null);
+
+		assertThat(this.mirror.resync("local")).isEqualTo(1);
+
+		await().atMost(WAIT).until(() -> quota() != null);
+		assertThat(quota().getSpec().capacity()).isEqualTo("2Ti");
+
+		k8s().resources(StorageQuota.class).inNamespace("team-nlp").withName("nlp").edit(object -> {
+			object.setSpec(new io.mlplatform.storage.cluster.crd.StorageQuotaSpec("nlp", "9Ti", 9L << 40, 99));
+			return object;
+		});
+
+		assertThat(this.mirror.resync("local")).isEqualTo(1);
+
+		await().atMost(WAIT).until(() -> "2Ti".equals(quota().getSpec().capacity()));
+		assertThat(quota().getSpec().maxStorages()).isEqualTo(20);
+		assertThat(quota().getSpec().capacityBytes()).isEqualTo(2L << 40);
 	}
 
 	private StorageQuota quota() {

@@ -20,6 +20,13 @@ public final class Labels {
 	/** Our generation of the spec in the object, so status can be matched to the storage row's generation. */
 	public static final String GENERATION = GROUP + "/generation";
 
+	/**
+	 * The storage's own label keys we last wrote onto the object, comma-separated. A label removed from
+	 * the storage is removed from the object only if it is listed here: labels someone else set (the
+	 * operator, an admin) are never ours to strip.
+	 */
+	public static final String USER_LABELS = GROUP + "/user-labels";
+
 	private Labels() {
 	}
 
