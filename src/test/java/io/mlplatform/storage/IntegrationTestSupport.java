@@ -22,7 +22,9 @@ import org.springframework.test.context.DynamicPropertySource;
 				"logging.level.org.flywaydb=WARN", "logging.level.com.zaxxer=WARN", "logging.level.org.apache=WARN",
 				"logging.level.io.fabric8=WARN",
 				// tests resync when they mean to; a periodic one would race their assertions
-				"pss.reconciler.resync=6h" })
+				"pss.reconciler.resync=6h",
+				// tests tick the backup scheduler with a clock of their own; the worker picks jobs up quickly
+				"pss.worker.scheduler-enabled=false", "pss.worker.poll=200ms" })
 @Import(TestInfrastructure.class)
 public abstract class IntegrationTestSupport {
 
@@ -41,6 +43,16 @@ public abstract class IntegrationTestSupport {
 		registry.add("pss.cluster.clusters[0].name", () -> "local");
 		registry.add("pss.cluster.clusters[0].credentials.type", () -> "kubeconfig");
 		registry.add("pss.cluster.clusters[0].credentials.path", () -> TestInfrastructure.kubeconfig().toString());
+		// the backup bucket on the tests' S3 server, and the worker on the simulated operator's shares
+		registry.add("pss.backup.s3.endpoint", () -> {
+			TestInfrastructure.s3().createBucket(TestInfrastructure.BUCKET);
+			return TestInfrastructure.s3().endpoint().toString();
+		});
+		registry.add("pss.backup.s3.bucket", () -> TestInfrastructure.BUCKET);
+		registry.add("pss.backup.s3.path-style", () -> "true");
+		registry.add("pss.backup.s3.access-key-id", () -> S3ProxyServer.ACCESS_KEY);
+		registry.add("pss.backup.s3.secret-access-key", () -> S3ProxyServer.SECRET_KEY);
+		registry.add("pss.worker.mount-root", () -> TestInfrastructure.sharesRoot().toString());
 	}
 
 	@BeforeEach

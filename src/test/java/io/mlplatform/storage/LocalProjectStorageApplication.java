@@ -64,6 +64,8 @@ public class LocalProjectStorageApplication {
 		System.setProperty("pss.cluster.clusters[0].credentials.path", kubeconfig.toString());
 		System.setProperty("pss.cluster.clusters[0].default-storage-class", "local-nfs");
 		operator = SimulatedOperator.start(cluster.client(), root.resolve("shares"), Duration.ofSeconds(10));
+		// the worker's local executor sees every storage where the simulated operator puts its share
+		System.setProperty("pss.worker.mount-root", root.resolve("shares").toString());
 		SpringApplication.from(ProjectStorageApplication::main).with(LocalStandIns.class).run(args);
 	}
 

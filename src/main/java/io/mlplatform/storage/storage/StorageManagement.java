@@ -12,6 +12,8 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import io.mlplatform.storage.backup.BackupManagement;
+import io.mlplatform.storage.backup.BackupScheduler;
 import io.mlplatform.storage.cluster.ClusterRegistry;
 import io.mlplatform.storage.cluster.ClusterSync;
 import io.mlplatform.storage.cluster.DesiredStorage;
@@ -75,9 +77,16 @@ public class StorageManagement {
 
 	private final Clock clock;
 
+	private final BackupScheduler schedules;
+
+	private final BackupManagement backups;
+
 	StorageManagement(Storages storages, Projects projects, QuotaCheck quota,
 			KeysetPager pager, StorageProperties properties, PlatformTransactionManager transactionManager,
-			JsonMapper json, JdbcClient jdbc, ProjectAccess access, JsonColumns columns, AuditLog audit, ClusterRegistry clusters, ClusterSync sync, Clock clock) {
+			JsonMapper json, JdbcClient jdbc, ProjectAccess access, JsonColumns columns, AuditLog audit, ClusterRegistry clusters, ClusterSync sync, Clock clock,
+			BackupScheduler schedules, BackupManagement backups) {
+		this.schedules = schedules;
+		this.backups = backups;
 		this.clusters = clusters;
 		this.sync = sync;
 		this.audit = audit;
@@ -214,6 +223,7 @@ public class StorageManagement {
 			StorageRequest before = StorageRequest.from(existing);
 			existing.delete(this.clock.instant());
 			this.storages.flush();
+			this.backups.cancelAll(existing.getId());
 			this.sync.delete(existing.getId(), existing.getCluster(), locked.getNamespace(), existing.getName());
 			this.audit.record(locked.getName(), "storage.delete", target(locked, existing), "deleted", before, null);
 			return existing;
@@ -233,6 +243,12 @@ public class StorageManagement {
 		this.clusters.resolve(spec.cluster(), this.properties.defaultCluster());
 		this.quota.admit(project, spec.capacityBytes(), 1);
 		Storage created = this.storages.saveAndFlush(new Storage(project.getId(), name, spec, this.clock.instant()));
+		plan(created);
+		RestoreSource restore = spec.restoreFrom();
+		if (restore != null) {
+			this.backups.restoreIntoNew(project.getId(), project.getName(), created.getId(), created.getCluster(),
+					created.getCapacityBytes(), restore.storage(), restore.backup(), restore.paths());
+		}
 		this.sync.apply(desired(project, created));
 		return created;
 	}
@@ -241,8 +257,14 @@ public class StorageManagement {
 		StorageRequest before = StorageRequest.from(existing);
 		existing.checkChange(spec);
 		this.quota.admit(project, spec.capacityBytes() - existing.getCapacityBytes(), 0);
+		BackupPolicy policyBefore = existing.getBackupPolicy();
 		existing.update(spec, this.clock.instant());
 		this.storages.flush();
+		BackupPolicy policyAfter = existing.getBackupPolicy();
+		if (policyBefore.enabled() != policyAfter.enabled() || !policyBefore.schedule().equals(policyAfter.schedule())
+				|| !policyBefore.timeZone().equals(policyAfter.timeZone())) {
+			plan(existing);
+		}
 		StorageRequest after = StorageRequest.from(existing);
 		if (!before.equals(after)) {
 			this.sync.apply(desired(project, existing));
@@ -250,6 +272,11 @@ public class StorageManagement {
 		this.audit.record(project.getName(), action, target(project, existing),
 				before.equals(after) ? "unchanged" : "updated", before, after);
 		return existing;
+	}
+
+	private void plan(Storage storage) {
+		BackupPolicy policy = storage.getBackupPolicy();
+		this.schedules.plan(storage.getId(), policy.enabled(), policy.schedule(), policy.timeZone());
 	}
 
 	/** The storage as its cluster should have it. */
