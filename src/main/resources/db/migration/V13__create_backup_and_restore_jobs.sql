@@ -6,6 +6,12 @@ ALTER TABLE storages ADD COLUMN next_backup_at timestamptz;
 CREATE INDEX storages_backup_due ON storages (next_backup_at)
     WHERE deleted_at IS NULL AND backup_enabled;
 
+-- A deletion waiting for the storage's final backup (backup-before-delete), and why the last one
+-- was refused: a final backup that failed leaves the storage in place, saying so.
+ALTER TABLE storages
+    ADD COLUMN final_backup_id  uuid,
+    ADD COLUMN deletion_blocked text;
+
 -- Backups and restores are jobs: queued by the API or the scheduler, claimed by a worker with
 -- FOR UPDATE SKIP LOCKED and a lease it renews while it runs. A worker that dies stops renewing;
 -- once the lease has run out another worker claims the job again (attempt counts the claims).
@@ -36,8 +42,12 @@ CREATE TABLE backups (
 );
 
 -- At most one backup of a storage waits or runs: the scheduler and an on-demand request racing
--- each other (on any number of replicas) cannot both queue one.
-CREATE UNIQUE INDEX backups_one_active_per_storage ON backups (storage_id) WHERE state IN ('Queued', 'Running');
+-- each other (on any number of replicas) cannot both queue one. The final backup before a deletion
+-- is queued beside a running one (which is cancelled), and runs after it.
+CREATE UNIQUE INDEX backups_one_active_per_storage ON backups (storage_id)
+    WHERE state IN ('Queued', 'Running') AND trigger <> 'beforeDelete';
+CREATE UNIQUE INDEX backups_one_final_per_storage ON backups (storage_id)
+    WHERE state IN ('Queued', 'Running') AND trigger = 'beforeDelete';
 CREATE INDEX backups_claimable ON backups (created_at) WHERE state IN ('Queued', 'Running');
 -- newest first, per storage, for the keyset-paginated list
 CREATE INDEX backups_by_storage ON backups (storage_id, created_at DESC, id DESC);

@@ -25,6 +25,8 @@ import io.mlplatform.storage.web.Page;
 import io.mlplatform.storage.web.Preconditions;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
@@ -118,8 +120,13 @@ class BackupController {
 	@Operation(operationId = "downloadBackupFile", summary = "Download one file of a backup",
 			description = "Answers 302 to a short-lived presigned S3 URL for a large file; a small (packed) file's "
 					+ "bytes are streamed directly.")
-	@ApiResponse(responseCode = "200", description = "The file's bytes (a packed or empty file)")
-	@ApiResponse(responseCode = "302", description = "Redirect to a presigned URL of the file's content")
+	@ApiResponse(responseCode = "200", description = "The file's bytes (a packed or empty file)",
+			content = @Content(mediaType = MediaType.APPLICATION_OCTET_STREAM_VALUE,
+					schema = @Schema(type = "string", format = "binary")))
+	@ApiResponse(responseCode = "302", description = "Redirect to a presigned URL of the file's content",
+			headers = @Header(name = "Location", description = "Presigned URL, valid for a few minutes",
+					schema = @Schema(type = "string")),
+			content = @Content)
 	ResponseEntity<StreamingResponseBody> download(@PathVariable String project, @PathVariable String storage,
 			@PathVariable String backup,
 			@Parameter(description = "The file's path in the backup", required = true) @RequestParam(required = false) String path) {

@@ -134,7 +134,7 @@ public class BackupManagement {
 		Optional<UUID> id = this.db.sql("""
 				INSERT INTO backups (id, project_id, storage_id, cluster, trigger, state, created_at)
 				VALUES (?, ?, ?, ?, ?, 'Queued', ?)
-				ON CONFLICT (storage_id) WHERE state IN ('Queued', 'Running') DO NOTHING
+				ON CONFLICT (storage_id) WHERE state IN ('Queued', 'Running') AND trigger <> 'beforeDelete' DO NOTHING
 				RETURNING id""")
 			.params(UUID.randomUUID(), projectId, storage.id(), storage.cluster(), trigger, now())
 			.query(UUID.class)
@@ -143,7 +143,8 @@ public class BackupManagement {
 	}
 
 	private Optional<Backup> active(UUID storageId) {
-		return this.db.sql(Backup.SELECT + " WHERE b.storage_id = ? AND b.state IN ('Queued', 'Running')")
+		return this.db.sql(Backup.SELECT
+				+ " WHERE b.storage_id = ? AND b.state IN ('Queued', 'Running') AND b.trigger <> 'beforeDelete'")
 			.param(storageId)
 			.query(Backup::fromRow)
 			.optional();
@@ -544,6 +545,23 @@ public class BackupManagement {
 					+ storageName + "/restores/" + id, "cancelled", Map.of("state", state.name()), null);
 			return restoreRow(id);
 		});
+	}
+
+	/**
+	 * Queues a storage's final backup before its deletion, in the caller's transaction, after
+	 * {@link #cancelAll} stopped its other jobs; it runs once a running one has stopped.
+	 * @return the final backup's id
+	 */
+	@Transactional(propagation = Propagation.MANDATORY)
+	public UUID queueFinal(UUID projectId, UUID storageId, String cluster) {
+		UUID id = UUID.randomUUID();
+		this.db.sql("""
+				INSERT INTO backups (id, project_id, storage_id, cluster, trigger, state, created_at)
+				VALUES (?, ?, ?, ?, 'beforeDelete', 'Queued', ?)""")
+			.params(id, projectId, storageId, cluster, now())
+			.update();
+		wakeWorkerAfterCommit();
+		return id;
 	}
 
 	/**

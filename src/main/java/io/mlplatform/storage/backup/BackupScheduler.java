@@ -121,7 +121,7 @@ public class BackupScheduler {
 			for (int count : this.jdbc.batchUpdate("""
 					INSERT INTO backups (id, project_id, storage_id, cluster, trigger, state, created_at)
 					VALUES (?, ?, ?, ?, 'scheduled', 'Queued', ?)
-					ON CONFLICT (storage_id) WHERE state IN ('Queued', 'Running') DO NOTHING""", backups)) {
+					ON CONFLICT (storage_id) WHERE state IN ('Queued', 'Running') AND trigger <> 'beforeDelete' DO NOTHING""", backups)) {
 				queued += Math.max(count, 0);
 			}
 		}

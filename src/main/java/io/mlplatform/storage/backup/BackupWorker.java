@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,6 +58,9 @@ public class BackupWorker implements AutoCloseable {
 
 	private final JsonColumns columns;
 
+	/** Told when a final backup before deletion ends; null where nobody listens (tests' extra workers) */
+	private final Consumer<FinalBackupEnded> events;
+
 	private final ScheduledExecutorService control;
 
 	private final ExecutorService jobs;
@@ -72,7 +76,9 @@ public class BackupWorker implements AutoCloseable {
 	private volatile boolean backupsFirst = true;
 
 	BackupWorker(String owner, JobQueue queue, JdbcClient db, LocalExecutor executor, Snapshots snapshots,
-			BackupScheduler scheduler, WorkerProperties properties, Clock clock, JsonColumns columns) {
+			BackupScheduler scheduler, WorkerProperties properties, Clock clock, JsonColumns columns,
+			Consumer<FinalBackupEnded> events) {
+		this.events = events;
 		this.columns = columns;
 		this.owner = owner;
 		this.queue = queue;
@@ -225,18 +231,26 @@ public class BackupWorker implements AutoCloseable {
 
 	private void runBackup(Running job) {
 		Backup backup = this.db.sql(Backup.SELECT + " WHERE b.id = ?").param(job.id).query(Backup::fromRow).single();
+		JobState ended;
+		String error = null;
 		try {
 			BackupResult result = this.executor.backup(backup, job.counters);
 			Progress done = new Progress(result.files(), result.files(), result.bytes(), result.bytes(),
 					result.bytesUploaded(), null);
-			if (end(job, JobState.Succeeded, done, null)) {
+			ended = end(job, JobState.Succeeded, done, null) ? JobState.Succeeded : null;
+			if (ended != null) {
 				log.info("Backup {} of storage {} in project {}: {} files, {} bytes, {} bytes uploaded", backup.id(),
 						backup.storage(), backup.project(), result.files(), result.bytes(), result.bytesUploaded());
 				applyRetention(backup);
 			}
 		}
 		catch (RuntimeException | Error ex) {
-			failed(job, ex, "Backup " + backup.id() + " of storage " + backup.storage());
+			error = describe(ex);
+			ended = failed(job, ex, "Backup " + backup.id() + " of storage " + backup.storage());
+		}
+		if (ended != null && "beforeDelete".equals(backup.trigger()) && this.events != null) {
+			this.events.accept(new FinalBackupEnded(backup.storageId(), backup.id(), ended,
+					ended == JobState.Succeeded ? null : error));
 		}
 	}
 
@@ -264,23 +278,26 @@ public class BackupWorker implements AutoCloseable {
 		}
 	}
 
-	private void failed(Running job, Throwable ex, String what) {
+	/** @return the state the job ended in here, or null when it did not end here (lost, or handed back) */
+	private JobState failed(Running job, Throwable ex, String what) {
+		JobState ended = null;
 		if (job.lost) {
 			log.warn("{} lost its lease while running; another worker has it now", what);
 		}
 		else if (job.cancelled) {
-			end(job, JobState.Cancelled, progress(job), null);
+			ended = end(job, JobState.Cancelled, progress(job), null) ? JobState.Cancelled : null;
 		}
 		else if (this.stopping.get()) {
 			this.queue.release(job.kind, job.id, this.owner);
 		}
 		else {
 			log.warn("{} failed: {}", what, ex.toString());
-			end(job, JobState.Failed, progress(job), describe(ex));
+			ended = end(job, JobState.Failed, progress(job), describe(ex)) ? JobState.Failed : null;
 		}
 		if (ex instanceof Error error && !(ex instanceof AssertionError)) {
 			throw error;
 		}
+		return ended;
 	}
 
 	private boolean end(Running job, JobState state, Progress progress, String error) {

@@ -67,6 +67,13 @@ final class JobQueue {
 	 * @return the id of the job now leased to {@code owner}
 	 */
 	Optional<UUID> claim(Kind kind, String owner) {
+		// an idle queue costs one index lookup, not a transaction with the claim lock
+		boolean waiting = this.db.sql("""
+				SELECT EXISTS (SELECT 1 FROM %s WHERE state = 'Queued' OR (state = 'Running' AND lease_until < ?))"""
+			.formatted(kind.table)).param(now()).query(Boolean.class).single();
+		if (!waiting) {
+			return Optional.empty();
+		}
 		return this.transactions.execute(status -> {
 			OffsetDateTime now = now();
 			this.db.sql("SELECT pg_advisory_xact_lock(?)").param(CLAIM_LOCK).query((row, n) -> 1).list();
@@ -83,6 +90,8 @@ final class JobQueue {
 					    AND (SELECT count(*) FROM running) < :maxRunning
 					    AND (SELECT count(*) FROM running r WHERE r.cluster = j.cluster) < :perCluster
 					    AND NOT EXISTS (SELECT 1 FROM %2$s o WHERE o.storage_id = j.storage_id
+					                    AND o.state = 'Running' AND o.lease_until >= :now)
+					    AND NOT EXISTS (SELECT 1 FROM %1$s o WHERE o.storage_id = j.storage_id AND o.id <> j.id
 					                    AND o.state = 'Running' AND o.lease_until >= :now)
 					  ORDER BY j.created_at, j.id
 					  LIMIT 1

@@ -3,6 +3,7 @@ package io.mlplatform.storage.backup;
 import java.time.Clock;
 
 import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.event.EventListener;
@@ -26,11 +27,13 @@ class WorkerConfiguration {
 
 	@Bean(destroyMethod = "close")
 	BackupWorker backupWorker(JdbcClient db, PlatformTransactionManager transactionManager, Snapshots snapshots,
-			BackupScheduler backupScheduler, WorkerProperties properties, Clock clock, JsonColumns columns) {
+			BackupScheduler backupScheduler, WorkerProperties properties, Clock clock, JsonColumns columns,
+			ApplicationEventPublisher events) {
 		JobQueue queue = new JobQueue(db, new TransactionTemplate(transactionManager), clock, properties);
 		return new BackupWorker(BackupWorker.instanceName(), queue, db,
 				new LocalExecutor(snapshots, properties.mountRoot()), snapshots,
-				properties.schedulerEnabled() ? backupScheduler : null, properties, clock, columns);
+				properties.schedulerEnabled() ? backupScheduler : null, properties, clock, columns,
+				events::publishEvent);
 	}
 
 	@EventListener

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.UUID;
 import java.util.function.Function;
 
+import org.springframework.context.event.EventListener;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -14,6 +15,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import io.mlplatform.storage.backup.BackupManagement;
 import io.mlplatform.storage.backup.BackupScheduler;
+import io.mlplatform.storage.backup.FinalBackupEnded;
 import io.mlplatform.storage.cluster.ClusterRegistry;
 import io.mlplatform.storage.cluster.ClusterSync;
 import io.mlplatform.storage.cluster.DesiredStorage;
@@ -212,21 +214,74 @@ public class StorageManagement {
 		});
 	}
 
-	Storage delete(String project, String name, Preconditions preconditions) {
+	/**
+	 * Starts a deletion. With backup-before-delete (and no {@code force}) the storage first gets a final
+	 * backup and its custom resource is deleted only once that backup has Succeeded; a failed one
+	 * leaves the storage in place with the reason in {@code deletionBlocked}.
+	 */
+	Storage delete(String project, String name, Preconditions preconditions, boolean force) {
 		return inProject(project, locked -> {
 			Storage existing = this.storages.findLive(locked.getId(), name)
 				.orElseThrow(() -> NotFoundException.storage(project, name));
 			preconditions.checkWrite(existing.etag());
-			if (existing.isDeleting()) {
+			if (existing.isDeleting() && !(force && existing.awaitsFinalBackup())) {
 				return existing;
 			}
 			StorageRequest before = StorageRequest.from(existing);
-			existing.delete(this.clock.instant());
-			this.storages.flush();
 			this.backups.cancelAll(existing.getId());
+			if (existing.isDeleting()) {
+				existing.stopAwaitingFinalBackup();
+			}
+			else if (existing.getBackupPolicy().backupBeforeDelete() && existing.provisioned() && !force) {
+				existing.deleteAfter(this.backups.queueFinal(locked.getId(), existing.getId(), existing.getCluster()),
+						this.clock.instant());
+				this.storages.flush();
+				this.audit.record(locked.getName(), "storage.delete", target(locked, existing), "deleted", before, null);
+				return existing;
+			}
+			else {
+				existing.delete(this.clock.instant());
+			}
+			this.storages.flush();
 			this.sync.delete(existing.getId(), existing.getCluster(), locked.getNamespace(), existing.getName());
 			this.audit.record(locked.getName(), "storage.delete", target(locked, existing), "deleted", before, null);
 			return existing;
+		});
+	}
+
+	/**
+	 * The final backup of a storage being deleted has ended: on success its deletion goes on to the
+	 * cluster; otherwise the storage is Active again and says why it was not deleted.
+	 */
+	@EventListener
+	public void finalBackupEnded(FinalBackupEnded ended) {
+		this.transactions.executeWithoutResult(status -> {
+			if (ended.succeeded()) {
+				this.jdbc.sql("""
+						SELECT s.id, s.cluster, s.name, p.namespace FROM storages s JOIN projects p ON p.id = s.project_id
+						WHERE s.id = ? AND s.lifecycle = 'Deleting' AND s.final_backup_id = ? FOR UPDATE OF s""")
+					.params(ended.storageId(), ended.backupId())
+					.query((row, n) -> {
+						this.jdbc.sql("UPDATE storages SET final_backup_id = NULL, version = version + 1 WHERE id = ?")
+							.param(ended.storageId())
+							.update();
+						this.sync.delete(ended.storageId(), row.getString("cluster"), row.getString("namespace"),
+								row.getString("name"));
+						return 1;
+					})
+					.optional();
+				return;
+			}
+			this.jdbc.sql("""
+					UPDATE storages SET lifecycle = 'Active', final_backup_id = NULL, sync_state = 'Synced',
+					  deletion_blocked = ?, updated_at = ?, version = version + 1
+					WHERE id = ? AND lifecycle = 'Deleting' AND final_backup_id = ?""")
+				.params("Not deleted: its final backup " + ended.backupId() + " ended " + ended.state()
+						+ (ended.error() == null ? "" : " (" + ended.error() + ")")
+						+ ". Delete it again to retry, or with force=true to delete it without a final backup.",
+						java.time.OffsetDateTime.ofInstant(this.clock.instant(), java.time.ZoneOffset.UTC),
+						ended.storageId(), ended.backupId())
+				.update();
 		});
 	}
 

@@ -32,10 +32,10 @@ class BackupApiIntegrationTests extends WorkerTestSupport {
 		createProject("nlp");
 		// every backup is kept, so lists show what the tests took
 		this.share = readyStorage("nlp", "data", "\"backupPolicy\": {\"retention\": {\"keepLast\": 100}}");
-		write(this.share.resolve("a/one.txt"), "one".getBytes());
-		write(this.share.resolve("a/b/two.bin"), random(3000, 2));
-		write(this.share.resolve("large.bin"), random(9 * 1024 * 1024, 3));
-		write(this.share.resolve("empty"), new byte[0]);
+		BackupTestSupport.write(this.share.resolve("a/one.txt"), "one".getBytes());
+		BackupTestSupport.write(this.share.resolve("a/b/two.bin"), BackupTestSupport.random(3000, 2));
+		BackupTestSupport.write(this.share.resolve("large.bin"), BackupTestSupport.random(9 * 1024 * 1024, 3));
+		BackupTestSupport.write(this.share.resolve("empty"), new byte[0]);
 	}
 
 	@Test
@@ -151,13 +151,13 @@ class BackupApiIntegrationTests extends WorkerTestSupport {
 		Map<String, String> original = Trees.describe(this.share);
 		Files.delete(this.share.resolve("a/one.txt"));
 		Files.write(this.share.resolve("a/b/two.bin"), "changed".getBytes());
-		write(this.share.resolve("a/extra.txt"), "extra".getBytes());
-		write(this.share.resolve("outside.txt"), "outside".getBytes());
+		BackupTestSupport.write(this.share.resolve("a/extra.txt"), "extra".getBytes());
+		BackupTestSupport.write(this.share.resolve("outside.txt"), "outside".getBytes());
 
 		// one folder, merged: a/ comes back as it was, a/extra.txt and what is outside a/ stay
 		restore("{\"backup\": \"" + backup + "\", \"mode\": \"merge\", \"paths\": [\"a/\"]}");
 		assertThat(Files.readString(this.share.resolve("a/one.txt"))).isEqualTo("one");
-		assertThat(Files.readAllBytes(this.share.resolve("a/b/two.bin"))).isEqualTo(random(3000, 2));
+		assertThat(Files.readAllBytes(this.share.resolve("a/b/two.bin"))).isEqualTo(BackupTestSupport.random(3000, 2));
 		assertThat(this.share.resolve("a/extra.txt")).exists();
 		assertThat(this.share.resolve("outside.txt")).exists();
 

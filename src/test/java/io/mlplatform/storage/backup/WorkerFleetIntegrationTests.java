@@ -55,7 +55,7 @@ class WorkerFleetIntegrationTests extends IntegrationTestSupport {
 				settings);
 		return new BackupWorker("fleet-" + number, queue, this.db,
 				new LocalExecutor(this.snapshots, settings.mountRoot()), this.snapshots, null, settings,
-				Clock.systemUTC(), this.columns);
+				Clock.systemUTC(), this.columns, null);
 	}
 
 	@Test
@@ -64,8 +64,8 @@ class WorkerFleetIntegrationTests extends IntegrationTestSupport {
 		int storages = 24;
 		for (int i = 0; i < storages; i++) {
 			this.api.post("/api/v1/projects/fleet/storages", "{\"name\": \"s" + i + "\", \"capacity\": \"1Gi\"}");
-			WorkerTestSupport.write(TestInfrastructure.sharesRoot().resolve("fleet/s" + i + "/f.bin"),
-					WorkerTestSupport.random(2000 + i, i));
+			BackupTestSupport.write(TestInfrastructure.sharesRoot().resolve("fleet/s" + i + "/f.bin"),
+					BackupTestSupport.random(2000 + i, i));
 		}
 		// as the operator would report them: Ready, so the queue hands their jobs out
 		this.db.sql("UPDATE storages SET phase = 'Ready'").update();

@@ -1,8 +1,5 @@
 package io.mlplatform.storage.backup;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -77,22 +74,6 @@ abstract class WorkerTestSupport extends IntegrationTestSupport {
 		Response done = awaitEnd(queued.header("Location"));
 		assertThat(done.json().path("state").asString()).as(done.toString()).isEqualTo("Succeeded");
 		return done.json().path("id").asString();
-	}
-
-	protected static void write(Path file, byte[] content) {
-		try {
-			Files.createDirectories(file.getParent());
-			Files.write(file, content);
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
-	}
-
-	protected static byte[] random(int size, long seed) {
-		byte[] bytes = new byte[size];
-		new java.util.Random(seed).nextBytes(bytes);
-		return bytes;
 	}
 
 }
