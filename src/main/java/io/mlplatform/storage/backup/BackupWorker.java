@@ -237,11 +237,12 @@ public class BackupWorker implements AutoCloseable {
 			BackupResult result = this.executor.backup(backup, job.counters);
 			Progress done = new Progress(result.files(), result.files(), result.bytes(), result.bytes(),
 					result.bytesUploaded(), null);
+			// before the backup is reported Succeeded, so a caller who sees it finds retention applied too
+			applyRetention(backup);
 			ended = end(job, JobState.Succeeded, done, null) ? JobState.Succeeded : null;
 			if (ended != null) {
 				log.info("Backup {} of storage {} in project {}: {} files, {} bytes, {} bytes uploaded", backup.id(),
 						backup.storage(), backup.project(), result.files(), result.bytes(), result.bytesUploaded());
-				applyRetention(backup);
 			}
 		}
 		catch (RuntimeException | Error ex) {
@@ -372,7 +373,10 @@ public class BackupWorker implements AutoCloseable {
 		}
 	}
 
-	/** Deletes the snapshots the storage's retention does not keep and marks their backups Expired. */
+	/**
+	 * Deletes the snapshots the storage's retention does not keep and marks their backups Expired. A
+	 * failure is logged, not the backup's: the next backup applies retention again.
+	 */
 	private void applyRetention(Backup backup) {
 		try {
 			record Policy(RetentionPolicy retention, String zone) {

@@ -102,6 +102,26 @@ class BackupApiIntegrationTests extends WorkerTestSupport {
 	}
 
 	@Test
+	void retentionAfterEachBackupKeepsExactlyWhatThePolicySays() {
+		List<String> ids = new ArrayList<>();
+		for (int i = 0; i < 3; i++) {
+			ids.add(0, backUp("nlp", "data"));
+		}
+		this.api.patch(DATA, "{\"backupPolicy\": {\"retention\": {\"keepLast\": 2}}}");
+
+		ids.add(0, backUp("nlp", "data"));
+
+		String storageId = this.api.get(DATA).json().path("id").asString();
+		assertThat(manifests(storageId)).containsExactlyInAnyOrderElementsOf(ids.subList(0, 2));
+		List<String> kept = new ArrayList<>();
+		this.api.get(DATA + "/backups?state=Succeeded").json().path("items").forEach(b -> kept.add(b.path("id").asString()));
+		List<String> expired = new ArrayList<>();
+		this.api.get(DATA + "/backups?state=Expired").json().path("items").forEach(b -> expired.add(b.path("id").asString()));
+		assertThat(kept).isEqualTo(ids.subList(0, 2));
+		assertThat(expired).isEqualTo(ids.subList(2, 4));
+	}
+
+	@Test
 	void browsesABackupFolderByFolderAndPageByPage() {
 		String backup = backUp("nlp", "data");
 

@@ -45,13 +45,14 @@ class WorkerCrashIntegrationTests extends WorkerTestSupport {
 		}
 		String storageId = this.api.get("/api/v1/projects/crash/storages/data").json().path("id").asString();
 		String backup = UUID.randomUUID().toString();
-		// the child has claimed it, as a worker's claim leaves a job: Running, leased to it
+		// the child has claimed it, as a worker's claim leaves a job: Running, leased to it; the lease
+		// lasts until the child (a JVM still starting) renews it, from then on 3 s at a time
 		this.db.sql("""
 				INSERT INTO backups (id, project_id, storage_id, cluster, trigger, state, created_at, started_at,
 				  lease_owner, lease_until, attempt)
 				SELECT cast(? as uuid), project_id, id, cluster, 'manual', 'Running', now(), now(), 'child', ?, 1
 				FROM storages WHERE id = cast(? as uuid)""")
-			.params(backup, OffsetDateTime.now(ZoneOffset.UTC).plusSeconds(3), storageId)
+			.params(backup, OffsetDateTime.now(ZoneOffset.UTC).plusSeconds(120), storageId)
 			.update();
 
 		Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
