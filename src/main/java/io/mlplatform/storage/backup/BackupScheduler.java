@@ -4,17 +4,17 @@ import java.time.Clock;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.scheduling.support.CronExpression;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -32,17 +32,14 @@ public class BackupScheduler {
 
 	private final JdbcClient db;
 
-	private final JdbcTemplate jdbc;
-
 	private final TransactionTemplate transactions;
 
 	private final Clock clock;
 
 	private final int batchSize;
 
-	public BackupScheduler(JdbcTemplate jdbc, TransactionTemplate transactions, Clock clock, int batchSize) {
-		this.jdbc = jdbc;
-		this.db = JdbcClient.create(jdbc);
+	public BackupScheduler(JdbcClient db, TransactionTemplate transactions, Clock clock, int batchSize) {
+		this.db = db;
 		this.transactions = transactions;
 		this.clock = clock;
 		this.batchSize = batchSize;
@@ -107,39 +104,48 @@ public class BackupScheduler {
 		if (due.isEmpty()) {
 			return new Batch(0, 0);
 		}
-		List<Object[]> plans = new ArrayList<>();
-		List<Object[]> backups = new ArrayList<>();
-		for (Due storage : due) {
-			plans.add(new Object[] { nextOrLater(storage, now), storage.id() });
+		// one statement each for the whole batch: per-row round trips made 10,000 due storages take seconds
+		UUID[] ids = new UUID[due.size()];
+		long[] nextMicros = new long[due.size()];
+		List<UUID> fired = new ArrayList<>();
+		Map<String, CronExpression> parsed = new HashMap<>();
+		for (int i = 0; i < due.size(); i++) {
+			Due storage = due.get(i);
+			ids[i] = storage.id();
+			Instant next = nextOrLater(storage, now, parsed);
+			nextMicros[i] = next.getEpochSecond() * 1_000_000 + next.getNano() / 1_000;
 			if (storage.next() != null) {
-				backups.add(new Object[] { UUID.randomUUID(), storage.projectId(), storage.id(), storage.cluster(),
-						JobQueue.at(now) });
+				fired.add(storage.id());
 			}
 		}
-		int queued = 0;
-		if (!backups.isEmpty()) {
-			for (int count : this.jdbc.batchUpdate("""
-					INSERT INTO backups (id, project_id, storage_id, cluster, trigger, state, created_at)
-					VALUES (?, ?, ?, ?, 'scheduled', 'Queued', ?)
-					ON CONFLICT (storage_id) WHERE state IN ('Queued', 'Running') AND trigger <> 'beforeDelete' DO NOTHING""", backups)) {
-				queued += Math.max(count, 0);
-			}
-		}
-		this.jdbc.batchUpdate("UPDATE storages SET next_backup_at = ? WHERE id = ?", plans);
+		int queued = fired.isEmpty() ? 0 : this.db.sql("""
+				INSERT INTO backups (id, project_id, storage_id, cluster, trigger, state, created_at)
+				SELECT gen_random_uuid(), project_id, id, cluster, 'scheduled', 'Queued', ? FROM storages WHERE id = ANY (?)
+				ON CONFLICT (storage_id) WHERE state IN ('Queued', 'Running') AND trigger <> 'beforeDelete' DO NOTHING""")
+			.params(JobQueue.at(now), fired.toArray(UUID[]::new))
+			.update();
+		this.db.sql("""
+				UPDATE storages s SET next_backup_at = timestamptz 'epoch' + plan.micros * interval '1 microsecond'
+				FROM unnest(?::uuid[], ?::bigint[]) AS plan (id, micros) WHERE s.id = plan.id""")
+			.params(ids, nextMicros)
+			.update();
 		return new Batch(due.size(), queued);
 	}
 
 	/** The storage's next run; a schedule that cannot be read (or never fires again) is looked at again in a day. */
-	private static OffsetDateTime nextOrLater(Due storage, Instant now) {
+	private static Instant nextOrLater(Due storage, Instant now, Map<String, CronExpression> parsed) {
 		try {
-			Instant next = next(storage.schedule(), storage.timeZone(), now);
-			return JobQueue.at(next != null ? next : now.plus(Duration.ofDays(1)));
+			String schedule = storage.schedule().trim();
+			CronExpression cron = parsed.computeIfAbsent(schedule,
+					key -> CronExpression.parse(key.startsWith("@") ? key : "0 " + key));
+			ZonedDateTime next = cron.next(now.atZone(ZoneId.of(storage.timeZone())));
+			return next != null ? next.toInstant() : now.plus(Duration.ofDays(1));
 		}
 		catch (IllegalArgumentException | DateTimeException ex) {
 			// validated on the way in; a zone dropped from a newer tz database lands here
 			log.warn("Storage {} has a backup schedule that cannot be read ({}); it is not scheduled", storage.id(),
 					ex.getMessage());
-			return JobQueue.at(now.plus(Duration.ofDays(1)));
+			return now.plus(Duration.ofDays(1));
 		}
 	}
 

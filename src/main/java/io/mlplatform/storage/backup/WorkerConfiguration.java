@@ -7,7 +7,6 @@ import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.event.EventListener;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -21,8 +20,8 @@ class WorkerConfiguration {
 	private static final int SCHEDULER_BATCH = 1000;
 
 	@Bean
-	BackupScheduler backupScheduler(JdbcTemplate jdbc, PlatformTransactionManager transactionManager, Clock clock) {
-		return new BackupScheduler(jdbc, new TransactionTemplate(transactionManager), clock, SCHEDULER_BATCH);
+	BackupScheduler backupScheduler(JdbcClient db, PlatformTransactionManager transactionManager, Clock clock) {
+		return new BackupScheduler(db, new TransactionTemplate(transactionManager), clock, SCHEDULER_BATCH);
 	}
 
 	@Bean(destroyMethod = "close")

@@ -14,7 +14,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -32,9 +31,6 @@ class BackupSchedulerIntegrationTests extends IntegrationTestSupport {
 	private static final String STORAGES = "/api/v1/projects/nlp/storages";
 
 	@Autowired
-	private JdbcTemplate jdbc;
-
-	@Autowired
 	private PlatformTransactionManager transactionManager;
 
 	@BeforeEach
@@ -43,7 +39,7 @@ class BackupSchedulerIntegrationTests extends IntegrationTestSupport {
 	}
 
 	private BackupScheduler schedulerAt(Instant now) {
-		return new BackupScheduler(this.jdbc, new TransactionTemplate(this.transactionManager),
+		return new BackupScheduler(this.db, new TransactionTemplate(this.transactionManager),
 				Clock.fixed(now, ZoneOffset.UTC), 7);
 	}
 
