@@ -22,7 +22,11 @@ import org.springframework.test.context.DynamicPropertySource;
 				"logging.level.org.flywaydb=WARN", "logging.level.com.zaxxer=WARN", "logging.level.org.apache=WARN",
 				"logging.level.io.fabric8=WARN",
 				// tests resync when they mean to; a periodic one would race their assertions
-				"pss.reconciler.resync=6h" })
+				"pss.reconciler.resync=6h",
+				// tests tick the backup scheduler with a clock of their own; the worker picks jobs up quickly
+				"pss.worker.scheduler-enabled=false", "pss.worker.poll=200ms",
+				// deleting a storage waits for a final backup only where a test asks for one
+				"pss.storage.default-backup-policy.backup-before-delete=false" })
 @Import(TestInfrastructure.class)
 public abstract class IntegrationTestSupport {
 
@@ -44,6 +48,16 @@ public abstract class IntegrationTestSupport {
 		registry.add("pss.cluster.kubeconfig-directory", () -> TestInfrastructure.kubeconfigDirectory().toString());
 		// secret credentials are read from the tests' cluster, as in production from the service's own
 		registry.add("pss.cluster.secrets-kubeconfig", () -> TestInfrastructure.kubeconfig().toString());
+		// the backup bucket on the tests' S3 server, and the worker on the simulated operator's shares
+		registry.add("pss.backup.s3.endpoint", () -> {
+			TestInfrastructure.s3().createBucket(TestInfrastructure.BUCKET);
+			return TestInfrastructure.s3().endpoint().toString();
+		});
+		registry.add("pss.backup.s3.bucket", () -> TestInfrastructure.BUCKET);
+		registry.add("pss.backup.s3.path-style", () -> "true");
+		registry.add("pss.backup.s3.access-key-id", () -> S3ProxyServer.ACCESS_KEY);
+		registry.add("pss.backup.s3.secret-access-key", () -> S3ProxyServer.SECRET_KEY);
+		registry.add("pss.worker.mount-root", () -> TestInfrastructure.sharesRoot().toString());
 	}
 
 	@BeforeEach
@@ -52,11 +66,35 @@ public abstract class IntegrationTestSupport {
 		Awaitility.await()
 			.atMost(Duration.ofSeconds(30))
 			.until(() -> count("select count(*) from cluster_outbox where claimed_until > now()") == 0);
-		this.db.sql("TRUNCATE projects, audit_events CASCADE").update();
+		// the app's worker may hold locks on job rows a moment: a deadlock with it is retried
+		Awaitility.await()
+			.atMost(Duration.ofSeconds(30))
+			.ignoreException(org.springframework.dao.PessimisticLockingFailureException.class)
+			.until(() -> this.db.sql("TRUNCATE projects, audit_events CASCADE").update() >= 0);
 		this.db.sql("DELETE FROM clusters WHERE source = 'api'").update();
 		this.db.sql("TRUNCATE cluster_outbox").update();
 		TestInfrastructure.cluster().clear();
+		// shares are folders named after project and storage: a name reused by the next test starts empty
+		Awaitility.await()
+			.atMost(Duration.ofSeconds(30))
+			.ignoreException(java.io.UncheckedIOException.class)
+			.until(() -> deleteContents(TestInfrastructure.sharesRoot()));
 		this.api = new ApiClient(this.port).as(TestInfrastructure.adminToken());
+	}
+
+	/** @return true; throws when a job still writing there got in the way */
+	private static boolean deleteContents(java.nio.file.Path root) {
+		try (java.util.stream.Stream<java.nio.file.Path> paths = java.nio.file.Files.walk(root)) {
+			for (java.nio.file.Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+				if (!path.equals(root)) {
+					java.nio.file.Files.deleteIfExists(path);
+				}
+			}
+		}
+		catch (java.io.IOException ex) {
+			throw new java.io.UncheckedIOException(ex);
+		}
+		return true;
 	}
 
 	protected long count(String sql, Object... params) {

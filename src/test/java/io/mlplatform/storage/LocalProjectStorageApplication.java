@@ -69,6 +69,8 @@ public class LocalProjectStorageApplication {
 				java.nio.file.Files.createDirectories(root.resolve("kubeconfigs")).toString());
 		System.setProperty("pss.cluster.secrets-kubeconfig", kubeconfig.toString());
 		operator = SimulatedOperator.start(cluster.client(), root.resolve("shares"), Duration.ofSeconds(10));
+		// the worker's local executor sees every storage where the simulated operator puts its share
+		System.setProperty("pss.worker.mount-root", root.resolve("shares").toString());
 		SpringApplication.from(ProjectStorageApplication::main).with(LocalStandIns.class).run(args);
 	}
 

@@ -37,9 +37,16 @@ class ReadmeExamplesIntegrationTests extends IntegrationTestSupport {
 		ProcessBuilder builder = new ProcessBuilder("bash", "-c", script.toString()).redirectErrorStream(true);
 		builder.environment().put("PSS_URL", "http://localhost:" + this.port);
 		builder.environment().put("PSS_TOKEN", TestInfrastructure.adminToken());
-		Process process = builder.start();
-		String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-		assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
+		builder.environment().put("PSS_SHARES_ROOT", TestInfrastructure.sharesRoot().toString());
+		String output;
+		Process process;
+		// as in the local run, an operator makes storages Ready with a folder as their share
+		try (SimulatedOperator operator = SimulatedOperator.start(TestInfrastructure.cluster().client(),
+				TestInfrastructure.sharesRoot(), null)) {
+			process = builder.start();
+			output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+			assertThat(process.waitFor(180, TimeUnit.SECONDS)).isTrue();
+		}
 
 		assertThat(process.exitValue()).as(output).isZero();
 		List<Integer> statuses = new ArrayList<>();
@@ -48,8 +55,10 @@ class ReadmeExamplesIntegrationTests extends IntegrationTestSupport {
 			statuses.add(Integer.parseInt(status.group(1)));
 		}
 		assertThat(statuses).as(output)
-			.containsExactly(200, 201, 201, 200, 200, 201, 201, 200, 200, 200, 200, 409, 202, 200, 202, 200, 204, 400);
+			.containsExactly(200, 201, 201, 200, 200, 201, 201, 200, 200, 200, 200, 409, 200, 200, 200, 202, 201, 202, 200,
+					202, 200, 202, 204, 400);
 		assertThat(output).contains("/quota-exceeded").contains("\"capacity\":\"1Ti\"").contains("storage.delete");
+		assertThat(output).contains("\"name\":\"hello.txt\"").contains("hello, backup").contains("\"intoNewStorage\":false");
 		assertThat(count("select count(*) from projects")).isZero();
 	}
 

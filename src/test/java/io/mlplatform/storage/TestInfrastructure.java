@@ -107,6 +107,21 @@ public class TestInfrastructure {
 		return s3;
 	}
 
+	private static Path sharesRoot;
+
+	/** Where storages' shares are folders: the simulated operator creates them, the worker backs them up. */
+	public static synchronized Path sharesRoot() {
+		if (sharesRoot == null) {
+			try {
+				sharesRoot = Files.createTempDirectory("pss-test-shares");
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException(ex);
+			}
+		}
+		return sharesRoot;
+	}
+
 	@Bean
 	JdbcConnectionDetails embeddedPostgres() {
 		return postgres().connectionDetails();

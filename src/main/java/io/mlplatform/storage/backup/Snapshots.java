@@ -105,6 +105,11 @@ public class Snapshots implements AutoCloseable {
 	 * not exist, and a crash leaves only content that the next run finds in the index and reuses.
 	 */
 	public BackupResult backup(String project, String storage, String backup, Path folder) {
+		return backup(project, storage, backup, folder, new BackupProgress());
+	}
+
+	/** As {@link #backup(String, String, String, Path)}, counting into {@code progress} as it goes. */
+	public BackupResult backup(String project, String storage, String backup, Path folder, BackupProgress progress) {
 		name("project", project);
 		name("storage", storage);
 		name("backup", backup);
@@ -120,7 +125,7 @@ public class Snapshots implements AutoCloseable {
 		try {
 			previousFile = latest(project, storage).map(this::download).orElse(null);
 			manifestFile = Files.createTempFile("pss-manifest-", ".json.gz");
-			BackupStats stats = new BackupStats();
+			BackupStats stats = progress.stats;
 			long entries;
 			try (Manifest.Reader previous = (previousFile != null)
 					? new Manifest.Reader(Files.newInputStream(previousFile)) : Manifest.Reader.empty();

@@ -54,7 +54,7 @@ class AuditController {
 			@Schema(allowableValues = { "user", "token" }) String via, @Schema(example = "nlp") String project,
 			@Schema(example = "storage.create") String action,
 			@Schema(example = "projects/nlp/storages/imagenet") String target,
-			@Schema(allowableValues = { "created", "updated", "unchanged", "deleted", "revoked" }) String result,
+			@Schema(allowableValues = { "created", "updated", "unchanged", "deleted", "revoked", "cancelled" }) String result,
 			String requestId, @Schema(description = "The resource before and after the change") Map<String, Object> summary) {
 	}
 

@@ -117,6 +117,14 @@ public class Storage {
 	@Column(name = "last_error", updatable = false)
 	private String lastError;
 
+	/** The backup a deletion waits for (backup-before-delete); null when none is awaited. */
+	@Column(name = "final_backup_id")
+	private UUID finalBackupId;
+
+	/** Why the last deletion did not go on: its final backup failed. */
+	@Column(name = "deletion_blocked")
+	private String deletionBlocked;
+
 	@Column(name = "created_at")
 	private Instant createdAt;
 
@@ -187,6 +195,8 @@ public class Storage {
 		storage.nfsPath = row.getString("nfs_path");
 		storage.conditions = columns.read(row, "conditions", CONDITIONS);
 		storage.lastError = row.getString("last_error");
+		storage.finalBackupId = row.getObject("final_backup_id", UUID.class);
+		storage.deletionBlocked = row.getString("deletion_blocked");
 		storage.createdAt = JsonColumns.instant(row, "created_at");
 		storage.updatedAt = JsonColumns.instant(row, "updated_at");
 		storage.deletedAt = JsonColumns.instant(row, "deleted_at");
@@ -253,7 +263,31 @@ public class Storage {
 		}
 		this.lifecycle = Lifecycle.Deleting;
 		this.syncState = "Pending";
+		this.deletionBlocked = null;
 		this.updatedAt = now;
+	}
+
+	/**
+	 * Starts a deletion that waits for a final backup: the storage is Deleting, but its custom resource
+	 * stays in the cluster until the backup has Succeeded.
+	 */
+	void deleteAfter(UUID finalBackup, Instant now) {
+		delete(now);
+		this.finalBackupId = finalBackup;
+	}
+
+	/** A forced deletion no longer waits for the final backup. */
+	void stopAwaitingFinalBackup() {
+		this.finalBackupId = null;
+	}
+
+	/** Whether its cluster has provisioned a share (that may hold data worth a final backup). */
+	boolean provisioned() {
+		return !"Pending".equals(this.phase) && !"Provisioning".equals(this.phase);
+	}
+
+	boolean awaitsFinalBackup() {
+		return this.lifecycle == Lifecycle.Deleting && this.finalBackupId != null;
 	}
 
 	boolean isDeleting() {
@@ -370,6 +404,14 @@ public class Storage {
 
 	public String getLastError() {
 		return this.lastError;
+	}
+
+	public UUID getFinalBackupId() {
+		return this.finalBackupId;
+	}
+
+	public String getDeletionBlocked() {
+		return this.deletionBlocked;
 	}
 
 	public Instant getCreatedAt() {

@@ -126,14 +126,17 @@ class StorageController {
 	@DeleteMapping("/{storage}")
 	@Operation(operationId = "deleteStorage", summary = "Delete a storage",
 			description = "Answers 202 with the storage in its new state; poll GET until it answers 404. "
-					+ "Refused with 409 while deletion protection is on.")
+					+ "Refused with 409 while deletion protection is on. With backupBeforeDelete, a final backup "
+					+ "runs first (`finalBackup`); if it fails the storage stays, Active, with `deletionBlocked` "
+					+ "saying why, unless `force=true`.")
 	@ApiResponse(responseCode = "202", description = "Deletion accepted")
 	@ApiResponse(responseCode = "409", ref = ApiDocs.CONFLICT)
 	@ApiResponse(responseCode = "412", ref = ApiDocs.PRECONDITION_FAILED)
 	ResponseEntity<StorageResponse> delete(@PathVariable String project, @PathVariable String storage,
-			@RequestHeader(name = "If-Match", required = false) String ifMatch) {
+			@RequestHeader(name = "If-Match", required = false) String ifMatch,
+			@Parameter(description = "Delete without (or without waiting for) the final backup") @RequestParam(defaultValue = "false") boolean force) {
 		this.access.require(project, ProjectRole.OWNER, "Deleting a storage");
-		Storage deleted = this.storages.delete(project, storage, new Preconditions(ifMatch, null));
+		Storage deleted = this.storages.delete(project, storage, new Preconditions(ifMatch, null), force);
 		return ResponseEntity.accepted().body(StorageResponse.from(deleted, project));
 	}
 

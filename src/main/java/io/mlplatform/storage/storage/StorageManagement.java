@@ -7,11 +7,15 @@ import java.util.Locale;
 import java.util.UUID;
 import java.util.function.Function;
 
+import org.springframework.context.event.EventListener;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import io.mlplatform.storage.backup.BackupManagement;
+import io.mlplatform.storage.backup.BackupScheduler;
+import io.mlplatform.storage.backup.FinalBackupEnded;
 import io.mlplatform.storage.cluster.ClusterRegistry;
 import io.mlplatform.storage.cluster.ClusterSync;
 import io.mlplatform.storage.cluster.DesiredStorage;
@@ -75,9 +79,16 @@ public class StorageManagement {
 
 	private final Clock clock;
 
+	private final BackupScheduler schedules;
+
+	private final BackupManagement backups;
+
 	StorageManagement(Storages storages, Projects projects, QuotaCheck quota,
 			KeysetPager pager, StorageProperties properties, PlatformTransactionManager transactionManager,
-			JsonMapper json, JdbcClient jdbc, ProjectAccess access, JsonColumns columns, AuditLog audit, ClusterRegistry clusters, ClusterSync sync, Clock clock) {
+			JsonMapper json, JdbcClient jdbc, ProjectAccess access, JsonColumns columns, AuditLog audit, ClusterRegistry clusters, ClusterSync sync, Clock clock,
+			BackupScheduler schedules, BackupManagement backups) {
+		this.schedules = schedules;
+		this.backups = backups;
 		this.clusters = clusters;
 		this.sync = sync;
 		this.audit = audit;
@@ -204,20 +215,74 @@ public class StorageManagement {
 		});
 	}
 
-	Storage delete(String project, String name, Preconditions preconditions) {
+	/**
+	 * Starts a deletion. With backup-before-delete (and no {@code force}) the storage first gets a final
+	 * backup and its custom resource is deleted only once that backup has Succeeded; a failed one
+	 * leaves the storage in place with the reason in {@code deletionBlocked}.
+	 */
+	Storage delete(String project, String name, Preconditions preconditions, boolean force) {
 		return inProject(project, locked -> {
 			Storage existing = this.storages.findLive(locked.getId(), name)
 				.orElseThrow(() -> NotFoundException.storage(project, name));
 			preconditions.checkWrite(existing.etag());
-			if (existing.isDeleting()) {
+			if (existing.isDeleting() && !(force && existing.awaitsFinalBackup())) {
 				return existing;
 			}
 			StorageRequest before = StorageRequest.from(existing);
-			existing.delete(this.clock.instant());
+			this.backups.cancelAll(existing.getId());
+			if (existing.isDeleting()) {
+				existing.stopAwaitingFinalBackup();
+			}
+			else if (existing.getBackupPolicy().backupBeforeDelete() && existing.provisioned() && !force) {
+				existing.deleteAfter(this.backups.queueFinal(locked.getId(), existing.getId(), existing.getCluster()),
+						this.clock.instant());
+				this.storages.flush();
+				this.audit.record(locked.getName(), "storage.delete", target(locked, existing), "deleted", before, null);
+				return existing;
+			}
+			else {
+				existing.delete(this.clock.instant());
+			}
 			this.storages.flush();
 			this.sync.delete(existing.getId(), existing.getCluster(), locked.getNamespace(), existing.getName());
 			this.audit.record(locked.getName(), "storage.delete", target(locked, existing), "deleted", before, null);
 			return existing;
+		});
+	}
+
+	/**
+	 * The final backup of a storage being deleted has ended: on success its deletion goes on to the
+	 * cluster; otherwise the storage is Active again and says why it was not deleted.
+	 */
+	@EventListener
+	public void finalBackupEnded(FinalBackupEnded ended) {
+		this.transactions.executeWithoutResult(status -> {
+			if (ended.succeeded()) {
+				this.jdbc.sql("""
+						SELECT s.id, s.cluster, s.name, p.namespace FROM storages s JOIN projects p ON p.id = s.project_id
+						WHERE s.id = ? AND s.lifecycle = 'Deleting' AND s.final_backup_id = ? FOR UPDATE OF s""")
+					.params(ended.storageId(), ended.backupId())
+					.query((row, n) -> {
+						this.jdbc.sql("UPDATE storages SET final_backup_id = NULL, version = version + 1 WHERE id = ?")
+							.param(ended.storageId())
+							.update();
+						this.sync.delete(ended.storageId(), row.getString("cluster"), row.getString("namespace"),
+								row.getString("name"));
+						return 1;
+					})
+					.optional();
+				return;
+			}
+			this.jdbc.sql("""
+					UPDATE storages SET lifecycle = 'Active', final_backup_id = NULL, sync_state = 'Synced',
+					  deletion_blocked = ?, updated_at = ?, version = version + 1
+					WHERE id = ? AND lifecycle = 'Deleting' AND final_backup_id = ?""")
+				.params("Not deleted: its final backup " + ended.backupId() + " ended " + ended.state()
+						+ (ended.error() == null ? "" : " (" + ended.error() + ")")
+						+ ". Delete it again to retry, or with force=true to delete it without a final backup.",
+						java.time.OffsetDateTime.ofInstant(this.clock.instant(), java.time.ZoneOffset.UTC),
+						ended.storageId(), ended.backupId())
+				.update();
 		});
 	}
 
@@ -236,6 +301,12 @@ public class StorageManagement {
 		StorageSpec spec = requested.withStorageClassOr(this.clusters.get(requested.cluster()).getDefaultStorageClass());
 		this.quota.admit(project, spec.capacityBytes(), 1);
 		Storage created = this.storages.saveAndFlush(new Storage(project.getId(), name, spec, this.clock.instant()));
+		plan(created);
+		RestoreSource restore = spec.restoreFrom();
+		if (restore != null) {
+			this.backups.restoreIntoNew(project.getId(), project.getName(), created.getId(), created.getCluster(),
+					created.getCapacityBytes(), restore.storage(), restore.backup(), restore.paths());
+		}
 		this.sync.create(desired(project, created));
 		return created;
 	}
@@ -244,8 +315,14 @@ public class StorageManagement {
 		StorageRequest before = StorageRequest.from(existing);
 		existing.checkChange(spec);
 		this.quota.admit(project, spec.capacityBytes() - existing.getCapacityBytes(), 0);
+		BackupPolicy policyBefore = existing.getBackupPolicy();
 		existing.update(spec, this.clock.instant());
 		this.storages.flush();
+		BackupPolicy policyAfter = existing.getBackupPolicy();
+		if (policyBefore.enabled() != policyAfter.enabled() || !policyBefore.schedule().equals(policyAfter.schedule())
+				|| !policyBefore.timeZone().equals(policyAfter.timeZone())) {
+			plan(existing);
+		}
 		StorageRequest after = StorageRequest.from(existing);
 		if (!before.equals(after)) {
 			this.sync.apply(desired(project, existing));
@@ -253,6 +330,11 @@ public class StorageManagement {
 		this.audit.record(project.getName(), action, target(project, existing),
 				before.equals(after) ? "unchanged" : "updated", before, after);
 		return existing;
+	}
+
+	private void plan(Storage storage) {
+		BackupPolicy policy = storage.getBackupPolicy();
+		this.schedules.plan(storage.getId(), policy.enabled(), policy.schedule(), policy.timeZone());
 	}
 
 	/** The storage as its cluster should have it. */

@@ -19,7 +19,10 @@ record StorageResponse(@Schema(description = "Stable id; also the storage-id lab
 		BackupPolicyResponse backupPolicy, RestoreSource restoreFrom,
 		@Schema(description = "Pending until the cluster reports Ready for the current spec",
 				allowableValues = { "Pending", "Ready", "Failed", "Deleting", "Deleted" }) String state,
-		Status status, Instant createdAt, Instant updatedAt) {
+		Status status,
+		@Schema(description = "While Deleting: the final backup the deletion waits for") UUID finalBackup,
+		@Schema(description = "Why the last DELETE did not delete it: its final backup failed") String deletionBlocked,
+		Instant createdAt, Instant updatedAt) {
 
 	@Schema(name = "BackupPolicyStatus", description = "The backup policy in effect")
 	record BackupPolicyResponse(boolean enabled, @Schema(example = "0 2 * * *") String schedule,
@@ -56,7 +59,7 @@ record StorageResponse(@Schema(description = "Stable id; also the storage-id lab
 				storage.getRestoreFrom(), storage.state().name(),
 				new Status(storage.getPhase(), storage.getSyncState(), storage.getUsedBytes(), storage.getPvcName(), nfs,
 						storage.getConditions(), storage.getLastError()),
-				storage.getCreatedAt(), storage.getUpdatedAt());
+				storage.getFinalBackupId(), storage.getDeletionBlocked(), storage.getCreatedAt(), storage.getUpdatedAt());
 	}
 
 }

@@ -16,6 +16,19 @@ public class NotFoundException extends ProblemException {
 		return new NotFoundException("Storage '%s' does not exist in project '%s'.".formatted(storage, project));
 	}
 
+	public static NotFoundException backup(String storage, String backup) {
+		return new NotFoundException("Backup '%s' does not exist for storage '%s'.".formatted(backup, storage));
+	}
+
+	public static NotFoundException restore(String storage, String restore) {
+		return new NotFoundException("Restore '%s' does not exist for storage '%s'.".formatted(restore, storage));
+	}
+
+	/** A path that is not in a backup. */
+	public static NotFoundException entry(String backup, String path, String what) {
+		return new NotFoundException("Backup '%s' has no %s '%s'.".formatted(backup, what, path));
+	}
+
 	public static NotFoundException cluster(String cluster) {
 		return new NotFoundException("Cluster '%s' is not registered.".formatted(cluster));
 	}

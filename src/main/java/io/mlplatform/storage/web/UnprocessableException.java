@@ -24,4 +24,17 @@ public class UnprocessableException extends ProblemException {
 				List.of(new FieldError("capacity", requested, "must be at least the current capacity " + current)));
 	}
 
+	/** A request names a backup that the project does not have as a restorable snapshot. */
+	public static UnprocessableException unknownBackup(String field, String backup, String detail) {
+		return new UnprocessableException("unknown-backup", "Unknown backup", detail,
+				List.of(new FieldError(field, backup, "must be the id of a Succeeded backup of the project")));
+	}
+
+	public static UnprocessableException capacityTooSmall(String capacity, String needed) {
+		return new UnprocessableException("capacity-too-small", "Capacity too small for the backup",
+				"The backup to restore holds %s, more than the requested capacity %s; ask for %s or more."
+					.formatted(needed, capacity, needed),
+				List.of(new FieldError("capacity", capacity, "must hold the backup's " + needed)));
+	}
+
 }

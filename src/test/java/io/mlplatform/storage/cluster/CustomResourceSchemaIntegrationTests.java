@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -17,6 +18,8 @@ import com.networknt.schema.ValidationMessage;
 
 import org.junit.jupiter.api.Test;
 
+import org.springframework.beans.factory.annotation.Autowired;
+
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -24,6 +27,8 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.mlplatform.storage.IntegrationTestSupport;
 import io.mlplatform.storage.SimulatedOperator;
 import io.mlplatform.storage.TestInfrastructure;
+import io.mlplatform.storage.backup.Snapshots;
+import io.mlplatform.storage.backup.TestBackups;
 import io.mlplatform.storage.cluster.crd.ProjectStorage;
 import io.mlplatform.storage.cluster.crd.StorageQuota;
 
@@ -38,15 +43,20 @@ class CustomResourceSchemaIntegrationTests extends IntegrationTestSupport {
 
 	private static final ObjectMapper JSON = new ObjectMapper();
 
+	@Autowired
+	private Snapshots snapshots;
+
 	@Test
 	void everyObjectTheServiceWritesIsValidAgainstItsCrdSchema() throws Exception {
 		createProject("nlp");
 		String storages = "/api/v1/projects/nlp/storages";
 		this.api.post(storages, "{\"name\": \"plain\", \"capacity\": \"1Gi\"}");
+		String backup = TestBackups.take(this.db, this.snapshots, "nlp", "plain", Map.of("README.md", "read me"));
 		this.api.post(storages, """
 				{"name": "full", "capacity": "1.5T", "storageClass": "nfs-fast", "accessMode": "ReadWriteOnce",
 				 "labels": {"team": "nlp", "example.com/tier": "hot"}, "backupPolicy": {"enabled": false},
-				 "restoreFrom": {"storage": "plain", "backup": "b1", "paths": ["datasets/train/", "README.md"]}}""");
+				 "restoreFrom": {"storage": "plain", "backup": "%s", "paths": ["datasets/train/", "README.md"]}}"""
+			.formatted(backup));
 		this.api.patch(storages + "/plain", "{\"capacity\": \"3Gi\"}");
 		this.api.put("/api/v1/projects/nlp/quota", "{\"capacity\": \"2Ti\", \"maxStorages\": 20}");
 		this.api.put("/api/v1/projects/nlp/quota", "{\"maxStorages\": 5}");

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 
@@ -15,6 +16,10 @@ import io.mlplatform.storage.ApiClient;
 import io.mlplatform.storage.ApiClient.Response;
 import io.mlplatform.storage.IntegrationTestSupport;
 import io.mlplatform.storage.TestInfrastructure;
+import io.mlplatform.storage.backup.Snapshots;
+import io.mlplatform.storage.backup.TestBackups;
+
+import org.springframework.beans.factory.annotation.Autowired;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -68,6 +73,22 @@ class AuthorizationMatrixIntegrationTests extends IntegrationTestSupport {
 				new Call("{\"labels\": {\"a\": \"b\"}}", 401, 401, 404, 403, 200, 200, 401, 404));
 		MATRIX.put("DELETE /api/v1/projects/{project}/storages/{storage}",
 				new Call(null, 401, 401, 404, 403, 202, 202, 401, 404));
+		// members read backups and start them; owners delete, cancel and restore
+		String backups = "/api/v1/projects/{project}/storages/{storage}/backups";
+		MATRIX.put("POST " + backups, new Call(null, 401, 401, 404, 202, 202, 202, 401, 404));
+		MATRIX.put("GET " + backups, new Call(null, 401, 401, 404, 200, 200, 200, 401, 404));
+		MATRIX.put("GET " + backups + "/{backup}", new Call(null, 401, 401, 404, 200, 200, 200, 401, 404));
+		MATRIX.put("DELETE " + backups + "/{backup}", new Call(null, 401, 401, 404, 403, 204, 204, 401, 404));
+		// the set-up backup has Succeeded: nothing left to cancel once the caller may
+		MATRIX.put("POST " + backups + "/{backup}:cancel", new Call(null, 401, 401, 404, 403, 409, 409, 401, 404));
+		MATRIX.put("GET " + backups + "/{backup}/files", new Call(null, 401, 401, 404, 200, 200, 200, 401, 404));
+		MATRIX.put("GET " + backups + "/{backup}/files/content", new Call(null, 401, 401, 404, 200, 200, 200, 401, 404));
+		String restores = "/api/v1/projects/{project}/storages/{storage}/restores";
+		MATRIX.put("POST " + restores, new Call("{\"backup\": \"{backup}\"}", 401, 401, 404, 403, 202, 202, 401, 404));
+		MATRIX.put("GET " + restores, new Call(null, 401, 401, 404, 200, 200, 200, 401, 404));
+		MATRIX.put("GET " + restores + "/{restore}", new Call(null, 401, 401, 404, 200, 200, 200, 401, 404));
+		// the set-up restore has Failed
+		MATRIX.put("POST " + restores + "/{restore}:cancel", new Call(null, 401, 401, 404, 403, 409, 409, 401, 404));
 		MATRIX.put("GET /api/v1/projects/{project}/tokens", new Call(null, 401, 401, 404, 403, 200, 200, 401, 404));
 		MATRIX.put("POST /api/v1/projects/{project}/tokens",
 				new Call("{\"name\": \"new-token\"}", 401, 401, 404, 403, 201, 201, 401, 404));
@@ -102,10 +123,13 @@ class AuthorizationMatrixIntegrationTests extends IntegrationTestSupport {
 				String path = parts[1].replace("{project}", "nlp")
 					.replace("{storage}", "data")
 					.replace("{token}", ids.get("ciToken"))
-					.replace("{cluster}", "edge");
+					.replace("{cluster}", "edge")
+					.replace("{backup}", ids.get("backup"))
+					.replace("{restore}", ids.get("restore"))
+					.replace("/files/content", "/files/content?path=f.txt");
+				String body = row.getValue().body() == null ? null : row.getValue().body().replace("{backup}", ids.get("backup"));
 				long auditBefore = count("select count(*) from audit_events");
-				Response response = client(persona, ids).send(parts[0], path, row.getValue().body(),
-						row.getValue().body() == null ? null : "application/json");
+				Response response = client(persona, ids).send(parts[0], path, body, body == null ? null : "application/json");
 				long written = count("select count(*) from audit_events") - auditBefore;
 				int expected = row.getValue().statuses()[persona.ordinal()];
 				boolean changed = !parts[0].equals("GET") && response.status() < 300;
@@ -140,9 +164,28 @@ class AuthorizationMatrixIntegrationTests extends IntegrationTestSupport {
 			.json()
 			.path("token")
 			.asString());
+		ids.putAll(backupAndRestore());
 		this.db.sql("DELETE FROM audit_events").update();
 		return ids;
 	}
+
+	/**
+	 * A Succeeded backup of nlp/data (its snapshot taken by the engine itself: the storage is never
+	 * Ready here, so the worker takes no job of it) and a Failed restore from it.
+	 */
+	private Map<String, String> backupAndRestore() {
+		String backup = TestBackups.take(this.db, this.snapshots, "nlp", "data", Map.of("f.txt", "content"));
+		String restore = UUID.randomUUID().toString();
+		this.db.sql("""
+				INSERT INTO restores (id, project_id, storage_id, backup_id, source_storage_id, cluster, mode, state, created_at, error)
+				SELECT cast(? as uuid), project_id, id, cast(? as uuid), id, cluster, 'merge', 'Failed', now(), 'test' FROM storages WHERE name = 'data'""")
+			.params(restore, backup)
+			.update();
+		return Map.of("backup", backup, "restore", restore);
+	}
+
+	@Autowired
+	private Snapshots snapshots;
 
 	private ApiClient client(Persona persona, Map<String, String> ids) {
 		return switch (persona) {

@@ -166,7 +166,7 @@ class ErrorResponsesIntegrationTests extends IntegrationTestSupport {
 				"validation-failed");
 		assertThat(this.api.post(STORAGES, "{\"name\": \"a\", \"capacity\": \"1Gi\", \"backupPolicy\": null}").status())
 			.isEqualTo(201);
-		this.db.sql("TRUNCATE storages").update();
+		this.db.sql("TRUNCATE storages CASCADE").update();
 	}
 
 	@Test

@@ -1,0 +1,473 @@
+package io.mlplatform.storage.backup;
+
+import java.lang.management.ManagementFactory;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+import io.mlplatform.storage.backup.JobQueue.Kind;
+import io.mlplatform.storage.backup.JobQueue.Progress;
+import io.mlplatform.storage.web.JsonColumns;
+
+/**
+ * Runs queued backups and restores: claims them from Postgres (any number of instances share the
+ * queue), renews each job's lease while it runs and writes its progress at the same time (once per
+ * {@code progressEvery}), applies retention after each successful backup, and runs garbage
+ * collection on its own schedule on one instance at a time. Also ticks the {@link BackupScheduler}.
+ */
+public class BackupWorker implements AutoCloseable {
+
+	private static final Logger log = LoggerFactory.getLogger(BackupWorker.class);
+
+	private static final int MAX_ERROR = 2000;
+
+	private final String owner;
+
+	private final JobQueue queue;
+
+	private final JdbcClient db;
+
+	private final LocalExecutor executor;
+
+	private final Snapshots snapshots;
+
+	private final BackupScheduler scheduler;
+
+	private final WorkerProperties properties;
+
+	private final Clock clock;
+
+	private final JsonColumns columns;
+
+	/** Told when a final backup before deletion ends; null where nobody listens (tests' extra workers) */
+	private final Consumer<FinalBackupEnded> events;
+
+	private final ScheduledExecutorService control;
+
+	private final ExecutorService jobs;
+
+	private final Map<UUID, Running> running = new ConcurrentHashMap<>();
+
+	private final AtomicBoolean stopping = new AtomicBoolean();
+
+	private final AtomicBoolean gcRunning = new AtomicBoolean();
+
+	private final AtomicInteger finished = new AtomicInteger();
+
+	private volatile boolean backupsFirst = true;
+
+	BackupWorker(String owner, JobQueue queue, JdbcClient db, LocalExecutor executor, Snapshots snapshots,
+			BackupScheduler scheduler, WorkerProperties properties, Clock clock, JsonColumns columns,
+			Consumer<FinalBackupEnded> events) {
+		this.events = events;
+		this.columns = columns;
+		this.owner = owner;
+		this.queue = queue;
+		this.db = db;
+		this.executor = executor;
+		this.snapshots = snapshots;
+		this.scheduler = scheduler;
+		this.properties = properties;
+		this.clock = clock;
+		this.control = Executors.newSingleThreadScheduledExecutor(daemon("worker-control-"));
+		this.jobs = Executors.newFixedThreadPool(properties.threads() + 1, daemon("worker-job-"));
+	}
+
+	/** An instance's name in lease columns: which process holds a job, for people reading the table. */
+	static String instanceName() {
+		return ManagementFactory.getRuntimeMXBean().getName() + "-" + UUID.randomUUID().toString().substring(0, 8);
+	}
+
+	private static java.util.concurrent.ThreadFactory daemon(String prefix) {
+		AtomicInteger count = new AtomicInteger();
+		return runnable -> {
+			Thread thread = new Thread(runnable, prefix + count.incrementAndGet());
+			thread.setDaemon(true);
+			return thread;
+		};
+	}
+
+	String owner() {
+		return this.owner;
+	}
+
+	/** Jobs this instance has brought to an end (any final state). */
+	int finished() {
+		return this.finished.get();
+	}
+
+	void start() {
+		this.control.scheduleWithFixedDelay(this::poll, 0, this.properties.poll().toMillis(), TimeUnit.MILLISECONDS);
+		this.control.scheduleWithFixedDelay(this::heartbeat, this.properties.progressEvery().toMillis(),
+				this.properties.progressEvery().toMillis(), TimeUnit.MILLISECONDS);
+	}
+
+	/** Looks at the queue now rather than at the next poll: called after a job was queued here. */
+	public void wake() {
+		if (!this.stopping.get() && !this.control.isShutdown()) {
+			try {
+				this.control.execute(this::claimAll);
+			}
+			catch (java.util.concurrent.RejectedExecutionException ex) {
+				// shutting down
+			}
+		}
+	}
+
+	private void poll() {
+		if (this.scheduler != null) {
+			guarded("scheduling backups", this.scheduler::tick);
+		}
+		guarded("claiming jobs", this::claimAll);
+		guarded("starting garbage collection", this::maybeCollectGarbage);
+	}
+
+	private void guarded(String what, Runnable work) {
+		try {
+			work.run();
+		}
+		catch (RuntimeException ex) {
+			log.warn("Worker {} failed {}: {}", this.owner, what, ex.toString());
+		}
+	}
+
+	private void claimAll() {
+		while (!this.stopping.get() && this.running.size() < this.properties.threads()) {
+			Kind first = this.backupsFirst ? Kind.BACKUP : Kind.RESTORE;
+			Kind second = this.backupsFirst ? Kind.RESTORE : Kind.BACKUP;
+			this.backupsFirst = !this.backupsFirst;
+			if (!claim(first) && !claim(second)) {
+				return;
+			}
+		}
+	}
+
+	private boolean claim(Kind kind) {
+		Optional<UUID> claimed = this.queue.claim(kind, this.owner);
+		claimed.ifPresent(id -> {
+			Running job = new Running(kind, id, this.clock.instant());
+			this.running.put(id, job);
+			this.jobs.execute(() -> run(job));
+		});
+		return claimed.isPresent();
+	}
+
+	/** A job in this instance's hands. */
+	private static final class Running {
+
+		final Kind kind;
+
+		final UUID id;
+
+		final Instant started;
+
+		final LocalExecutor.Counters counters = new LocalExecutor.Counters();
+
+		/** Totals known before the job starts (a restore's backup); -1 when not */
+		final AtomicLong knownFiles = new AtomicLong(-1);
+
+		final AtomicLong knownBytes = new AtomicLong(-1);
+
+		volatile Thread thread;
+
+		volatile boolean cancelled;
+
+		volatile boolean lost;
+
+		/** Its row has its final state: the heartbeat leaves it alone (retention may still run). */
+		volatile boolean ended;
+
+		Running(Kind kind, UUID id, Instant started) {
+			this.kind = kind;
+			this.id = id;
+			this.started = started;
+		}
+
+		void interrupt() {
+			Thread current = this.thread;
+			if (current != null) {
+				current.interrupt();
+			}
+		}
+
+	}
+
+	private void run(Running job) {
+		job.thread = Thread.currentThread();
+		try {
+			if (job.kind == Kind.BACKUP) {
+				runBackup(job);
+			}
+			else {
+				runRestore(job);
+			}
+		}
+		finally {
+			job.thread = null;
+			Thread.interrupted(); // a late cancel must not leak into the pool's next job
+			this.running.remove(job.id);
+			wake();
+		}
+	}
+
+	private void runBackup(Running job) {
+		Backup backup = this.db.sql(Backup.SELECT + " WHERE b.id = ?").param(job.id).query(Backup::fromRow).single();
+		JobState ended;
+		String error = null;
+		try {
+			BackupResult result = this.executor.backup(backup, job.counters);
+			Progress done = new Progress(result.files(), result.files(), result.bytes(), result.bytes(),
+					result.bytesUploaded(), null);
+			// before the backup is reported Succeeded, so a caller who sees it finds retention applied too
+			applyRetention(backup);
+			ended = end(job, JobState.Succeeded, done, null) ? JobState.Succeeded : null;
+			if (ended != null) {
+				log.info("Backup {} of storage {} in project {}: {} files, {} bytes, {} bytes uploaded", backup.id(),
+						backup.storage(), backup.project(), result.files(), result.bytes(), result.bytesUploaded());
+			}
+		}
+		catch (RuntimeException | Error ex) {
+			error = describe(ex);
+			ended = failed(job, ex, "Backup " + backup.id() + " of storage " + backup.storage());
+		}
+		if (ended != null && "beforeDelete".equals(backup.trigger()) && this.events != null) {
+			this.events.accept(new FinalBackupEnded(backup.storageId(), backup.id(), ended,
+					ended == JobState.Succeeded ? null : error));
+		}
+	}
+
+	private void runRestore(Running job) {
+		Restore restore = this.db.sql(Restore.SELECT + " WHERE r.id = ?")
+			.param(job.id)
+			.query((row, n) -> Restore.fromRow(row, this.columns))
+			.single();
+		if (restore.paths() == null || restore.paths().isEmpty()) {
+			this.db.sql("SELECT files, bytes FROM backups WHERE id = ?").param(restore.backupId()).query((row, n) -> {
+				job.knownFiles.set(row.getObject("files") == null ? -1 : row.getLong("files"));
+				job.knownBytes.set(row.getObject("bytes") == null ? -1 : row.getLong("bytes"));
+				return 1;
+			}).optional();
+		}
+		try {
+			RestoreResult result = this.executor.restore(restore);
+			end(job, JobState.Succeeded, new Progress(result.files(), result.files(), result.bytes(), result.bytes(),
+					null, null), null);
+			log.info("Restore {} of backup {} into storage {} in project {}: {} files, {} bytes", restore.id(),
+					restore.backupId(), restore.storage(), restore.project(), result.files(), result.bytes());
+		}
+		catch (RuntimeException | Error ex) {
+			failed(job, ex, "Restore " + restore.id() + " into storage " + restore.storage());
+		}
+	}
+
+	/** @return the state the job ended in here, or null when it did not end here (lost, or handed back) */
+	private JobState failed(Running job, Throwable ex, String what) {
+		JobState ended = null;
+		if (job.lost) {
+			log.warn("{} lost its lease while running; another worker has it now", what);
+		}
+		else if (job.cancelled) {
+			ended = end(job, JobState.Cancelled, progress(job), null) ? JobState.Cancelled : null;
+		}
+		else if (this.stopping.get()) {
+			this.queue.release(job.kind, job.id, this.owner);
+		}
+		else {
+			log.warn("{} failed: {}", what, ex.toString());
+			ended = end(job, JobState.Failed, progress(job), describe(ex)) ? JobState.Failed : null;
+		}
+		if (ex instanceof Error error && !(ex instanceof AssertionError)) {
+			throw error;
+		}
+		return ended;
+	}
+
+	private boolean end(Running job, JobState state, Progress progress, String error) {
+		job.ended = true;
+		boolean ended = this.queue.finish(job.kind, job.id, this.owner, state, progress, error);
+		if (ended) {
+			this.finished.incrementAndGet();
+		}
+		else {
+			log.warn("{} {} ended here as {}, but its lease had passed to another worker", job.kind, job.id, state);
+		}
+		return ended;
+	}
+
+	private static String describe(Throwable ex) {
+		StringBuilder message = new StringBuilder();
+		for (Throwable cause = ex; cause != null && message.length() < MAX_ERROR; cause = cause.getCause()) {
+			String text = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+			if (message.indexOf(text) < 0) {
+				message.append(message.isEmpty() ? "" : ": ").append(text);
+			}
+		}
+		return message.length() > MAX_ERROR ? message.substring(0, MAX_ERROR) : message.toString();
+	}
+
+	/** Counters of a running job as the API shows them; totals never below what is done. */
+	private Progress progress(Running job) {
+		if (job.kind == Kind.RESTORE) {
+			Long files = job.knownFiles.get() < 0 ? null : job.knownFiles.get();
+			Long bytes = job.knownBytes.get() < 0 ? null : job.knownBytes.get();
+			return new Progress(null, files, null, bytes, null, null);
+		}
+		BackupProgress counts = job.counters.backup;
+		long files = counts.files();
+		long bytes = counts.bytes();
+		Long filesTotal = job.counters.scanned ? Math.max(files, job.counters.filesTotal.get()) : null;
+		Long bytesTotal = job.counters.scanned ? Math.max(bytes, job.counters.bytesTotal.get()) : null;
+		Long eta = null;
+		long elapsed = Duration.between(job.started, this.clock.instant()).toMillis();
+		if (bytesTotal != null && bytes > 0 && elapsed > 0) {
+			eta = (long) Math.ceil((bytesTotal - bytes) * (double) elapsed / bytes / 1000);
+		}
+		return new Progress(files, filesTotal, bytes, bytesTotal, counts.bytesUploaded(), eta);
+	}
+
+	/** Writes every running job's progress and renews its lease; stops jobs that were cancelled or lost. */
+	private void heartbeat() {
+		for (Running job : this.running.values()) {
+			if (job.lost || job.ended) {
+				continue;
+			}
+			try {
+				Optional<Boolean> renewed = this.queue.renew(job.kind, job.id, this.owner, progress(job));
+				if (renewed.isEmpty()) {
+					job.lost = true;
+					job.interrupt();
+				}
+				else if (renewed.get() && !job.cancelled) {
+					job.cancelled = true;
+					job.interrupt();
+				}
+			}
+			catch (RuntimeException ex) {
+				log.warn("Worker {} could not renew the lease of {} {}: {}", this.owner, job.kind, job.id, ex.toString());
+			}
+		}
+		if (this.gcRunning.get()) {
+			guarded("renewing the garbage collection lease", () -> this.db.sql(
+					"UPDATE worker_tasks SET lease_until = ? WHERE name = 'gc' AND lease_owner = ?")
+				.params(JobQueue.at(this.clock.instant().plus(this.properties.lease())), this.owner)
+				.update());
+		}
+	}
+
+	/**
+	 * Deletes the snapshots the storage's retention does not keep and marks their backups Expired. A
+	 * failure is logged, not the backup's: the next backup applies retention again.
+	 */
+	private void applyRetention(Backup backup) {
+		try {
+			record Policy(RetentionPolicy retention, String zone) {
+			}
+			Policy policy = this.db.sql("""
+					SELECT keep_last, keep_daily, keep_weekly, keep_monthly, backup_time_zone FROM storages WHERE id = ?""")
+				.param(backup.storageId())
+				.query((row, n) -> new Policy(new RetentionPolicy(row.getObject("keep_last", Integer.class),
+						row.getObject("keep_daily", Integer.class), row.getObject("keep_weekly", Integer.class),
+						row.getObject("keep_monthly", Integer.class)), row.getString("backup_time_zone")))
+				.single();
+			List<String> expired = this.snapshots.forget(backup.project(), backup.snapshotStorage(), policy.retention(),
+					ZoneId.of(policy.zone()));
+			if (!expired.isEmpty()) {
+				this.db.sql("""
+						UPDATE backups SET state = 'Expired', version = version + 1
+						WHERE storage_id = ? AND state = 'Succeeded' AND id::text = ANY (?)""")
+					.params(backup.storageId(), expired.toArray(String[]::new))
+					.update();
+			}
+		}
+		catch (RuntimeException ex) {
+			log.warn("Retention after backup {} of storage {} failed; the next backup applies it: {}", backup.id(),
+					backup.storage(), ex.toString());
+		}
+	}
+
+	/** Starts garbage collection when it is due and no other instance runs it. */
+	private void maybeCollectGarbage() {
+		if (this.gcRunning.get() || this.stopping.get()) {
+			return;
+		}
+		Instant now = this.clock.instant();
+		int leased = this.db.sql("""
+				UPDATE worker_tasks SET lease_owner = :owner, lease_until = :until
+				WHERE name = 'gc' AND (lease_until IS NULL OR lease_until < :now)
+				  AND (last_finished_at IS NULL OR last_finished_at <= :due)""")
+			.param("owner", this.owner)
+			.param("until", JobQueue.at(now.plus(this.properties.lease())))
+			.param("now", JobQueue.at(now))
+			.param("due", JobQueue.at(now.minus(this.properties.gcEvery())))
+			.update();
+		if (leased == 1) {
+			this.gcRunning.set(true);
+			this.jobs.execute(this::collectGarbage);
+		}
+	}
+
+	private void collectGarbage() {
+		try {
+			for (String project : this.db.sql("SELECT DISTINCT project FROM backup_contents ORDER BY project")
+				.query(String.class)
+				.list()) {
+				if (this.stopping.get()) {
+					return;
+				}
+				GarbageCollector.Result result = this.snapshots.collectGarbage(project);
+				if (result.packs() + result.blobs() > 0) {
+					log.info("Garbage collection in project {} removed {} packs and {} blobs ({} bytes)", project,
+							result.packs(), result.blobs(), result.bytes());
+				}
+			}
+			this.db.sql("""
+					UPDATE worker_tasks SET lease_owner = NULL, lease_until = NULL, last_finished_at = ?
+					WHERE name = 'gc' AND lease_owner = ?""")
+				.params(JobQueue.at(this.clock.instant()), this.owner)
+				.update();
+		}
+		catch (RuntimeException ex) {
+			log.warn("Garbage collection failed; it runs again when its lease runs out: {}", ex.toString());
+		}
+		finally {
+			this.gcRunning.set(false);
+		}
+	}
+
+	/** Stops claiming, hands running jobs back to the queue for another instance, and stops. */
+	@Override
+	public void close() {
+		this.stopping.set(true);
+		this.control.shutdownNow();
+		this.running.values().forEach(Running::interrupt);
+		this.jobs.shutdown();
+		try {
+			if (!this.jobs.awaitTermination(10, TimeUnit.SECONDS)) {
+				this.jobs.shutdownNow();
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+}

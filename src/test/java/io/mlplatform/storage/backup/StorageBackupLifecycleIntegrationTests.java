@@ -1,0 +1,142 @@
+package io.mlplatform.storage.backup;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+
+import io.mlplatform.storage.ApiClient.Response;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Backups across a storage's life: a new storage filled from a backup, the final backup before a
+ * deletion (and a failed one blocking it), and cancelling a running backup.
+ */
+class StorageBackupLifecycleIntegrationTests extends WorkerTestSupport {
+
+	private static final String STORAGES = "/api/v1/projects/nlp/storages";
+
+	@Autowired
+	private Snapshots snapshots;
+
+	@BeforeEach
+	void project() {
+		createProject("nlp");
+	}
+
+	@Test
+	void aNewStorageCreatedFromABackupHoldsExactlyItsFiles() {
+		Path source = readyStorage("nlp", "data", null);
+		BackupTestSupport.write(source.resolve("a/one.txt"), "one".getBytes());
+		BackupTestSupport.write(source.resolve("a/b/two.bin"), BackupTestSupport.random(5000, 1));
+		BackupTestSupport.write(source.resolve("top.bin"), BackupTestSupport.random(9 * 1024 * 1024, 2));
+		String backup = backUp("nlp", "data");
+
+		Response created = this.api.post(STORAGES, """
+				{"name": "copy", "capacity": "1Gi", "restoreFrom": {"storage": "data", "backup": "%s"}}""".formatted(backup));
+		Response partial = this.api.post(STORAGES, """
+				{"name": "part", "capacity": "1Gi", "restoreFrom": {"storage": "data", "backup": "%s", "paths": ["a/b"]}}"""
+			.formatted(backup));
+
+		assertThat(created.status()).as(created.toString()).isEqualTo(201);
+		assertThat(partial.status()).as(partial.toString()).isEqualTo(201);
+		Response restore = awaitRestoreOf("copy");
+		assertThat(restore.json().path("state").asString()).as(restore.toString()).isEqualTo("Succeeded");
+		assertThat(restore.json().path("intoNewStorage").asBoolean()).isTrue();
+		assertThat(restore.json().path("backup").asString()).isEqualTo(backup);
+		assertThat(restore.json().path("progress").path("files").asLong()).isEqualTo(3);
+		assertThat(Trees.describe(share("nlp", "copy"))).isEqualTo(Trees.describe(source));
+		assertThat(awaitRestoreOf("part").json().path("state").asString()).isEqualTo("Succeeded");
+		assertThat(Trees.describe(share("nlp", "part")).keySet()).containsExactlyInAnyOrder("a", "a/b", "a/b/two.bin");
+	}
+
+	private Response awaitRestoreOf(String storage) {
+		await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(() -> {
+			Response list = this.api.get(STORAGES + "/" + storage + "/restores");
+			String state = list.json().path("items").path(0).path("state").asString();
+			return state.equals("Succeeded") || state.equals("Failed") || state.equals("Cancelled");
+		});
+		return this.api.get(STORAGES + "/" + storage + "/restores/"
+				+ this.api.get(STORAGES + "/" + storage + "/restores").json().path("items").path(0).path("id").asString());
+	}
+
+	@Test
+	void deletingAStorageTakesAFinalBackupFirst() {
+		Path share = readyStorage("nlp", "data", "\"backupPolicy\": {\"backupBeforeDelete\": true}");
+		BackupTestSupport.write(share.resolve("keep.txt"), "keep me".getBytes());
+		String storageId = this.api.get(STORAGES + "/data").json().path("id").asString();
+
+		Response deleting = this.api.delete(STORAGES + "/data");
+
+		assertThat(deleting.status()).isEqualTo(202);
+		assertThat(deleting.json().path("state").asString()).isEqualTo("Deleting");
+		String finalBackup = deleting.json().path("finalBackup").asString();
+		assertThat(finalBackup).isNotEmpty();
+		awaitGone(STORAGES + "/data");
+		assertThat(count("select count(*) from backups where id = cast(? as uuid) and trigger = 'beforeDelete' and state = 'Succeeded'",
+				finalBackup)).isEqualTo(1);
+		assertThat(this.snapshots.snapshotObjects("nlp", storageId).map(o -> SnapshotLayout.backupOf(o.key())))
+			.containsExactly(finalBackup);
+		assertThat(share).doesNotExist();
+	}
+
+	@Test
+	void aFailedFinalBackupBlocksTheDeletionUnlessForced() throws Exception {
+		Path share = readyStorage("nlp", "data", "\"backupPolicy\": {\"backupBeforeDelete\": true}");
+		// the share is gone from the mount: the final backup cannot read it
+		try (var paths = Files.walk(share)) {
+			for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+				Files.delete(path);
+			}
+		}
+
+		Response deleting = this.api.delete(STORAGES + "/data");
+		assertThat(deleting.status()).isEqualTo(202);
+		await().atMost(WAIT)
+			.pollInterval(Duration.ofMillis(50))
+			.until(() -> this.api.get(STORAGES + "/data").json().path("state").asString().equals("Ready"));
+
+		Response blocked = this.api.get(STORAGES + "/data");
+		assertThat(blocked.json().path("deletionBlocked").asString()).contains("final backup").contains("force=true");
+		assertThat(blocked.json().has("finalBackup")).isFalse();
+		assertThat(count("select count(*) from backups where trigger = 'beforeDelete' and state = 'Failed'")).isEqualTo(1);
+
+		assertThat(this.api.delete(STORAGES + "/data?force=true").status()).isEqualTo(202);
+		awaitGone(STORAGES + "/data");
+		assertThat(count("select count(*) from backups where trigger = 'beforeDelete'")).isEqualTo(1);
+	}
+
+	@Test
+	void cancelsARunningBackup() {
+		Path share = readyStorage("nlp", "data", null);
+		// enough distinct content that the backup is still running when the cancel arrives
+		for (int i = 0; i < 40; i++) {
+			byte[] content = new byte[10 * 1024 * 1024];
+			new java.util.SplittableRandom(1000 + i).nextBytes(content);
+			BackupTestSupport.write(share.resolve("big/" + i + ".bin"), content);
+		}
+		Response queued = this.api.post(STORAGES + "/data/backups", null);
+		String path = queued.header("Location");
+		await().atMost(WAIT)
+			.pollInterval(Duration.ofMillis(10))
+			.until(() -> this.api.get(path).json().path("state").asString().equals("Running"));
+
+		Response cancelling = this.api.post(path + ":cancel", null);
+
+		assertThat(cancelling.status()).isEqualTo(202);
+		assertThat(cancelling.json().path("cancelRequested").asBoolean()).isTrue();
+		Response ended = awaitEnd(path);
+		assertThat(ended.json().path("state").asString()).as(ended.toString()).isEqualTo("Cancelled");
+		String storageId = this.api.get(STORAGES + "/data").json().path("id").asString();
+		assertThat(this.snapshots.snapshotObjects("nlp", storageId).count()).isZero();
+		// the storage takes backups again
+		assertThat(this.api.post(STORAGES + "/data/backups", null).status()).isEqualTo(202);
+	}
+
+}
