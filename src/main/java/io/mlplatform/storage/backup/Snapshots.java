@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -71,17 +72,29 @@ public class Snapshots implements AutoCloseable {
 	/** Ranges of one blob being restored, fetched while a transfer thread waits for them. */
 	private final ExecutorService parts;
 
+	private final ScheduledExecutorService leaseTimer;
+
+	private final JdbcClient db;
+
+	private final TransactionTemplate transactions;
+
+	/** Runs once a backup's content is stored, before its manifest is: where tests hold a backup still. */
+	volatile Runnable beforeManifest = () -> {
+	};
+
 	public Snapshots(S3Store store, DataSource dataSource, BackupProperties properties, Clock clock) {
 		this.store = store;
 		this.layout = new SnapshotLayout(properties.s3().prefix());
 		this.index = new ContentIndex(JdbcClient.create(dataSource), this.layout);
-		this.collector = new GarbageCollector(store, this.layout, JdbcClient.create(dataSource),
-				new TransactionTemplate(new DataSourceTransactionManager(dataSource)));
+		this.collector = new GarbageCollector(store, this.layout, dataSource);
+		this.db = JdbcClient.create(dataSource);
+		this.transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
 		this.properties = properties;
 		this.clock = clock;
 		this.readers = Executors.newFixedThreadPool(properties.readers(), daemon("backup-reader"));
 		this.transfers = Executors.newFixedThreadPool(properties.uploads(), daemon("backup-transfer"));
 		this.parts = Executors.newFixedThreadPool(properties.uploads(), daemon("backup-part"));
+		this.leaseTimer = Executors.newSingleThreadScheduledExecutor(daemon("backup-lease"));
 	}
 
 	private static ThreadFactory daemon(String name) {
@@ -117,7 +130,9 @@ public class Snapshots implements AutoCloseable {
 		}
 		Path previousFile = null;
 		Path manifestFile = null;
-		try {
+		// taken before the previous manifest is read: from then on, all of that manifest's content stays
+		try (BackupLease lease = BackupLease.acquire(this.db, this.transactions, this.leaseTimer, project, storage,
+				this.properties.leaseTtl())) {
 			previousFile = latest(project, storage).map(this::download).orElse(null);
 			manifestFile = Files.createTempFile("pss-manifest-", ".json.gz");
 			BackupStats stats = new BackupStats();
@@ -126,16 +141,24 @@ public class Snapshots implements AutoCloseable {
 					? new Manifest.Reader(Files.newInputStream(previousFile)) : Manifest.Reader.empty();
 					OutputStream out = Files.newOutputStream(manifestFile)) {
 				int packSize = Math.toIntExact(this.properties.packSize().toBytes());
-				Packer packer = new Packer(project, this.index, this.layout, this.store, this.transfers, stats, packSize,
-						Math.max(1, Math.min(4, this.properties.uploads() / 2)));
-				entries = new BackupRun(project, folder, previous, this.index, this.layout, this.store, packer,
+				Packer packer = new Packer(project, this.index, this.layout, this.store, this.transfers, lease, stats,
+						packSize, Math.max(1, Math.min(4, this.properties.uploads() / 2)));
+				entries = new BackupRun(project, folder, previous, this.index, this.layout, this.store, packer, lease,
 						this.readers, this.transfers, this.properties.largeFileThreshold().toBytes(),
 						this.properties.queueLength(), stats)
 					.run(out);
 			}
+			this.beforeManifest.run();
+			lease.check();
 			long size = Files.size(manifestFile);
 			this.store.putFile(manifestKey, manifestFile, size, this.transfers,
 					Map.of(SNAPSHOT_TIME, started.toString()));
+			if (!lease.finish()) {
+				// a collection may have run meanwhile: this manifest could reference content it removed
+				this.store.delete(List.of(manifestKey));
+				lease.check();
+				throw new IllegalStateException("Backup lease " + lease.id() + " expired before the backup finished");
+			}
 			stats.uploaded(size);
 			return stats.result(manifestKey, entries);
 		}
@@ -324,12 +347,11 @@ public class Snapshots implements AutoCloseable {
 	}
 
 	/**
-	 * Removes the project's content that no manifest references and no backup used within the grace
-	 * period, which must exceed the longest backup.
+	 * Removes the project's content that no manifest references and that was not recorded within the
+	 * grace period. Removes nothing while a backup of the project runs (see {@link GarbageCollector}).
 	 */
 	public GarbageCollector.Result collectGarbage(String project) {
-		return this.collector.collect(name("project", project),
-				this.clock.instant().minus(this.properties.gcGrace()));
+		return this.collector.collect(name("project", project), this.properties.gcGrace());
 	}
 
 	@Override
@@ -337,6 +359,7 @@ public class Snapshots implements AutoCloseable {
 		this.readers.shutdownNow();
 		this.transfers.shutdownNow();
 		this.parts.shutdownNow();
+		this.leaseTimer.shutdownNow();
 	}
 
 }
