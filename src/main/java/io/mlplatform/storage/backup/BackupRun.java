@@ -73,12 +73,15 @@ final class BackupRun {
 
 	private volatile boolean stopped;
 
+	/** Runs before a changed file is read: where tests delete or rewrite it. */
+	private final java.util.function.Consumer<Path> beforeRead;
+
 	/** Files walked so far: the order small contents are packed in. */
 	private long sequence;
 
 	BackupRun(String project, Path root, Manifest.Reader previous, ContentIndex index, SnapshotLayout layout,
 			S3Store store, Packer packer, BackupLease lease, ExecutorService readers, ExecutorService uploads, long largeFileThreshold,
-			int queueLength, BackupStats stats) {
+			int queueLength, BackupStats stats, java.util.function.Consumer<Path> beforeRead) {
 		this.project = project;
 		this.root = root;
 		this.previous = previous;
@@ -92,6 +95,7 @@ final class BackupRun {
 		this.largeFileThreshold = largeFileThreshold;
 		this.queue = new ArrayBlockingQueue<>(queueLength);
 		this.stats = stats;
+		this.beforeRead = beforeRead;
 	}
 
 	/** Walks, stores and writes the manifest to {@code out}; returns the number of entries. */
@@ -266,6 +270,7 @@ final class BackupRun {
 
 	/** A small file's content, or null when it vanished since the walk saw it. */
 	private byte[] readSmall(Path path, SnapshotEntry file) {
+		this.beforeRead.accept(path);
 		try {
 			byte[] content = Files.readAllBytes(path);
 			this.stats.filesRead.incrementAndGet();
@@ -325,6 +330,7 @@ final class BackupRun {
 	}
 
 	private SnapshotEntry storeLargeOnce(Path path, SnapshotEntry file, Stat stat) throws IOException {
+		this.beforeRead.accept(path);
 		FileDigest digest = FileDigest.of(path, this.store.partSize(stat.size()));
 		this.stats.filesRead.incrementAndGet();
 		this.stats.bytesRead.addAndGet(digest.size());

@@ -118,6 +118,9 @@ public final class S3Store implements AutoCloseable {
 		return this.settings.partSize().toBytes();
 	}
 
+	/** Reads of a response body cut off mid-way (the SDK retries only until the headers arrive). */
+	static final int BODY_ATTEMPTS = 4;
+
 	/** S3 takes at most this many parts of one multipart upload. */
 	static final int MAX_PARTS = 10_000;
 

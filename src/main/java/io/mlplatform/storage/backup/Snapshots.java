@@ -23,6 +23,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -77,6 +78,10 @@ public class Snapshots implements AutoCloseable {
 	private final JdbcClient db;
 
 	private final TransactionTemplate transactions;
+
+	/** Runs before a backup reads a changed file: where tests make it vanish. */
+	volatile Consumer<Path> beforeRead = path -> {
+	};
 
 	/** Runs once a backup's content is stored, before its manifest is: where tests hold a backup still. */
 	volatile Runnable beforeManifest = () -> {
@@ -145,7 +150,7 @@ public class Snapshots implements AutoCloseable {
 						packSize, Math.max(1, Math.min(4, this.properties.uploads() / 2)));
 				entries = new BackupRun(project, folder, previous, this.index, this.layout, this.store, packer, lease,
 						this.readers, this.transfers, this.properties.largeFileThreshold().toBytes(),
-						this.properties.queueLength(), stats)
+						this.properties.queueLength(), stats, this.beforeRead)
 					.run(out);
 			}
 			this.beforeManifest.run();
@@ -217,19 +222,29 @@ public class Snapshots implements AutoCloseable {
 	}
 
 	private Path download(String key) {
+		Path file;
 		try {
-			Path file = Files.createTempFile("pss-manifest-", ".json.gz");
+			file = Files.createTempFile("pss-manifest-", ".json.gz");
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		// a response cut off mid-body (a reset connection) is fetched again
+		for (int attempt = 1;; attempt++) {
 			try (InputStream in = this.store.get(key)) {
 				Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+				return file;
 			}
 			catch (NoSuchKeyException ex) {
 				deleteQuietly(file);
 				throw SnapshotException.notFound(key);
 			}
-			return file;
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
+			catch (IOException ex) {
+				if (attempt == S3Store.BODY_ATTEMPTS) {
+					deleteQuietly(file);
+					throw new UncheckedIOException("Could not fetch " + key, ex);
+				}
+			}
 		}
 	}
 
