@@ -138,7 +138,7 @@ public class Snapshots implements AutoCloseable {
 		// taken before the previous manifest is read: from then on, all of that manifest's content stays
 		try (BackupLease lease = BackupLease.acquire(this.db, this.transactions, this.leaseTimer, project, storage,
 				this.properties.leaseTtl())) {
-			previousFile = latest(project, storage).map(this::download).orElse(null);
+			previousFile = previousManifest(project, storage);
 			manifestFile = Files.createTempFile("pss-manifest-", ".json.gz");
 			BackupStats stats = new BackupStats();
 			long entries;
@@ -173,6 +173,21 @@ public class Snapshots implements AutoCloseable {
 		finally {
 			deleteQuietly(previousFile);
 			deleteQuietly(manifestFile);
+		}
+	}
+
+	/** The newest manifest of a storage, downloaded; retention may delete it between listing and reading. */
+	private Path previousManifest(String project, String storage) {
+		for (int attempt = 1;; attempt++) {
+			Optional<String> key = latest(project, storage);
+			try {
+				return key.map(this::download).orElse(null);
+			}
+			catch (SnapshotException ex) {
+				if (attempt == 3) {
+					throw ex;
+				}
+			}
 		}
 	}
 
