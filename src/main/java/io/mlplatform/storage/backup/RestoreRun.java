@@ -79,6 +79,10 @@ final class RestoreRun {
 
 	private final AtomicLong bytes = new AtomicLong();
 
+	private final String temporaryPrefix = ".pss-restore-" + UUID.randomUUID() + "-";
+
+	private final AtomicLong temporaries = new AtomicLong();
+
 	private long removed;
 
 	/** Packed files waiting to be grouped into runs; bounds memory to this many entries. */
@@ -376,8 +380,9 @@ final class RestoreRun {
 		this.bytes.addAndGet(content.length);
 	}
 
-	private static Path temporary(Path path) {
-		return path.resolveSibling(".pss-restore-" + UUID.randomUUID());
+	/** A name no other file has: one random prefix per restore, then a counter (no random draw per file). */
+	private Path temporary(Path path) {
+		return path.resolveSibling(this.temporaryPrefix + this.temporaries.incrementAndGet());
 	}
 
 	/** Replaces whatever is at a path (a file, a symlink, a folder) with a finished temporary file. */
