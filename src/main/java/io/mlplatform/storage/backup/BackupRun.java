@@ -288,7 +288,7 @@ final class BackupRun {
 
 	/**
 	 * Hashes a large file and stores it unless the project has its content already. Its parts'
-	 * sha256 from the hash pass are declared on the upload and the file is checked unchanged before
+	 * CRC32C from the hash pass are declared on the upload and the file is checked unchanged before
 	 * the upload completes, so what is stored under a sha256 is always that content; a file that
 	 * changes meanwhile is hashed and stored again, and left out if it never holds still.
 	 */

@@ -161,7 +161,7 @@ public final class S3Store implements AutoCloseable {
 	}
 
 	/**
-	 * Uploads a content as a multipart upload, declaring each part's sha256 as hashed before, so S3
+	 * Uploads a content as a multipart upload, declaring each part's CRC32C as hashed before, so S3
 	 * refuses a part whose bytes changed since (400); and completes it only if {@code unchanged} still
 	 * holds once every part is in, so the object appears only when it is exactly the hashed content.
 	 * @throws ChangedContentException if S3 refused a part or {@code unchanged} no longer held; the
@@ -175,7 +175,7 @@ public final class S3Store implements AutoCloseable {
 			Map<String, String> metadata, BooleanSupplier unchanged) {
 		var create = CreateMultipartUploadRequest.builder().bucket(bucket()).key(key).metadata(metadata);
 		if (digest != null) {
-			create.checksumAlgorithm(ChecksumAlgorithm.SHA256);
+			create.checksumAlgorithm(ChecksumAlgorithm.CRC32_C);
 		}
 		applyEncryption(create);
 		String uploadId = this.client.createMultipartUpload(create.build()).uploadId();
@@ -191,10 +191,10 @@ public final class S3Store implements AutoCloseable {
 					try {
 						String etag = this.client
 							.uploadPart(p -> p.bucket(bucket()).key(key).uploadId(uploadId).partNumber(partNumber)
-								.contentLength(length).checksumSHA256(checksum), RequestBody.fromContentProvider(
+								.contentLength(length).checksumCRC32C(checksum), RequestBody.fromContentProvider(
 										() -> slice(file, offset, length), length, "application/octet-stream"))
 							.eTag();
-						return CompletedPart.builder().partNumber(partNumber).eTag(etag).checksumSHA256(checksum).build();
+						return CompletedPart.builder().partNumber(partNumber).eTag(etag).checksumCRC32C(checksum).build();
 					}
 					catch (S3Exception ex) {
 						if (checksum != null && ex.statusCode() == 400) {
