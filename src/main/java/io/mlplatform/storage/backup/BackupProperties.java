@@ -4,6 +4,7 @@ import java.net.URI;
 import java.time.Duration;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 
@@ -14,14 +15,27 @@ import org.springframework.util.unit.DataSize;
  * @param readers files read and hashed in parallel
  * @param uploads objects (packs, parts of blobs) uploaded or downloaded in parallel
  * @param queueLength entries in flight between the folder walk and the manifest: bounds memory
- * @param gcGrace content used more recently than this is never collected: it protects running backups
+ * @param gcGrace content recorded more recently than this is never collected
  * @param abandonedUploadAge multipart uploads older than this are aborted as left by a crashed run
+ * @param leaseTtl how long a running backup's lease lasts unless renewed (it is renewed three times
+ * as often): how long after a crash a collection of its project may run again
  */
 @ConfigurationProperties("pss.backup")
 public record BackupProperties(@DefaultValue S3 s3, @DefaultValue("8MB") DataSize largeFileThreshold,
 		@DefaultValue("32MB") DataSize packSize, @DefaultValue("4") int readers, @DefaultValue("8") int uploads,
 		@DefaultValue("4096") int queueLength, @DefaultValue("6h") Duration gcGrace,
-		@DefaultValue("24h") Duration abandonedUploadAge) {
+		@DefaultValue("24h") Duration abandonedUploadAge, @DefaultValue("2m") Duration leaseTtl) {
+
+	// the settings bind through this one; the shorter one keeps callers that predate leases compiling
+	@ConstructorBinding
+	public BackupProperties {
+	}
+
+	public BackupProperties(S3 s3, DataSize largeFileThreshold, DataSize packSize, int readers, int uploads,
+			int queueLength, Duration gcGrace, Duration abandonedUploadAge) {
+		this(s3, largeFileThreshold, packSize, readers, uploads, queueLength, gcGrace, abandonedUploadAge,
+				Duration.ofMinutes(2));
+	}
 
 	/**
 	 * @param endpoint empty for AWS itself

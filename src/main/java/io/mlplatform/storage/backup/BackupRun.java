@@ -24,6 +24,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * One backup of a folder, as a pipeline: a walker lists the folder depth-first in {@link PathOrder},
  * merging the previous manifest alongside to skip unchanged files; readers hash changed files in
@@ -33,7 +36,14 @@ import java.util.concurrent.TimeoutException;
  */
 final class BackupRun {
 
+	private static final Logger log = LoggerFactory.getLogger(BackupRun.class);
+
 	private static final CompletableFuture<SnapshotEntry> END = CompletableFuture.completedFuture(null);
+
+	private static final String ATTRIBUTES = "unix:mode,ino,size,lastModifiedTime,ctime,isDirectory,isRegularFile,isSymbolicLink";
+
+	/** Hash-and-store passes of a large file that keeps changing before it is left out. */
+	private static final int CHANGED_FILE_ATTEMPTS = 3;
 
 	private final String project;
 
@@ -49,6 +59,8 @@ final class BackupRun {
 
 	private final Packer packer;
 
+	private final BackupLease lease;
+
 	private final ExecutorService readers;
 
 	private final ExecutorService uploads;
@@ -61,12 +73,15 @@ final class BackupRun {
 
 	private volatile boolean stopped;
 
+	/** Runs before a changed file is read: where tests delete or rewrite it. */
+	private final java.util.function.Consumer<Path> beforeRead;
+
 	/** Files walked so far: the order small contents are packed in. */
 	private long sequence;
 
 	BackupRun(String project, Path root, Manifest.Reader previous, ContentIndex index, SnapshotLayout layout,
-			S3Store store, Packer packer, ExecutorService readers, ExecutorService uploads, long largeFileThreshold,
-			int queueLength, BackupStats stats) {
+			S3Store store, Packer packer, BackupLease lease, ExecutorService readers, ExecutorService uploads, long largeFileThreshold,
+			int queueLength, BackupStats stats, java.util.function.Consumer<Path> beforeRead) {
 		this.project = project;
 		this.root = root;
 		this.previous = previous;
@@ -74,11 +89,13 @@ final class BackupRun {
 		this.layout = layout;
 		this.store = store;
 		this.packer = packer;
+		this.lease = lease;
 		this.readers = readers;
 		this.uploads = uploads;
 		this.largeFileThreshold = largeFileThreshold;
 		this.queue = new ArrayBlockingQueue<>(queueLength);
 		this.stats = stats;
+		this.beforeRead = beforeRead;
 	}
 
 	/** Walks, stores and writes the manifest to {@code out}; returns the number of entries. */
@@ -88,7 +105,10 @@ final class BackupRun {
 		walker.start();
 		try (Manifest.Writer manifest = new Manifest.Writer(out)) {
 			for (CompletableFuture<SnapshotEntry> next = this.queue.take(); next != END; next = this.queue.take()) {
-				manifest.write(await(next));
+				SnapshotEntry entry = await(next);
+				if (entry != null) {
+					manifest.write(entry);
+				}
 			}
 			this.packer.finish();
 			return manifest.entries();
@@ -145,23 +165,35 @@ final class BackupRun {
 	}
 
 	private void walk(Path folder, String relative) throws IOException {
-		List<String> names = new ArrayList<>();
-		try (DirectoryStream<Path> children = Files.newDirectoryStream(folder)) {
-			children.forEach(child -> names.add(child.getFileName().toString()));
+		List<Path> children = new ArrayList<>();
+		try (DirectoryStream<Path> stream = Files.newDirectoryStream(folder)) {
+			stream.forEach(child -> children.add(child.getFileName()));
 		}
-		names.sort(null);
-		for (String name : names) {
+		catch (NoSuchFileException ex) {
+			skip(relative, "it was deleted while the backup read it");
+			return;
+		}
+		children.sort(java.util.Comparator.comparing(Path::toString));
+		for (Path child : children) {
 			if (this.stopped) {
 				return;
 			}
-			Path path = folder.resolve(name);
+			String name = child.toString();
 			String relativePath = relative.isEmpty() ? name : relative + "/" + name;
+			// the name as the manifest will hold it: a name that is not valid UTF-8 does not survive this
+			Path path = folder.resolve(name);
 			Map<String, Object> attributes;
 			try {
-				attributes = Files.readAttributes(path, "unix:mode,ino,size,lastModifiedTime,isDirectory,isRegularFile,isSymbolicLink", LinkOption.NOFOLLOW_LINKS);
+				attributes = Files.readAttributes(path, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
 			}
 			catch (NoSuchFileException ex) {
-				continue; // deleted while we walk: not part of this snapshot
+				if (Files.exists(folder.resolve(child), LinkOption.NOFOLLOW_LINKS)) {
+					skip(relativePath, "its name is not valid UTF-8");
+				}
+				else {
+					skip(relativePath, "it was deleted while the backup read it");
+				}
+				continue;
 			}
 			String mode = Integer.toOctalString((Integer) attributes.get("mode") & 07777);
 			var mtime = ((FileTime) attributes.get("lastModifiedTime")).toInstant();
@@ -171,28 +203,62 @@ final class BackupRun {
 				walk(path, relativePath);
 			}
 			else if ((Boolean) attributes.get("isSymbolicLink")) {
+				String target;
+				try {
+					target = Files.readSymbolicLink(path).toString();
+				}
+				catch (NoSuchFileException ex) {
+					skip(relativePath, "it was deleted while the backup read it");
+					continue;
+				}
 				put(CompletableFuture.completedFuture(new SnapshotEntry(relativePath, SnapshotEntry.SYMLINK, mode,
-						mtime, null, null, null, null, null, Files.readSymbolicLink(path).toString(), null)));
+						mtime, null, null, null, null, null, target, null)));
 			}
 			else if ((Boolean) attributes.get("isRegularFile")) {
 				SnapshotEntry file = new SnapshotEntry(relativePath, SnapshotEntry.FILE, mode, mtime,
 						(Long) attributes.get("size"), null, null, null, null, null, (Long) attributes.get("ino"));
 				this.stats.files.incrementAndGet();
 				this.stats.bytes.addAndGet(file.size());
-				put(store(path, file, this.sequence++));
+				put(store(path, file, Stat.of(attributes), this.sequence++));
 			}
 			// sockets, pipes and devices are not content
 		}
 	}
 
-	private CompletableFuture<SnapshotEntry> store(Path path, SnapshotEntry file, long order) {
+	private void skip(String path, String why) {
+		this.stats.skip(path, why);
+		log.warn("Backup of {} leaves out {}: {}", this.root, escape(path), why);
+	}
+
+	/** A path as a log line can hold it: control characters and undecodable bytes made visible. */
+	static String escape(String path) {
+		StringBuilder escaped = new StringBuilder();
+		path.codePoints().forEach(c -> {
+			if (Character.isISOControl(c) || c == 0xFFFD) {
+				escaped.append(String.format("\\u%04x", c));
+			}
+			else {
+				escaped.appendCodePoint(c);
+			}
+		});
+		return escaped.toString();
+	}
+
+	private CompletableFuture<SnapshotEntry> store(Path path, SnapshotEntry file, Stat stat, long order) {
 		SnapshotEntry before = previousEntry(file.path());
 		if (before != null && before.unchanged(file)) {
-			return this.packer.reuse(before.sha256())
-				.thenComposeAsync(location -> (location != null)
-						? CompletableFuture.completedFuture(file.storedAt(location)) : read(path, file, order), this.readers);
+			// the previous manifest still exists, and its content with it: this backup's lease keeps GC off
+			return CompletableFuture.completedFuture(file.storedAt(before.location()));
 		}
-		return read(path, file, order);
+		if (file.size() > this.largeFileThreshold) {
+			return CompletableFuture.supplyAsync(() -> storeLarge(path, file, stat), this.readers);
+		}
+		return CompletableFuture.supplyAsync(() -> readSmall(path, file), this.readers)
+			.thenCompose(content -> (content == null) ? CompletableFuture.completedFuture(null)
+					: this.packer.add(order, sha256(content), content)
+						.thenApply(location -> new SnapshotEntry(file.path(), file.type(), file.mode(), file.mtime(),
+								(long) content.length, null, null, null, null, null, file.inode())
+							.storedAt(location)));
 	}
 
 	private SnapshotEntry previousEntry(String path) {
@@ -202,43 +268,117 @@ final class BackupRun {
 		return (this.previous.hasNext() && this.previous.peek().path().equals(path)) ? this.previous.next() : null;
 	}
 
-	private CompletableFuture<SnapshotEntry> read(Path path, SnapshotEntry file, long order) {
-		if (file.size() > this.largeFileThreshold) {
-			return CompletableFuture.supplyAsync(() -> storeLarge(path, file), this.readers);
-		}
-		return CompletableFuture.supplyAsync(() -> readSmall(path), this.readers)
-			.thenCompose(content -> this.packer.add(order, sha256(content), content)
-				.thenApply(location -> new SnapshotEntry(file.path(), file.type(), file.mode(), file.mtime(),
-						(long) content.length, null, null, null, null, null, file.inode())
-					.storedAt(location)));
-	}
-
-	private byte[] readSmall(Path path) {
+	/** A small file's content, or null when it vanished since the walk saw it. */
+	private byte[] readSmall(Path path, SnapshotEntry file) {
+		this.beforeRead.accept(path);
 		try {
 			byte[] content = Files.readAllBytes(path);
 			this.stats.filesRead.incrementAndGet();
 			this.stats.bytesRead.addAndGet(content.length);
 			return content;
 		}
+		catch (NoSuchFileException ex) {
+			skip(file.path(), "it was deleted while the backup read it");
+			return null;
+		}
 		catch (IOException ex) {
 			throw new UncheckedIOException("Could not read " + path, ex);
 		}
 	}
 
-	private SnapshotEntry storeLarge(Path path, SnapshotEntry file) {
-		String sha256 = sha256(path);
+	/**
+	 * Hashes a large file and stores it unless the project has its content already. Its parts'
+	 * CRC32C from the hash pass are declared on the upload and the file is checked unchanged before
+	 * the upload completes, so what is stored under a sha256 is always that content; a file that
+	 * changes meanwhile is hashed and stored again, and left out if it never holds still.
+	 */
+	private SnapshotEntry storeLarge(Path path, SnapshotEntry walked, Stat walkedStat) {
+		SnapshotEntry file = walked;
+		Stat stat = walkedStat;
+		for (int attempt = 1;; attempt++) {
+			try {
+				return storeLargeOnce(path, file, stat);
+			}
+			catch (NoSuchFileException ex) {
+				skip(file.path(), "it was deleted while the backup read it");
+				return null;
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException("Could not read " + path, ex);
+			}
+			catch (ChangedContentException ex) {
+				if (attempt == CHANGED_FILE_ATTEMPTS) {
+					skip(file.path(), "it kept changing while the backup read it");
+					return null;
+				}
+			}
+			try {
+				Map<String, Object> attributes = Files.readAttributes(path, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
+				stat = Stat.of(attributes);
+				file = new SnapshotEntry(file.path(), file.type(),
+						Integer.toOctalString((Integer) attributes.get("mode") & 07777), stat.mtime(), stat.size(),
+						null, null, null, null, null, stat.inode());
+			}
+			catch (NoSuchFileException ex) {
+				skip(file.path(), "it was deleted while the backup read it");
+				return null;
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException("Could not read " + path, ex);
+			}
+		}
+	}
+
+	private SnapshotEntry storeLargeOnce(Path path, SnapshotEntry file, Stat stat) throws IOException {
+		this.beforeRead.accept(path);
+		FileDigest digest = FileDigest.of(path, this.store.partSize(stat.size()));
 		this.stats.filesRead.incrementAndGet();
-		this.stats.bytesRead.addAndGet(file.size());
-		ContentLocation location = this.index.use(this.project, List.of(sha256)).get(sha256);
+		this.stats.bytesRead.addAndGet(digest.size());
+		if (digest.size() != stat.size() || !stat.equals(Stat.of(path))) {
+			throw new ChangedContentException(path, null);
+		}
+		ContentLocation location = this.index.find(this.project, List.of(digest.sha256())).get(digest.sha256());
 		if (location == null) {
-			String key = this.layout.blob(this.project, sha256);
-			this.store.putFile(key, path, file.size(), this.uploads);
-			location = ContentLocation.blob(sha256, file.size(), key);
-			this.index.record(this.project, List.of(location));
-			this.stats.stored(file.size());
-			this.stats.uploaded(file.size());
+			String key = this.layout.blob(this.project, digest.sha256());
+			try {
+				this.store.putContent(key, path, digest, this.uploads, () -> unchanged(path, stat));
+			}
+			catch (RuntimeException ex) {
+				// a file cut short while it is sent fails the request, not the checksum
+				if (!(ex instanceof ChangedContentException) && !unchanged(path, stat)) {
+					throw new ChangedContentException(path, ex);
+				}
+				throw ex;
+			}
+			location = ContentLocation.blob(digest.sha256(), digest.size(), key);
+			this.index.record(this.project, this.lease, List.of(location));
+			this.stats.stored(digest.size());
+			this.stats.uploaded(digest.size());
 		}
 		return file.storedAt(location);
+	}
+
+	private static boolean unchanged(Path path, Stat stat) {
+		try {
+			return stat.equals(Stat.of(path));
+		}
+		catch (IOException ex) {
+			return false;
+		}
+	}
+
+	/** What tells a file changed: its size, mtime, ctime (a write that restored the mtime) and inode. */
+	record Stat(long size, java.time.Instant mtime, java.time.Instant ctime, long inode) {
+
+		static Stat of(Map<String, Object> attributes) {
+			return new Stat((Long) attributes.get("size"), ((FileTime) attributes.get("lastModifiedTime")).toInstant(),
+					((FileTime) attributes.get("ctime")).toInstant(), (Long) attributes.get("ino"));
+		}
+
+		static Stat of(Path path) throws IOException {
+			return of(Files.readAttributes(path, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS));
+		}
+
 	}
 
 	private void put(CompletableFuture<SnapshotEntry> entry) {

@@ -1,5 +1,7 @@
 package io.mlplatform.storage.backup;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Counters of one backup, updated by its threads. */
@@ -17,6 +19,22 @@ final class BackupStats {
 
 	final AtomicLong bytesUploaded = new AtomicLong();
 
+	final AtomicLong skipped = new AtomicLong();
+
+	/** The first of the paths left out, and why: enough to tell someone what to look at. */
+	private final List<String> skippedPaths = new ArrayList<>();
+
+	private static final int SKIPPED_PATHS = 100;
+
+	void skip(String path, String why) {
+		this.skipped.incrementAndGet();
+		synchronized (this.skippedPaths) {
+			if (this.skippedPaths.size() < SKIPPED_PATHS) {
+				this.skippedPaths.add(BackupRun.escape(path) + ": " + why);
+			}
+		}
+	}
+
 	void stored(long size) {
 		this.bytesStored.addAndGet(size);
 	}
@@ -27,7 +45,8 @@ final class BackupStats {
 
 	BackupResult result(String manifestKey, long entries) {
 		return new BackupResult(manifestKey, entries, this.files.get(), this.bytes.get(), this.filesRead.get(),
-				this.bytesRead.get(), this.bytesStored.get(), this.bytesUploaded.get());
+				this.bytesRead.get(), this.bytesStored.get(), this.bytesUploaded.get(), this.skipped.get(),
+				List.copyOf(this.skippedPaths));
 	}
 
 }

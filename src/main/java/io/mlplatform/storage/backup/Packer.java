@@ -30,6 +30,8 @@ final class Packer {
 
 	private final ExecutorService uploads;
 
+	private final BackupLease lease;
+
 	private final BackupStats stats;
 
 	private final int packSize;
@@ -53,8 +55,9 @@ final class Packer {
 	private volatile Throwable failure;
 
 	Packer(String project, ContentIndex index, SnapshotLayout layout, S3Store store, ExecutorService uploads,
-			BackupStats stats, int packSize, int packsInFlight) {
+			BackupLease lease, BackupStats stats, int packSize, int packsInFlight) {
 		this.project = project;
+		this.lease = lease;
 		this.index = index;
 		this.layout = layout;
 		this.store = store;
@@ -70,14 +73,6 @@ final class Packer {
 	 */
 	synchronized CompletableFuture<ContentLocation> add(long order, String sha256, byte[] content) {
 		return enqueue(new Pending(order, sha256, content, new CompletableFuture<>()));
-	}
-
-	/**
-	 * Where an unchanged file's content is stored, or null when the index no longer has it (then the
-	 * file is read again).
-	 */
-	synchronized CompletableFuture<ContentLocation> reuse(String sha256) {
-		return enqueue(new Pending(Long.MAX_VALUE, sha256, null, new CompletableFuture<>()));
 	}
 
 	private CompletableFuture<ContentLocation> enqueue(Pending item) {
@@ -100,7 +95,7 @@ final class Packer {
 				unknown.add(item.sha256);
 			}
 		}
-		Map<String, ContentLocation> stored = this.index.use(this.project, unknown);
+		Map<String, ContentLocation> stored = this.index.find(this.project, unknown);
 		List<Pending> batch = new ArrayList<>(this.pending);
 		this.pending.clear();
 		// in walk order, as parallel readers only roughly keep it: a restore then reads packs front to back
@@ -110,7 +105,7 @@ final class Packer {
 			if (location == null) {
 				location = stored.get(item.sha256);
 			}
-			if (location == null && item.content != null) {
+			if (location == null) {
 				location = append(item.sha256, item.content);
 			}
 			item.location.complete(location);
@@ -154,7 +149,7 @@ final class Packer {
 		this.uploading.add(CompletableFuture.runAsync(() -> {
 			try {
 				this.store.put(key, bytes, size);
-				this.index.record(this.project, sealed);
+				this.index.record(this.project, this.lease, sealed);
 				this.stats.uploaded(size);
 				forget(sealed);
 			}

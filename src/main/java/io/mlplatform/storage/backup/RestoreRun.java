@@ -79,6 +79,10 @@ final class RestoreRun {
 
 	private final AtomicLong bytes = new AtomicLong();
 
+	private final String temporaryPrefix = ".pss-restore-" + UUID.randomUUID() + "-";
+
+	private final AtomicLong temporaries = new AtomicLong();
+
 	private long removed;
 
 	/** Packed files waiting to be grouped into runs; bounds memory to this many entries. */
@@ -296,21 +300,21 @@ final class RestoreRun {
 			run.files.forEach(file -> write(file, new byte[0]));
 			return;
 		}
-		// a response cut short is fetched again: every content is checked before it is written
+		// a response cut short or reset mid-body is fetched again: every content is checked before it is written
 		for (int attempt = 1;; attempt++) {
 			try {
 				fetch(run);
 				return;
 			}
-			catch (ShortReadException ex) {
-				if (attempt == 3) {
-					throw new UncheckedIOException(ex);
+			catch (IOException ex) {
+				if (attempt == S3Store.BODY_ATTEMPTS) {
+					throw new UncheckedIOException("Could not fetch " + this.layout.pack(this.project, run.pack), ex);
 				}
 			}
 		}
 	}
 
-	private void fetch(PackRun run) throws ShortReadException {
+	private void fetch(PackRun run) throws IOException {
 		String key = this.layout.pack(this.project, run.pack);
 		try (InputStream in = this.store.get(key, run.start, run.end - run.start)) {
 			long position = run.start;
@@ -337,9 +341,6 @@ final class RestoreRun {
 		catch (java.io.EOFException ex) {
 			throw new ShortReadException(key);
 		}
-		catch (IOException ex) {
-			throw new UncheckedIOException("Could not fetch " + key, ex);
-		}
 	}
 
 	private static final class ShortReadException extends IOException {
@@ -350,35 +351,58 @@ final class RestoreRun {
 
 	}
 
-	/** Verifies a packed file's content, then writes it, replacing whatever was at its path. */
+	/**
+	 * Verifies a packed file's content, then writes it into a temporary file beside its path and moves
+	 * that in place: never through what is there (a hard link's other names keep their content).
+	 */
 	private void write(SnapshotEntry file, byte[] content) {
 		String actual = BackupRun.sha256(content);
 		if (!actual.equals(file.sha256())) {
 			throw SnapshotException.contentMismatch(file.path(), file.sha256(), actual);
 		}
 		Path path = this.target.resolve(file.path());
+		Path temporary = temporary(path);
 		try {
-			try {
-				writeNoFollow(path, content);
+			try (OutputStream out = Files.newOutputStream(temporary, StandardOpenOption.CREATE_NEW,
+					StandardOpenOption.WRITE)) {
+				out.write(content);
 			}
-			catch (IOException ex) {
-				// a folder or a symlink is in the way: the snapshot has a file here
-				delete(path);
-				writeNoFollow(path, content);
-			}
-			setMetadata(path, file);
+			setMetadata(temporary, file);
+			moveInPlace(temporary, path);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException("Could not write " + file.path(), ex);
+		}
+		finally {
+			deleteTemporary(temporary);
 		}
 		this.files.incrementAndGet();
 		this.bytes.addAndGet(content.length);
 	}
 
-	private static void writeNoFollow(Path path, byte[] content) throws IOException {
-		try (OutputStream out = Files.newOutputStream(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-				StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS)) {
-			out.write(content);
+	/** A name no other file has: one random prefix per restore, then a counter (no random draw per file). */
+	private Path temporary(Path path) {
+		return path.resolveSibling(this.temporaryPrefix + this.temporaries.incrementAndGet());
+	}
+
+	/** Replaces whatever is at a path (a file, a symlink, a folder) with a finished temporary file. */
+	private static void moveInPlace(Path temporary, Path path) throws IOException {
+		try {
+			Files.move(temporary, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+		}
+		catch (IOException ex) {
+			// a folder is in the way: the snapshot has a file here
+			delete(path);
+			Files.move(temporary, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+		}
+	}
+
+	private static void deleteTemporary(Path temporary) {
+		try {
+			Files.deleteIfExists(temporary);
+		}
+		catch (IOException ex) {
+			// the temporary name is unique; a leftover does no harm
 		}
 	}
 
@@ -388,7 +412,7 @@ final class RestoreRun {
 	 */
 	private void restoreBlob(SnapshotEntry file) {
 		Path path = this.target.resolve(file.path());
-		Path temporary = path.resolveSibling(".pss-restore-" + UUID.randomUUID());
+		Path temporary = temporary(path);
 		try {
 			try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
 				long part = this.store.partSize();
@@ -405,13 +429,7 @@ final class RestoreRun {
 				throw SnapshotException.contentMismatch(file.path(), file.sha256(), actual);
 			}
 			setMetadata(temporary, file);
-			try {
-				Files.move(temporary, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-			}
-			catch (IOException ex) {
-				delete(path);
-				Files.move(temporary, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-			}
+			moveInPlace(temporary, path);
 			this.files.incrementAndGet();
 			this.bytes.addAndGet(file.size());
 		}
@@ -422,31 +440,31 @@ final class RestoreRun {
 			throw (ex.getCause() instanceof RuntimeException runtime) ? runtime : ex;
 		}
 		finally {
-			try {
-				Files.deleteIfExists(temporary);
-			}
-			catch (IOException ex) {
-				// the temporary name is unique; a leftover does no harm
-			}
+			deleteTemporary(temporary);
 		}
 	}
 
+	/** Fetches a range of a blob into the same range of a file; a response cut off mid-body resumes. */
 	private void fetchRange(String key, long start, long length, FileChannel out) {
 		byte[] buffer = new byte[256 * 1024];
-		try (InputStream in = this.store.get(key, start, length)) {
-			long position = start;
-			for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-				ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
-				while (chunk.hasRemaining()) {
-					position += out.write(chunk, position);
+		long position = start;
+		for (int attempt = 1; position < start + length; attempt++) {
+			try (InputStream in = this.store.get(key, position, start + length - position)) {
+				for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+					ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
+					while (chunk.hasRemaining()) {
+						position += out.write(chunk, position);
+					}
+				}
+				if (position != start + length) {
+					throw new java.io.EOFException("Response for " + key + " ended early");
 				}
 			}
-			if (position != start + length) {
-				throw new UncheckedIOException(new java.io.EOFException("Response for " + key + " ended early"));
+			catch (IOException ex) {
+				if (attempt == S3Store.BODY_ATTEMPTS) {
+					throw new UncheckedIOException("Could not fetch " + key, ex);
+				}
 			}
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException("Could not fetch " + key, ex);
 		}
 	}
 

@@ -15,7 +15,9 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
@@ -32,12 +34,14 @@ import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
@@ -114,6 +118,26 @@ public final class S3Store implements AutoCloseable {
 		return this.settings.partSize().toBytes();
 	}
 
+	/** Reads of a response body cut off mid-way (the SDK retries only until the headers arrive). */
+	static final int BODY_ATTEMPTS = 4;
+
+	/** S3 takes at most this many parts of one multipart upload. */
+	static final int MAX_PARTS = 10_000;
+
+	/**
+	 * The part size of a file of this size: the configured one, grown in whole MiB so that the file
+	 * never needs more than {@link #MAX_PARTS} parts.
+	 */
+	long partSize(long size) {
+		return partSize(partSize(), size);
+	}
+
+	static long partSize(long configured, long size) {
+		long mib = 1024 * 1024;
+		long least = (size + MAX_PARTS - 1) / MAX_PARTS;
+		return Math.max(configured, (least + mib - 1) / mib * mib);
+	}
+
 	void put(String key, byte[] bytes, int length) {
 		this.client.putObject(encrypted(PutObjectRequest.builder().bucket(bucket()).key(key)).build(),
 				// streamed from the caller's array: copying a pack would double its memory
@@ -121,7 +145,7 @@ public final class S3Store implements AutoCloseable {
 						"application/octet-stream"));
 	}
 
-	/** Uploads a file: in one PUT when it fits a part, else as a multipart upload with parallel parts. */
+	/** Uploads a file we own (a manifest): in one PUT when it fits a part, else as a multipart upload. */
 	void putFile(String key, Path file, long size, Executor parts) {
 		putFile(key, file, size, parts, Map.of());
 	}
@@ -133,26 +157,65 @@ public final class S3Store implements AutoCloseable {
 					RequestBody.fromFile(file));
 			return;
 		}
+		upload(key, file, size, partSize(size), null, parts, metadata, () -> true);
+	}
+
+	/**
+	 * Uploads a content as a multipart upload, declaring each part's CRC32C as hashed before, so S3
+	 * refuses a part whose bytes changed since (400); and completes it only if {@code unchanged} still
+	 * holds once every part is in, so the object appears only when it is exactly the hashed content.
+	 * @throws ChangedContentException if S3 refused a part or {@code unchanged} no longer held; the
+	 * upload is then aborted
+	 */
+	void putContent(String key, Path file, FileDigest digest, Executor parts, BooleanSupplier unchanged) {
+		upload(key, file, digest.size(), digest.partSize(), digest, parts, Map.of(), unchanged);
+	}
+
+	private void upload(String key, Path file, long size, long partSize, FileDigest digest, Executor parts,
+			Map<String, String> metadata, BooleanSupplier unchanged) {
 		var create = CreateMultipartUploadRequest.builder().bucket(bucket()).key(key).metadata(metadata);
+		if (digest != null) {
+			create.checksumAlgorithm(ChecksumAlgorithm.CRC32_C);
+		}
 		applyEncryption(create);
 		String uploadId = this.client.createMultipartUpload(create.build()).uploadId();
 		try {
 			List<CompletableFuture<CompletedPart>> futures = new ArrayList<>();
-			long partSize = partSize();
-			for (int number = 1; (long) (number - 1) * partSize < size; number++) {
+			// an empty content is still one (empty) part
+			for (int number = 1; number == 1 || (long) (number - 1) * partSize < size; number++) {
 				int partNumber = number;
 				long offset = (number - 1) * partSize;
 				long length = Math.min(partSize, size - offset);
+				String checksum = (digest != null) ? digest.part(number - 1) : null;
 				futures.add(CompletableFuture.supplyAsync(() -> {
-					String etag = this.client
-						.uploadPart(p -> p.bucket(bucket()).key(key).uploadId(uploadId).partNumber(partNumber)
-							.contentLength(length), RequestBody.fromContentProvider(() -> slice(file, offset, length),
-									length, "application/octet-stream"))
-						.eTag();
-					return CompletedPart.builder().partNumber(partNumber).eTag(etag).build();
+					try {
+						String etag = this.client
+							.uploadPart(p -> p.bucket(bucket()).key(key).uploadId(uploadId).partNumber(partNumber)
+								.contentLength(length).checksumCRC32C(checksum), RequestBody.fromContentProvider(
+										() -> slice(file, offset, length), length, "application/octet-stream"))
+							.eTag();
+						return CompletedPart.builder().partNumber(partNumber).eTag(etag).checksumCRC32C(checksum).build();
+					}
+					catch (S3Exception ex) {
+						if (checksum != null && ex.statusCode() == 400) {
+							throw new ChangedContentException(file, ex);
+						}
+						throw ex;
+					}
 				}, parts));
 			}
-			List<CompletedPart> completed = futures.stream().map(CompletableFuture::join).toList();
+			List<CompletedPart> completed = new ArrayList<>();
+			for (CompletableFuture<CompletedPart> future : futures) {
+				try {
+					completed.add(future.join());
+				}
+				catch (CompletionException ex) {
+					throw (ex.getCause() instanceof RuntimeException runtime) ? runtime : ex;
+				}
+			}
+			if (!unchanged.getAsBoolean()) {
+				throw new ChangedContentException(file, null);
+			}
 			this.client.completeMultipartUpload(
 					c -> c.bucket(bucket()).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(completed)));
 		}

@@ -47,6 +47,11 @@ public record SnapshotEntry(String path, String type, String mode, Instant mtime
 				location.blob(), location.pack(), location.offset(), this.target, this.inode);
 	}
 
+	/** Where this file's content is stored. */
+	ContentLocation location() {
+		return new ContentLocation(this.sha256, this.size, this.blob, this.pack, this.offset);
+	}
+
 	/** Whether a file on disk is, by its metadata, the same as this entry, so needs no reading. */
 	boolean unchanged(SnapshotEntry current) {
 		return isFile() && current.isFile() && this.path.equals(current.path) && this.size.equals(current.size)

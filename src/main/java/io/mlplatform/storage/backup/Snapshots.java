@@ -19,9 +19,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -71,17 +73,33 @@ public class Snapshots implements AutoCloseable {
 	/** Ranges of one blob being restored, fetched while a transfer thread waits for them. */
 	private final ExecutorService parts;
 
+	private final ScheduledExecutorService leaseTimer;
+
+	private final JdbcClient db;
+
+	private final TransactionTemplate transactions;
+
+	/** Runs before a backup reads a changed file: where tests make it vanish. */
+	volatile Consumer<Path> beforeRead = path -> {
+	};
+
+	/** Runs once a backup's content is stored, before its manifest is: where tests hold a backup still. */
+	volatile Runnable beforeManifest = () -> {
+	};
+
 	public Snapshots(S3Store store, DataSource dataSource, BackupProperties properties, Clock clock) {
 		this.store = store;
 		this.layout = new SnapshotLayout(properties.s3().prefix());
 		this.index = new ContentIndex(JdbcClient.create(dataSource), this.layout);
-		this.collector = new GarbageCollector(store, this.layout, JdbcClient.create(dataSource),
-				new TransactionTemplate(new DataSourceTransactionManager(dataSource)));
+		this.collector = new GarbageCollector(store, this.layout, dataSource);
+		this.db = JdbcClient.create(dataSource);
+		this.transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
 		this.properties = properties;
 		this.clock = clock;
 		this.readers = Executors.newFixedThreadPool(properties.readers(), daemon("backup-reader"));
 		this.transfers = Executors.newFixedThreadPool(properties.uploads(), daemon("backup-transfer"));
 		this.parts = Executors.newFixedThreadPool(properties.uploads(), daemon("backup-part"));
+		this.leaseTimer = Executors.newSingleThreadScheduledExecutor(daemon("backup-lease"));
 	}
 
 	private static ThreadFactory daemon(String name) {
@@ -122,8 +140,10 @@ public class Snapshots implements AutoCloseable {
 		}
 		Path previousFile = null;
 		Path manifestFile = null;
-		try {
-			previousFile = latest(project, storage).map(this::download).orElse(null);
+		// taken before the previous manifest is read: from then on, all of that manifest's content stays
+		try (BackupLease lease = BackupLease.acquire(this.db, this.transactions, this.leaseTimer, project, storage,
+				this.properties.leaseTtl())) {
+			previousFile = previousManifest(project, storage);
 			manifestFile = Files.createTempFile("pss-manifest-", ".json.gz");
 			BackupStats stats = progress.stats;
 			long entries;
@@ -131,16 +151,24 @@ public class Snapshots implements AutoCloseable {
 					? new Manifest.Reader(Files.newInputStream(previousFile)) : Manifest.Reader.empty();
 					OutputStream out = Files.newOutputStream(manifestFile)) {
 				int packSize = Math.toIntExact(this.properties.packSize().toBytes());
-				Packer packer = new Packer(project, this.index, this.layout, this.store, this.transfers, stats, packSize,
-						Math.max(1, Math.min(4, this.properties.uploads() / 2)));
-				entries = new BackupRun(project, folder, previous, this.index, this.layout, this.store, packer,
+				Packer packer = new Packer(project, this.index, this.layout, this.store, this.transfers, lease, stats,
+						packSize, Math.max(1, Math.min(4, this.properties.uploads() / 2)));
+				entries = new BackupRun(project, folder, previous, this.index, this.layout, this.store, packer, lease,
 						this.readers, this.transfers, this.properties.largeFileThreshold().toBytes(),
-						this.properties.queueLength(), stats)
+						this.properties.queueLength(), stats, this.beforeRead)
 					.run(out);
 			}
+			this.beforeManifest.run();
+			lease.check();
 			long size = Files.size(manifestFile);
 			this.store.putFile(manifestKey, manifestFile, size, this.transfers,
 					Map.of(SNAPSHOT_TIME, started.toString()));
+			if (!lease.finish()) {
+				// a collection may have run meanwhile: this manifest could reference content it removed
+				this.store.delete(List.of(manifestKey));
+				lease.check();
+				throw new IllegalStateException("Backup lease " + lease.id() + " expired before the backup finished");
+			}
 			stats.uploaded(size);
 			return stats.result(manifestKey, entries);
 		}
@@ -150,6 +178,21 @@ public class Snapshots implements AutoCloseable {
 		finally {
 			deleteQuietly(previousFile);
 			deleteQuietly(manifestFile);
+		}
+	}
+
+	/** The newest manifest of a storage, downloaded; retention may delete it between listing and reading. */
+	private Path previousManifest(String project, String storage) {
+		for (int attempt = 1;; attempt++) {
+			Optional<String> key = latest(project, storage);
+			try {
+				return key.map(this::download).orElse(null);
+			}
+			catch (SnapshotException ex) {
+				if (attempt == 3) {
+					throw ex;
+				}
+			}
 		}
 	}
 
@@ -199,19 +242,29 @@ public class Snapshots implements AutoCloseable {
 	}
 
 	private Path download(String key) {
+		Path file;
 		try {
-			Path file = Files.createTempFile("pss-manifest-", ".json.gz");
+			file = Files.createTempFile("pss-manifest-", ".json.gz");
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		// a response cut off mid-body (a reset connection) is fetched again
+		for (int attempt = 1;; attempt++) {
 			try (InputStream in = this.store.get(key)) {
 				Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+				return file;
 			}
 			catch (NoSuchKeyException ex) {
 				deleteQuietly(file);
 				throw SnapshotException.notFound(key);
 			}
-			return file;
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
+			catch (IOException ex) {
+				if (attempt == S3Store.BODY_ATTEMPTS) {
+					deleteQuietly(file);
+					throw new UncheckedIOException("Could not fetch " + key, ex);
+				}
+			}
 		}
 	}
 
@@ -329,12 +382,11 @@ public class Snapshots implements AutoCloseable {
 	}
 
 	/**
-	 * Removes the project's content that no manifest references and no backup used within the grace
-	 * period, which must exceed the longest backup.
+	 * Removes the project's content that no manifest references and that was not recorded within the
+	 * grace period. Removes nothing while a backup of the project runs (see {@link GarbageCollector}).
 	 */
 	public GarbageCollector.Result collectGarbage(String project) {
-		return this.collector.collect(name("project", project),
-				this.clock.instant().minus(this.properties.gcGrace()));
+		return this.collector.collect(name("project", project), this.properties.gcGrace());
 	}
 
 	@Override
@@ -342,6 +394,7 @@ public class Snapshots implements AutoCloseable {
 		this.readers.shutdownNow();
 		this.transfers.shutdownNow();
 		this.parts.shutdownNow();
+		this.leaseTimer.shutdownNow();
 	}
 
 }

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class GarbageCollectionTests extends BackupTestSupport {
 
@@ -24,7 +26,7 @@ class GarbageCollectionTests extends BackupTestSupport {
 		BackupProperties defaults = super.properties();
 		return new BackupProperties(defaults.s3(), defaults.largeFileThreshold(), DataSize.ofKilobytes(32),
 				defaults.readers(), defaults.uploads(), defaults.queueLength(), this.grace,
-				defaults.abandonedUploadAge());
+				defaults.abandonedUploadAge(), Duration.ofSeconds(1));
 	}
 
 	private Path tree(String name, int files, long seed) {
@@ -122,6 +124,113 @@ class GarbageCollectionTests extends BackupTestSupport {
 		assertThat(removed.get() + after.packs() + after.blobs()).isPositive();
 		Path target = folder("target");
 		this.snapshots.restore(this.project, "s1", "b2", target, List.of(), RestoreMode.MERGE);
+		assertThat(Trees.describe(target)).isEqualTo(Trees.describe(source));
+	}
+
+
+	/** Holds the next backup still once its content is stored, before its manifest is written. */
+	private final class Pause implements Runnable {
+
+		final CountDownLatch reached = new CountDownLatch(1);
+
+		final CountDownLatch released = new CountDownLatch(1);
+
+		/**
+		 * Backs up a folder as b1 of storage s1, changes one file, starts b2 and returns once b2 stands
+		 * still before its manifest.
+		 */
+		CompletableFuture<BackupResult> incremental(Path source) throws InterruptedException {
+			GarbageCollectionTests.this.snapshots.backup(GarbageCollectionTests.this.project, "s1", "b1", source);
+			write(source.resolve("d0/changed.bin"), random(3000, 77));
+			GarbageCollectionTests.this.snapshots.beforeManifest = this;
+			CompletableFuture<BackupResult> running = CompletableFuture.supplyAsync(
+					() -> GarbageCollectionTests.this.snapshots.backup(GarbageCollectionTests.this.project, "s1", "b2", source));
+			assertThat(this.reached.await(60, TimeUnit.SECONDS)).isTrue();
+			GarbageCollectionTests.this.snapshots.beforeManifest = () -> {
+			};
+			return running;
+		}
+
+		@Override
+		public void run() {
+			this.reached.countDown();
+			try {
+				this.released.await(60, TimeUnit.SECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}
+
+	}
+
+	@Test
+	void collectionDuringAPausedBackupKeepsWhatItReusesPastTheGracePeriodAndTheLeaseTtl() throws Exception {
+		// grace zero: nothing but the running backup's lease protects the content it reuses
+		Path source = tree("source", 60, 5);
+		Pause pause = new Pause();
+		CompletableFuture<BackupResult> running = pause.incremental(source);
+		// retention deletes the base snapshot meanwhile, so no manifest references the reused content
+		this.store.delete(List.of("pss/projects/" + this.project + "/snapshots/s1/b1.json.gz"));
+		ageIndex();
+		List<String> content = keys("");
+
+		GarbageCollector.Result during = this.snapshots.collectGarbage(this.project);
+		Thread.sleep(2500); // past the one-second lease: its renewals keep it
+		GarbageCollector.Result later = this.snapshots.collectGarbage(this.project);
+		pause.released.countDown();
+		BackupResult result = running.get(60, TimeUnit.SECONDS);
+
+		assertThat(during.busy()).isTrue();
+		assertThat(later.busy()).isTrue();
+		assertThat(during.packs() + during.blobs() + later.packs() + later.blobs()).isZero();
+		assertThat(keys("")).containsAll(content);
+		assertThat(result.filesRead()).isEqualTo(1);
+		GarbageCollector.Result after = this.snapshots.collectGarbage(this.project);
+		assertThat(after.busy()).isFalse();
+		Path target = folder("target");
+		this.snapshots.restore(this.project, "s1", "b2", target, List.of(), RestoreMode.MERGE);
+		assertThat(Trees.describe(target)).isEqualTo(Trees.describe(source));
+	}
+
+	@Test
+	void aBackupWhoseLeaseExpiredWritesNoSnapshot() throws Exception {
+		Path source = tree("source", 20, 6);
+		Pause pause = new Pause();
+		CompletableFuture<BackupResult> running = pause.incremental(source);
+		// as if the process had been paused past its lease: a collection then takes the project back
+		this.db.sql("UPDATE backup_leases SET expires_at = now() - interval '1 second' WHERE project = ? AND finished_at IS NULL")
+			.param(this.project)
+			.update();
+		this.store.delete(List.of("pss/projects/" + this.project + "/snapshots/s1/b1.json.gz"));
+		GarbageCollector.Result collected = this.snapshots.collectGarbage(this.project);
+		pause.released.countDown();
+
+		assertThat(collected.busy()).isFalse();
+		assertThat(collected.packs()).isPositive();
+		assertThatThrownBy(() -> running.get(60, TimeUnit.SECONDS)).hasMessageContaining("lease");
+		assertThat(keys("snapshots/")).isEmpty();
+	}
+
+	@Test
+	void collectionForgetsContentWhoseObjectIsGoneAndRemovesObjectsTheIndexDoesNotKnow() throws Exception {
+		Path source = tree("source", 20, 7);
+		this.snapshots.backup(this.project, "s1", "b1", source);
+		String pack = keys("packs/").get(0);
+		String packId = pack.substring(pack.lastIndexOf('/') + 1);
+		this.store.delete(List.of(pack));
+		String stray = "pss/projects/" + this.project + "/packs/left-by-a-crash";
+		this.store.put(stray, new byte[100], 100);
+
+		this.snapshots.collectGarbage(this.project);
+
+		assertThat(this.db.sql("SELECT count(*) FROM backup_contents WHERE project = ? AND pack_id = ?")
+			.param(this.project).param(packId).query(Long.class).single()).isZero();
+		assertThat(keys("packs/")).doesNotContain(stray);
+		// the next backup stores the lost contents again, so its snapshot restores
+		this.snapshots.backup(this.project, "s2", "b1", source);
+		Path target = folder("target");
+		this.snapshots.restore(this.project, "s2", "b1", target, List.of(), RestoreMode.MERGE);
 		assertThat(Trees.describe(target)).isEqualTo(Trees.describe(source));
 	}
 

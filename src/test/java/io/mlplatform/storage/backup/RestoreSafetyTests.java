@@ -134,4 +134,24 @@ class RestoreSafetyTests extends BackupTestSupport {
 			.hasMessageContaining("out of order");
 	}
 
+	@Test
+	void restoreReplacesAHardLinkInsteadOfWritingThroughIt() throws Exception {
+		Path source = folder("source");
+		write(source.resolve("small.txt"), "from the snapshot".getBytes());
+		write(source.resolve("large.bin"), random(100 * 1024, 3));
+		this.snapshots.backup(this.project, "s1", "b1", source);
+		Path outside = folder("outside");
+		write(outside.resolve("secret.txt"), "outside the target".getBytes());
+		write(outside.resolve("secret.bin"), "outside the target too".getBytes());
+		Path target = folder("target");
+		Files.createLink(target.resolve("small.txt"), outside.resolve("secret.txt"));
+		Files.createLink(target.resolve("large.bin"), outside.resolve("secret.bin"));
+
+		this.snapshots.restore(this.project, "s1", "b1", target, List.of(), RestoreMode.MERGE);
+
+		assertThat(outside.resolve("secret.txt")).hasContent("outside the target");
+		assertThat(outside.resolve("secret.bin")).hasContent("outside the target too");
+		assertThat(Trees.describe(target)).isEqualTo(Trees.describe(source));
+	}
+
 }

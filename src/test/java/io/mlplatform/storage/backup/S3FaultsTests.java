@@ -2,6 +2,7 @@ package io.mlplatform.storage.backup;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,6 +30,11 @@ class S3FaultsTests extends BackupTestSupport {
 
 	private final AtomicInteger unavailable = new AtomicInteger();
 
+	/** Whether GETs of content also fail mid-body now and then. */
+	private volatile boolean cutBodies;
+
+	private final AtomicInteger cut = new AtomicInteger();
+
 	@Override
 	protected UnaryOperator<SdkHttpClient> transport() {
 		return Flaky::new;
@@ -36,11 +42,7 @@ class S3FaultsTests extends BackupTestSupport {
 
 	@Test
 	void backupAndRestoreSucceedThroughTransientFaults() throws Exception {
-		Path source = folder("source");
-		for (int i = 0; i < 60; i++) {
-			write(source.resolve("d" + (i % 3) + "/f" + i), random(3000 + i, i));
-		}
-		write(source.resolve("large.bin"), random(11 * 1024 * 1024, 7));
+		Path source = source(60);
 
 		this.snapshots.backup(this.project, "s1", "b1", source);
 		Path target = folder("target");
@@ -49,6 +51,29 @@ class S3FaultsTests extends BackupTestSupport {
 		assertThat(Trees.describe(target)).isEqualTo(Trees.describe(source));
 		assertThat(this.resets.get()).isPositive();
 		assertThat(this.unavailable.get()).isPositive();
+	}
+
+	@Test
+	void restoreFetchesAgainWhatAResetConnectionCutOffMidBody() throws Exception {
+		Path source = source(300);
+		this.snapshots.backup(this.project, "s1", "b1", source);
+		this.cutBodies = true;
+
+		Path target = folder("target");
+		this.snapshots.restore(this.project, "s1", "b1", target, List.of(), RestoreMode.MERGE);
+
+		assertThat(Trees.describe(target)).isEqualTo(Trees.describe(source));
+		assertThat(this.cut.get()).isPositive();
+	}
+
+	/** Small files in three folders, and one large enough for a multipart upload. */
+	private Path source(int files) {
+		Path source = folder("source");
+		for (int i = 0; i < files; i++) {
+			write(source.resolve("d" + (i % 3) + "/f" + i), random(3000 + i, i));
+		}
+		write(source.resolve("large.bin"), random(11 * 1024 * 1024, 7));
+		return source;
 	}
 
 	/**
@@ -81,7 +106,31 @@ class S3FaultsTests extends BackupTestSupport {
 					.responseBody(AbortableInputStream.create(new ByteArrayInputStream(body)))
 					.build());
 			}
-			return this.delegate.prepareRequest(request);
+			ExecutableHttpRequest real = this.delegate.prepareRequest(request);
+			if (S3FaultsTests.this.cutBodies && n % 3 == 0 && request.httpRequest().method() == SdkHttpMethod.GET) {
+				return new ExecutableHttpRequest() {
+
+					@Override
+					public HttpExecuteResponse call() throws IOException {
+						HttpExecuteResponse response = real.call();
+						if (response.responseBody().isEmpty() || response.httpResponse().statusCode() >= 300) {
+							return response;
+						}
+						S3FaultsTests.this.cut.incrementAndGet();
+						return HttpExecuteResponse.builder()
+							.response(response.httpResponse())
+							.responseBody(AbortableInputStream.create(new CutOff(response.responseBody().get())))
+							.build();
+					}
+
+					@Override
+					public void abort() {
+						real.abort();
+					}
+
+				};
+			}
+			return real;
 		}
 
 		private ExecutableHttpRequest failing(Call call) {
@@ -102,6 +151,33 @@ class S3FaultsTests extends BackupTestSupport {
 		@Override
 		public void close() {
 			this.delegate.close();
+		}
+
+	}
+
+	/** A response body whose connection resets after a few bytes. */
+	private static final class CutOff extends java.io.FilterInputStream {
+
+		private int left = 1000;
+
+		CutOff(InputStream in) {
+			super(in);
+		}
+
+		@Override
+		public int read() throws IOException {
+			byte[] one = new byte[1];
+			return (read(one, 0, 1) < 0) ? -1 : (one[0] & 0xff);
+		}
+
+		@Override
+		public int read(byte[] buffer, int offset, int length) throws IOException {
+			if (this.left <= 0) {
+				throw new java.net.SocketException("Connection reset (injected mid-body)");
+			}
+			int n = super.read(buffer, offset, Math.min(length, this.left));
+			this.left -= Math.max(n, 0);
+			return n;
 		}
 
 	}

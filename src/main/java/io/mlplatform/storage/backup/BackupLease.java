@@ -1,0 +1,129 @@
+package io.mlplatform.storage.backup;
+
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * A running backup's claim on its project's content, in Postgres: while it is live, garbage
+ * collection of the project removes nothing (see {@link GarbageCollector}). Renewed in the background;
+ * a process that dies stops renewing and its lease expires. A backup that finds its lease gone (it
+ * was paused past its expiry, and a collection may have run) stores nothing more and writes no
+ * manifest.
+ */
+final class BackupLease implements AutoCloseable {
+
+	private static final Logger log = LoggerFactory.getLogger(BackupLease.class);
+
+	/** First key of the advisory lock that orders lease creation against a collection's deletes. */
+	static final int LOCK_SPACE = 0x70737362;
+
+	private final JdbcClient db;
+
+	private final UUID id;
+
+	private final Duration ttl;
+
+	private final ScheduledFuture<?> renewal;
+
+	private volatile boolean lost;
+
+	private boolean finished;
+
+	private BackupLease(JdbcClient db, UUID id, Duration ttl, ScheduledExecutorService timer) {
+		this.db = db;
+		this.id = id;
+		this.ttl = ttl;
+		long every = Math.max(1, ttl.toMillis() / 3);
+		this.renewal = timer.scheduleWithFixedDelay(this::renew, every, every, TimeUnit.MILLISECONDS);
+	}
+
+	/**
+	 * Takes a lease for a backup of a project's storage. Waits while a collection of the project
+	 * deletes: what it deletes is gone from the index before this backup looks anything up.
+	 */
+	static BackupLease acquire(JdbcClient db, TransactionTemplate transactions, ScheduledExecutorService timer,
+			String project, String storage, Duration ttl) {
+		UUID id = UUID.randomUUID();
+		transactions.executeWithoutResult(status -> {
+			db.sql("SELECT pg_advisory_xact_lock_shared(?, hashtext(?))").param(LOCK_SPACE).param(project)
+				.query((rs, row) -> 1).list();
+			db.sql("""
+					INSERT INTO backup_leases (id, project, storage, expires_at)
+					VALUES (?, ?, ?, now() + make_interval(secs => ?))""")
+				.param(id).param(project).param(storage).param(ttl.toMillis() / 1000.0)
+				.update();
+		});
+		return new BackupLease(db, id, ttl, timer);
+	}
+
+	UUID id() {
+		return this.id;
+	}
+
+	private void renew() {
+		try {
+			int renewed = this.db.sql("""
+					UPDATE backup_leases SET expires_at = now() + make_interval(secs => ?)
+					WHERE id = ? AND finished_at IS NULL AND expires_at > now()""")
+				.param(this.ttl.toMillis() / 1000.0).param(this.id)
+				.update();
+			if (renewed == 0) {
+				this.lost = true;
+				this.renewal.cancel(false);
+			}
+		}
+		catch (RuntimeException ex) {
+			// the next renewal tries again; the lease lasts until then
+			log.warn("Could not renew backup lease {}", this.id, ex);
+		}
+	}
+
+	/** Fails the backup if its lease ran out: a collection may have removed content it relies on. */
+	void check() {
+		if (this.lost) {
+			throw lost();
+		}
+	}
+
+	private IllegalStateException lost() {
+		return new IllegalStateException("Backup lease " + this.id
+				+ " expired before the backup finished (the process was paused or cut off from the database)");
+	}
+
+	/**
+	 * Ends the lease once the manifest is stored; false if it had expired, when a collection may have
+	 * removed content the manifest references.
+	 */
+	boolean finish() {
+		this.renewal.cancel(false);
+		this.finished = true;
+		return this.db.sql("""
+				UPDATE backup_leases SET finished_at = now()
+				WHERE id = ? AND finished_at IS NULL AND expires_at > now()""")
+			.param(this.id)
+			.update() == 1;
+	}
+
+	/** Releases a lease the backup did not finish (it failed). */
+	@Override
+	public void close() {
+		if (!this.finished) {
+			try {
+				finish();
+			}
+			catch (RuntimeException ex) {
+				log.warn("Could not release backup lease {}; it expires by itself", this.id, ex);
+			}
+		}
+	}
+
+}

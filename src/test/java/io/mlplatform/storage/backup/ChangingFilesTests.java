@@ -1,0 +1,137 @@
+package io.mlplatform.storage.backup;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
+
+import org.junit.jupiter.api.Test;
+
+import software.amazon.awssdk.http.ExecutableHttpRequest;
+import software.amazon.awssdk.http.HttpExecuteRequest;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.SdkHttpMethod;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Files that change while the backup reads them: a large file rewritten between its hash pass and its
+ * upload is never stored under the sha256 of what it held before.
+ */
+class ChangingFilesTests extends BackupTestSupport {
+
+	private static final int LARGE = 11 * 1024 * 1024;
+
+	private Path large;
+
+	/** How many part uploads should find the large file rewritten just before they send it. */
+	private final AtomicInteger rewrites = new AtomicInteger();
+
+	private final AtomicInteger rewritten = new AtomicInteger();
+
+	@Override
+	protected BackupProperties properties() {
+		BackupProperties defaults = super.properties();
+		BackupProperties.S3 s3 = defaults.s3();
+		// the production default: no checksum unless the request declares one
+		BackupProperties.S3 whenRequired = new BackupProperties.S3(s3.endpoint(), s3.region(), s3.pathStyle(),
+				s3.accessKeyId(), s3.secretAccessKey(), s3.bucket(), s3.prefix(), s3.partSize(), "when-required",
+				s3.encryption(), s3.kmsKeyId(), s3.payloadSigning(), s3.maxAttempts(), s3.maxConnections(),
+				s3.connectTimeout(), s3.socketTimeout());
+		return new BackupProperties(whenRequired, defaults.largeFileThreshold(), defaults.packSize(),
+				defaults.readers(), defaults.uploads(), defaults.queueLength(), defaults.gcGrace(),
+				defaults.abandonedUploadAge(), defaults.leaseTtl());
+	}
+
+	/** Rewrites the large file (same size, new bytes) as a part upload is about to read it. */
+	@Override
+	protected UnaryOperator<SdkHttpClient> transport() {
+		return delegate -> new SdkHttpClient() {
+
+			@Override
+			public ExecutableHttpRequest prepareRequest(HttpExecuteRequest request) {
+				var http = request.httpRequest();
+				if (http.method() == SdkHttpMethod.PUT && http.rawQueryParameters().containsKey("partNumber")
+						&& ChangingFilesTests.this.rewrites.getAndDecrement() > 0) {
+					int n = ChangingFilesTests.this.rewritten.incrementAndGet();
+					write(ChangingFilesTests.this.large, random(LARGE, 1000 + n));
+				}
+				return delegate.prepareRequest(request);
+			}
+
+			@Override
+			public void close() {
+				delegate.close();
+			}
+
+		};
+	}
+
+	private Path source() {
+		Path source = folder("source");
+		for (int i = 0; i < 10; i++) {
+			write(source.resolve("small/f" + i), random(2000, i));
+		}
+		this.large = source.resolve("large.bin");
+		write(this.large, random(LARGE, 1));
+		return source;
+	}
+
+	@Test
+	void aLargeFileRewrittenDuringItsUploadIsStoredAsItsNewContent() throws Exception {
+		Path source = source();
+		String before = BackupRun.sha256(this.large);
+		this.rewrites.set(1);
+
+		BackupResult result = this.snapshots.backup(this.project, "s1", "b1", source);
+
+		String after = BackupRun.sha256(this.large);
+		assertThat(this.rewritten.get()).isEqualTo(1);
+		assertThat(after).isNotEqualTo(before);
+		assertThat(result.skipped()).isZero();
+		assertThat(keys("blobs/")).containsExactly(
+				"pss/projects/" + this.project + "/blobs/" + after.substring(0, 2) + "/" + after);
+		assertThat(indexed(before)).isZero();
+		assertThat(this.snapshots.entry(this.project, "s1", "b1", "large.bin")).get()
+			.extracting(SnapshotEntry::sha256).isEqualTo(after);
+		assertThat(this.store.countUploads("pss/projects/" + this.project + "/")).isZero();
+		Path target = folder("target");
+		this.snapshots.restore(this.project, "s1", "b1", target, List.of(), RestoreMode.MERGE);
+		assertThat(Trees.describe(target)).isEqualTo(Trees.describe(source));
+	}
+
+	@Test
+	void aLargeFileThatNeverHoldsStillIsLeftOutAndReported() throws Exception {
+		Path source = source();
+		String before = BackupRun.sha256(this.large);
+		this.rewrites.set(Integer.MAX_VALUE);
+
+		BackupResult result = this.snapshots.backup(this.project, "s1", "b1", source);
+
+		assertThat(result.skipped()).isEqualTo(1);
+		assertThat(result.skippedPaths()).singleElement().asString().startsWith("large.bin: ");
+		assertThat(keys("blobs/")).isEmpty();
+		assertThat(indexed(before)).isZero();
+		assertThat(this.snapshots.entry(this.project, "s1", "b1", "large.bin")).isEmpty();
+		assertThat(this.snapshots.entry(this.project, "s1", "b1", "small/f3")).isPresent();
+		assertThat(this.store.countUploads("pss/projects/" + this.project + "/")).isZero();
+	}
+
+	@Test
+	void partsGrowSoThatNoFileNeedsMoreThanTenThousand() {
+		long part = 16L * 1024 * 1024;
+		assertThat(S3Store.partSize(part, 1024L * 1024 * 1024)).isEqualTo(part);
+		assertThat(S3Store.partSize(part, 10_000 * part)).isEqualTo(part);
+		for (long size : new long[] { 10_000 * part + 1, 5L << 40, (5L << 40) + 12345 }) {
+			long grown = S3Store.partSize(part, size);
+			assertThat((size + grown - 1) / grown).isLessThanOrEqualTo(S3Store.MAX_PARTS);
+			assertThat(grown % (1024 * 1024)).isZero();
+		}
+	}
+
+	private long indexed(String sha256) {
+		return this.db.sql("SELECT count(*) FROM backup_contents WHERE project = ? AND sha256 = ?")
+			.param(this.project).param(sha256).query(Long.class).single();
+	}
+
+}
