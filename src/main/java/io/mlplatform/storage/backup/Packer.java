@@ -20,6 +20,14 @@ final class Packer {
 
 	private static final int BATCH = 512;
 
+	/*
+	 * A pack is sealed by bytes or by count, whichever comes first: its contents stay in memory
+	 * (their locations, to be recorded in the index) until its PUT is done, and a pack of tiny files
+	 * would otherwise hold millions of them (1,000,000 files of 12 bytes fit one 16 MB pack and
+	 * exhausted a 256 MiB heap).
+	 */
+	static final int MAX_PACK_ENTRIES = 10_000;
+
 	private final String project;
 
 	private final ContentIndex index;
@@ -128,7 +136,7 @@ final class Packer {
 		this.contents.add(location);
 		this.unrecorded.put(sha256, location);
 		this.stats.stored(content.length);
-		if (this.length >= this.packSize) {
+		if (this.length >= this.packSize || this.contents.size() >= MAX_PACK_ENTRIES) {
 			seal();
 		}
 		return location;

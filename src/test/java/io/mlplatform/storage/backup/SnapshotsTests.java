@@ -61,6 +61,23 @@ class SnapshotsTests extends BackupTestSupport {
 	}
 
 	@Test
+	void aPackHoldsAtMostMaxPackEntriesContentsHoweverSmallTheyAre() throws Exception {
+		Path source = folder("tiny");
+		int files = Packer.MAX_PACK_ENTRIES + 5;
+		for (int i = 0; i < files; i++) {
+			write(source.resolve("d" + (i / 1000) + "/f" + i), ("file " + i).getBytes());
+		}
+
+		this.snapshots.backup(this.project, "s1", "b1", source);
+
+		// ~110 KB of contents would fit one pack by size; the count cap makes it two
+		assertThat(keys("packs/")).hasSize(2);
+		Path target = folder("target");
+		this.snapshots.restore(this.project, "s1", "b1", target, List.of(), RestoreMode.MERGE);
+		assertThat(Trees.describe(target)).isEqualTo(Trees.describe(source));
+	}
+
+	@Test
 	void incrementalBackupReadsOnlyChangedFilesAndStoresOnlyNewContent() throws Exception {
 		Path source = sampleTree();
 		this.snapshots.backup(this.project, "s1", "b1", source);
