@@ -268,7 +268,7 @@ public class BackupWorker implements AutoCloseable {
 			}).optional();
 		}
 		try {
-			RestoreResult result = this.executor.restore(restore);
+			RestoreResult result = this.executor.restore(restore, job.counters);
 			end(job, JobState.Succeeded, new Progress(result.files(), result.files(), result.bytes(), result.bytes(),
 					null, null), null);
 			log.info("Restore {} of backup {} into storage {} in project {}: {} files, {} bytes", restore.id(),
@@ -327,21 +327,29 @@ public class BackupWorker implements AutoCloseable {
 	/** Counters of a running job as the API shows them; totals never below what is done. */
 	private Progress progress(Running job) {
 		if (job.kind == Kind.RESTORE) {
-			Long files = job.knownFiles.get() < 0 ? null : job.knownFiles.get();
-			Long bytes = job.knownBytes.get() < 0 ? null : job.knownBytes.get();
-			return new Progress(null, files, null, bytes, null, null);
+			RestoreProgress counts = job.counters.restore;
+			long files = counts.files();
+			long bytes = counts.bytes();
+			// totals are known for a whole-snapshot restore (the backup's own); a restore of some paths has none
+			Long filesTotal = job.knownFiles.get() < 0 ? null : Math.max(files, job.knownFiles.get());
+			Long bytesTotal = job.knownBytes.get() < 0 ? null : Math.max(bytes, job.knownBytes.get());
+			return new Progress(files, filesTotal, bytes, bytesTotal, null, eta(job, bytes, bytesTotal));
 		}
 		BackupProgress counts = job.counters.backup;
 		long files = counts.files();
 		long bytes = counts.bytes();
 		Long filesTotal = job.counters.scanned ? Math.max(files, job.counters.filesTotal.get()) : null;
 		Long bytesTotal = job.counters.scanned ? Math.max(bytes, job.counters.bytesTotal.get()) : null;
-		Long eta = null;
+		return new Progress(files, filesTotal, bytes, bytesTotal, counts.bytesUploaded(), eta(job, bytes, bytesTotal));
+	}
+
+	/** Seconds left at the rate so far; null until there is a total and a first byte. */
+	private Long eta(Running job, long bytes, Long bytesTotal) {
 		long elapsed = Duration.between(job.started, this.clock.instant()).toMillis();
-		if (bytesTotal != null && bytes > 0 && elapsed > 0) {
-			eta = (long) Math.ceil((bytesTotal - bytes) * (double) elapsed / bytes / 1000);
+		if (bytesTotal == null || bytes <= 0 || elapsed <= 0) {
+			return null;
 		}
-		return new Progress(files, filesTotal, bytes, bytesTotal, counts.bytesUploaded(), eta);
+		return (long) Math.ceil((bytesTotal - bytes) * (double) elapsed / bytes / 1000);
 	}
 
 	/** Writes every running job's progress and renews its lease; stops jobs that were cancelled or lost. */

@@ -40,6 +40,8 @@ final class LocalExecutor {
 
 		final BackupProgress backup = new BackupProgress();
 
+		final RestoreProgress restore = new RestoreProgress();
+
 		final AtomicLong filesTotal = new AtomicLong(-1);
 
 		final AtomicLong bytesTotal = new AtomicLong(-1);
@@ -64,11 +66,11 @@ final class LocalExecutor {
 		}
 	}
 
-	RestoreResult restore(Restore restore) {
+	RestoreResult restore(Restore restore, Counters counters) {
 		Path share = existingShare(restore.namespace(), restore.storage());
 		return this.snapshots.restore(restore.project(), restore.sourceStorageId().toString(),
 				restore.backupId().toString(), share, restore.paths() == null ? List.of() : restore.paths(),
-				restore.restoreMode());
+				restore.restoreMode(), counters.restore);
 	}
 
 	private Path existingShare(String namespace, String storage) {

@@ -75,9 +75,9 @@ final class RestoreRun {
 
 	private final List<CompletableFuture<Void>> tasks = new ArrayList<>();
 
-	private final AtomicLong files = new AtomicLong();
+	private final AtomicLong files;
 
-	private final AtomicLong bytes = new AtomicLong();
+	private final AtomicLong bytes;
 
 	private final String temporaryPrefix = ".pss-restore-" + UUID.randomUUID() + "-";
 
@@ -91,7 +91,9 @@ final class RestoreRun {
 	private final List<SnapshotEntry> window = new ArrayList<>();
 
 	RestoreRun(S3Store store, SnapshotLayout layout, String project, Path manifest, Path target, List<String> scopes,
-			RestoreMode mode, ExecutorService transfers, ExecutorService parts, int parallelism) {
+			RestoreMode mode, ExecutorService transfers, ExecutorService parts, int parallelism, RestoreProgress progress) {
+		this.files = progress.files;
+		this.bytes = progress.bytes;
 		this.store = store;
 		this.layout = layout;
 		this.project = project;

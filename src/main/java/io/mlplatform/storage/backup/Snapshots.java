@@ -199,11 +199,17 @@ public class Snapshots implements AutoCloseable {
 	/** Restores a snapshot, or only the given paths (files or folders) of it, into a folder. */
 	public RestoreResult restore(String project, String storage, String backup, Path target, List<String> paths,
 			RestoreMode mode) {
+		return restore(project, storage, backup, target, paths, mode, new RestoreProgress());
+	}
+
+	/** As {@link #restore(String, String, String, Path, List, RestoreMode)}, counting into {@code progress}. */
+	public RestoreResult restore(String project, String storage, String backup, Path target, List<String> paths,
+			RestoreMode mode, RestoreProgress progress) {
 		List<String> scopes = SafePaths.scopes(paths);
 		Path manifest = download(manifestKey(project, storage, backup));
 		try {
 			return new RestoreRun(this.store, this.layout, project, manifest, target, scopes, mode, this.transfers,
-					this.parts, this.properties.uploads() * 2)
+					this.parts, this.properties.uploads() * 2, progress)
 				.run();
 		}
 		catch (IOException ex) {
