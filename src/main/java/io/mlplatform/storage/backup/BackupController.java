@@ -73,10 +73,7 @@ class BackupController {
 	ResponseEntity<BackupResponse> get(@PathVariable String project, @PathVariable String storage,
 			@PathVariable String backup, @RequestHeader(name = "If-None-Match", required = false) String ifNoneMatch) {
 		Backup found = this.backups.get(project, storage, backup);
-		if (new Preconditions(null, ifNoneMatch).notModified(found.etag())) {
-			return ResponseEntity.status(HttpStatus.NOT_MODIFIED).eTag(found.etag()).build();
-		}
-		return ResponseEntity.ok().eTag(found.etag()).body(BackupResponse.from(found));
+		return Preconditions.read(ifNoneMatch, found.etag(), () -> BackupResponse.from(found));
 	}
 
 	@DeleteMapping("/{backup}")

@@ -3,7 +3,6 @@ package io.mlplatform.storage.backup;
 import java.net.URI;
 import java.util.List;
 
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -77,10 +76,7 @@ class RestoreController {
 	ResponseEntity<RestoreResponse> get(@PathVariable String project, @PathVariable String storage,
 			@PathVariable String restore, @RequestHeader(name = "If-None-Match", required = false) String ifNoneMatch) {
 		Restore found = this.backups.getRestore(project, storage, restore);
-		if (new Preconditions(null, ifNoneMatch).notModified(found.etag())) {
-			return ResponseEntity.status(HttpStatus.NOT_MODIFIED).eTag(found.etag()).build();
-		}
-		return ResponseEntity.ok().eTag(found.etag()).body(RestoreResponse.from(found));
+		return Preconditions.read(ifNoneMatch, found.etag(), () -> RestoreResponse.from(found));
 	}
 
 	@PostMapping("/{restore}:cancel")

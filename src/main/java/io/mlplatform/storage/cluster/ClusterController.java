@@ -3,7 +3,6 @@ package io.mlplatform.storage.cluster;
 import java.net.URI;
 import java.util.Map;
 
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -78,10 +77,7 @@ class ClusterController {
 		Cluster found = this.clusters.get(cluster);
 		ClusterResponse response = ClusterResponse.from(found, this.health.of(cluster));
 		String etag = response.etag(found);
-		if (new Preconditions(null, ifNoneMatch).notModified(etag)) {
-			return ResponseEntity.status(HttpStatus.NOT_MODIFIED).eTag(etag).build();
-		}
-		return ResponseEntity.ok().eTag(etag).body(response);
+		return Preconditions.read(ifNoneMatch, etag, () -> response);
 	}
 
 	@PutMapping(path = "/{cluster}", consumes = MediaType.APPLICATION_JSON_VALUE)

@@ -2,7 +2,6 @@ package io.mlplatform.storage.project;
 
 import java.net.URI;
 
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -77,10 +76,7 @@ class ProjectController {
 	ResponseEntity<ProjectResponse> get(@PathVariable String project,
 			@RequestHeader(name = "If-None-Match", required = false) String ifNoneMatch) {
 		Project found = this.access.require(project, ProjectRole.MEMBER, "Reading a project");
-		if (new Preconditions(null, ifNoneMatch).notModified(found.etag())) {
-			return ResponseEntity.status(HttpStatus.NOT_MODIFIED).eTag(found.etag()).build();
-		}
-		return ResponseEntity.ok().eTag(found.etag()).body(ProjectResponse.from(found));
+		return Preconditions.read(ifNoneMatch, found.etag(), () -> ProjectResponse.from(found));
 	}
 
 	@PutMapping(path = "/{project}", consumes = MediaType.APPLICATION_JSON_VALUE)

@@ -1,6 +1,5 @@
 package io.mlplatform.storage.quota;
 
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -51,10 +50,7 @@ class QuotaController {
 	ResponseEntity<QuotaResponse> get(@PathVariable String project,
 			@RequestHeader(name = "If-None-Match", required = false) String ifNoneMatch) {
 		QuotaManagement.Current current = this.quotas.get(this.access.require(project, ProjectRole.MEMBER, "Reading a quota"));
-		if (new Preconditions(null, ifNoneMatch).notModified(current.etag())) {
-			return ResponseEntity.status(HttpStatus.NOT_MODIFIED).eTag(current.etag()).build();
-		}
-		return respond(current);
+		return Preconditions.read(ifNoneMatch, current.etag(), current::body);
 	}
 
 	@PutMapping(consumes = MediaType.APPLICATION_JSON_VALUE)

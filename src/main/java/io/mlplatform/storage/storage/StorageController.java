@@ -2,7 +2,6 @@ package io.mlplatform.storage.storage;
 
 import java.net.URI;
 
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -85,10 +84,7 @@ class StorageController {
 	ResponseEntity<StorageResponse> get(@PathVariable String project, @PathVariable String storage,
 			@RequestHeader(name = "If-None-Match", required = false) String ifNoneMatch) {
 		Storage found = this.storages.get(project, storage);
-		if (new Preconditions(null, ifNoneMatch).notModified(found.etag())) {
-			return ResponseEntity.status(HttpStatus.NOT_MODIFIED).eTag(found.etag()).build();
-		}
-		return ResponseEntity.ok().eTag(found.etag()).body(StorageResponse.from(found, project));
+		return Preconditions.read(ifNoneMatch, found.etag(), () -> StorageResponse.from(found, project));
 	}
 
 	@PutMapping(path = "/{storage}", consumes = MediaType.APPLICATION_JSON_VALUE)

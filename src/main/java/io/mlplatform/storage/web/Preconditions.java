@@ -6,6 +6,10 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.UUID;
+import java.util.function.Supplier;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
 
 /**
  * Conditional requests (RFC 9110 §13): {@code If-Match} guards updates against lost writes,
@@ -60,6 +64,17 @@ public record Preconditions(String ifMatch, String ifNoneMatch) {
 		if (this.ifNoneMatch != null && current != null && matches(this.ifNoneMatch, current, true)) {
 			throw PreconditionFailedException.exists(current);
 		}
+	}
+
+	/**
+	 * A GET's answer: 304 with the tag when {@code If-None-Match} matches it, otherwise 200 with the tag
+	 * and the body, which is only built then.
+	 */
+	public static <T> ResponseEntity<T> read(String ifNoneMatch, String etag, Supplier<T> body) {
+		if (new Preconditions(null, ifNoneMatch).notModified(etag)) {
+			return ResponseEntity.status(HttpStatus.NOT_MODIFIED).eTag(etag).build();
+		}
+		return ResponseEntity.ok().eTag(etag).body(body.get());
 	}
 
 	/** @return true when a GET may answer 304 Not Modified */
