@@ -64,14 +64,17 @@ class ClusterClients implements DisposableBean {
 			case Credentials.KUBECONFIG -> fromKubeconfig(credentials.context(), CredentialPolicy.read(
 					cluster.isConfigured() ? Path.of(credentials.path()) : this.policy.kubeconfigOfRegistered(credentials.path())));
 			case Credentials.SECRET -> fromKubeconfig(credentials.context(), fromSecret(credentials));
-			default -> Config.autoConfigure(null);
+			default -> InClusterConfig.of(System.getenv(), InClusterConfig.SERVICE_ACCOUNT);
 		};
 		if (cluster.getApiServerUrl() != null) {
 			if (Credentials.IN_CLUSTER.equals(credentials.type())) {
 				// registered before this was refused: the pod's own token goes to its own API server only
 				throw new IllegalStateException("an API server URL with inCluster credentials is refused");
 			}
-			config.setMasterUrl(cluster.getApiServerUrl());
+			// a kubeconfig's credentials go to the server it names, never to one the registration names
+			if (!ApiServers.same(cluster.getApiServerUrl(), config.getMasterUrl())) {
+				throw new IllegalStateException("the apiServerUrl is not the server the kubeconfig's context names");
+			}
 		}
 		return build(config);
 	}
@@ -101,7 +104,7 @@ class ClusterClients implements DisposableBean {
 
 	/** A kubeconfig kept in a secret of the cluster the service runs in, read with its own identity. */
 	private String fromSecret(Credentials credentials) {
-		Config own = this.secretsKubeconfig == null ? Config.autoConfigure(null)
+		Config own = this.secretsKubeconfig == null ? InClusterConfig.of(System.getenv(), InClusterConfig.SERVICE_ACCOUNT)
 				: fromKubeconfig(null, CredentialPolicy.read(this.secretsKubeconfig));
 		try (KubernetesClient client = build(own)) {
 			Secret secret = client.secrets().inNamespace(credentials.namespace()).withName(credentials.name()).get();

@@ -50,12 +50,34 @@ class CredentialPolicy {
 						"must name a file inside the service's kubeconfig directory " + this.directory
 								+ " (pss.cluster.kubeconfig-directory), without '..' and not through a link leading out of it"));
 			}
-			else if (Files.isRegularFile(file) && usesPlugin(read(file))) {
-				errors.add(new FieldError("credentials.path", null, PLUGIN_REFUSED));
+			else if (Files.isRegularFile(file)) {
+				String kubeconfig = read(file);
+				if (usesPlugin(kubeconfig)) {
+					errors.add(new FieldError("credentials.path", null, PLUGIN_REFUSED));
+				}
+				else if (spec.apiServerUrl() != null) {
+					String server = serverOf(kubeconfig, credentials.context());
+					if (server != null && !ApiServers.same(spec.apiServerUrl(), server)) {
+						errors.add(new FieldError("apiServerUrl", spec.apiServerUrl(), SERVER_MISMATCH));
+					}
+				}
 			}
 		}
 		if (!errors.isEmpty()) {
 			throw CredentialsRejectedException.of(errors);
+		}
+	}
+
+	static final String SERVER_MISMATCH = "must be the server the kubeconfig's context names, or be left out: "
+			+ "the kubeconfig's credentials are sent to that server only";
+
+	/** The server a kubeconfig's context names; null when the file does not say (the client refuses it later). */
+	private static String serverOf(String kubeconfig, String context) {
+		try {
+			return io.fabric8.kubernetes.client.Config.fromKubeconfig(context, kubeconfig, null).getMasterUrl();
+		}
+		catch (RuntimeException ex) {
+			return null;
 		}
 	}
 

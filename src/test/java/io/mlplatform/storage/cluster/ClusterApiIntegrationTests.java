@@ -153,6 +153,24 @@ class ClusterApiIntegrationTests extends IntegrationTestSupport {
 		assertThat(plain.status()).isEqualTo(201);
 	}
 
+	@Test
+	void refusesAnApiServerUrlOtherThanTheServerItsKubeconfigNames() throws Exception {
+		Path file = TestInfrastructure.kubeconfigDirectory().resolve("named-server.kubeconfig");
+		Files.writeString(file, kubeconfig("https://10.0.0.1:6443", "token: t"));
+		String registration = "{\"name\": \"%s\", \"apiServerUrl\": \"%s\", \"credentials\": {\"type\": \"kubeconfig\", \"path\": \""
+				+ file + "\"}}";
+
+		Response elsewhere = this.api.post("/api/v1/clusters", registration.formatted("redirected", "https://attacker.example:6443"));
+		Response same = this.api.post("/api/v1/clusters", registration.formatted("named", "https://10.0.0.1:6443/"));
+
+		assertThat(elsewhere.status()).isEqualTo(422);
+		assertThat(elsewhere.problemType()).isEqualTo("credentials-rejected");
+		assertThat(elsewhere.json().path("errors").findValuesAsString("field")).containsExactly("apiServerUrl");
+		assertThat(elsewhere.json().path("errors").get(0).path("message").asString()).contains("server the kubeconfig's context names");
+		assertThat(count("select count(*) from clusters where name = 'redirected'")).isZero();
+		assertThat(same.status()).isEqualTo(201);
+	}
+
 	static String kubeconfigCluster(String name, String path) {
 		return "{\"name\": \"" + name + "\", \"credentials\": {\"type\": \"kubeconfig\", \"path\": \"" + path + "\"}}";
 	}

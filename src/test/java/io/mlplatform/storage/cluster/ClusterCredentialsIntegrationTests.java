@@ -109,6 +109,28 @@ class ClusterCredentialsIntegrationTests extends IntegrationTestSupport {
 	}
 
 	@Test
+	void aSecretsKubeconfigIsNeverRedirectedToTheRegisteredApiServerUrl(CapturedOutput output) {
+		secret("north-kubeconfig", westKubeconfig);
+		MockCluster attacker = MockCluster.start(0);
+		try {
+			this.api.post("/api/v1/clusters", """
+					{"name": "north", "apiServerUrl": "%s", "credentials": {"type": "secret", "namespace": "%s", "name": "north-kubeconfig"}}"""
+				.formatted(attacker.url(), OWN_NAMESPACE));
+
+			assertThat(storageIn("north").status()).isEqualTo(201);
+
+			await().atMost(WAIT).until(() -> lastError("north").contains("credentials cannot be used"));
+			await().atMost(WAIT).until(() -> output.getAll().contains("Cannot connect to cluster 'north'"));
+			assertThat(attacker.client().resources(ProjectStorage.class).inAnyNamespace().list().getItems()).isEmpty();
+			assertThat(west.client().resources(ProjectStorage.class).inAnyNamespace().list().getItems()).isEmpty();
+			assertThat(output.getAll()).doesNotContain(TOKEN);
+		}
+		finally {
+			attacker.stop();
+		}
+	}
+
+	@Test
 	void aMissingSecretLeavesTheStoragePendingAndNamesNoCredentials(CapturedOutput output) {
 		this.api.post("/api/v1/clusters", """
 				{"name": "east", "credentials": {"type": "secret", "namespace": "%s", "name": "east-kubeconfig-missing"}}"""
