@@ -65,10 +65,21 @@ public final class MockCluster {
 						.formatted(groupVersion, list)));
 		}
 
+		/** Object path (without query) → how many more writes of it answer 409 Conflict. */
+		private final java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> conflicts = new java.util.concurrent.ConcurrentHashMap<>();
+
 		@Override
 		public io.fabric8.mockwebserver.http.MockResponse dispatch(io.fabric8.mockwebserver.http.RecordedRequest request) {
 			String path = request.getPath();
 			int query = path.indexOf('?');
+			java.util.concurrent.atomic.AtomicInteger conflicting = this.conflicts.get(query < 0 ? path : path.substring(0, query));
+			if (conflicting != null && ("PATCH".equals(request.getMethod()) || "PUT".equals(request.getMethod()))
+					&& conflicting.getAndUpdate(left -> Math.max(0, left - 1)) > 0) {
+				return new io.fabric8.mockwebserver.http.MockResponse().setResponseCode(409)
+					.setHeader("Content-Type", "application/json")
+					.setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"Conflict\","
+							+ "\"code\":409,\"message\":\"Operation cannot be fulfilled: the object has been modified\"}");
+			}
 			String body = "GET".equals(request.getMethod())
 					? this.discovery.get(query < 0 ? path : path.substring(0, query)) : null;
 			if (body != null) {
@@ -150,6 +161,14 @@ public final class MockCluster {
 				this.client.resource(object).delete();
 			}
 		}
+	}
+
+	/**
+	 * The next {@code times} writes (PATCH, PUT) of the object at this API path answer 409 Conflict,
+	 * as a real API server does when another writer changed the object in between.
+	 */
+	public void conflictOnWrites(String objectPath, int times) {
+		((DiscoveringDispatcher) this.dispatcher).conflicts.put(objectPath, new java.util.concurrent.atomic.AtomicInteger(times));
 	}
 
 	public NamespacedKubernetesClient client() {

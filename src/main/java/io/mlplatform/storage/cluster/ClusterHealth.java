@@ -107,12 +107,15 @@ class ClusterHealth implements SmartLifecycle {
 			.update();
 	}
 
-	/** A change the cluster refused or that could not be sent: counted per cluster and reason. */
-	void applyFailed(String cluster, boolean refused) {
+	/**
+	 * A change the cluster refused, that met another writer's change (conflict), or that could not be
+	 * sent (unreachable): counted per cluster and reason.
+	 */
+	void applyFailed(String cluster, String reason) {
 		Counter.builder("pss.cluster.apply.errors")
-			.description("Changes that failed to apply: refused by the cluster, or not sent because it was unreachable")
+			.description("Changes that failed to apply: refused by the cluster, conflicting with another writer, or not sent because it was unreachable")
 			.tag("cluster", cluster)
-			.tag("reason", refused ? "refused" : "unreachable")
+			.tag("reason", reason)
 			.register(this.meters)
 			.increment();
 	}

@@ -266,14 +266,21 @@ class Reconciler implements SmartLifecycle {
 				outbox.waiting(row, owner, ex.getMessage(), Reconciler.this.properties.backoff(row.attempts() + 1));
 			}
 			catch (NotOurObjectException ex) {
-				Reconciler.this.health.applyFailed(this.cluster, true);
+				Reconciler.this.health.applyFailed(this.cluster, "refused");
 				outbox.failed(row, owner, ex.getMessage(), true, Reconciler.this.properties.backoff(row.attempts() + 1));
 				log.warn("Cluster '{}': {}", this.cluster, ex.getMessage());
 			}
 			catch (KubernetesClientException ex) {
-				if (ex.getCode() >= 400 && ex.getCode() < 500 && ex.getCode() != 429 && ex.getCode() != 409) {
+				if (ex.getCode() == 409) {
+					// another writer changed this object in between: the cluster is fine, this row tries again
+					Reconciler.this.health.applyFailed(this.cluster, "conflict");
+					outbox.waiting(row, owner, "Conflict writing the object, trying again: " + describe(ex),
+							Reconciler.this.properties.backoff(row.attempts() + 1));
+					return;
+				}
+				if (ex.getCode() >= 400 && ex.getCode() < 500 && ex.getCode() != 429) {
 					// the cluster answered and said no: this row waits, the others go on
-					Reconciler.this.health.applyFailed(this.cluster, true);
+					Reconciler.this.health.applyFailed(this.cluster, "refused");
 					outbox.failed(row, owner, describe(ex), true, Reconciler.this.properties.backoff(row.attempts() + 1));
 					log.warn("Cluster '{}' refused {}: {}", this.cluster, row, describe(ex));
 					return;
@@ -285,7 +292,7 @@ class Reconciler implements SmartLifecycle {
 
 		/** Gives the row back untried-for-now: it is due again as soon as the cluster's backoff allows. */
 		private void releaseUnreachable(OutboxRow row, String reason) {
-			Reconciler.this.health.applyFailed(this.cluster, false);
+			Reconciler.this.health.applyFailed(this.cluster, "unreachable");
 			Reconciler.this.outbox.failed(row, Reconciler.this.owner, unreachableError(reason), false, Duration.ZERO);
 		}
 

@@ -43,6 +43,37 @@ class ClusterHealthIntegrationTests extends IntegrationTestSupport {
 	}
 
 	@Test
+	void aConflictOnOneObjectRetriesThatObjectAloneAndTheClusterStaysReachable() {
+		String storages = "/api/v1/projects/nlp/storages";
+		this.api.put("/api/v1/projects/nlp", "{}");
+		this.api.post(storages, "{\"name\": \"contested\", \"capacity\": \"1Gi\"}");
+		await().atMost(WAIT).until(() -> "Synced".equals(syncState("contested")));
+		double unreachableBefore = orZero(metric(scrape(), "pss_cluster_apply_errors_total", "cluster=\"local\",reason=\"unreachable\""));
+		this.cluster.conflictOnWrites("/apis/storage.mlplatform.io/v1alpha1/namespaces/nlp/projectstorages/contested", 2);
+
+		this.api.patch(storages + "/contested", "{\"capacity\": \"2Gi\"}");
+		this.api.post(storages, "{\"name\": \"bystander\", \"capacity\": \"1Gi\"}");
+
+		await().atMost(WAIT).until(() -> "Synced".equals(syncState("bystander")) && "Synced".equals(syncState("contested")));
+		assertThat(this.cluster.client().resources(io.mlplatform.storage.cluster.crd.ProjectStorage.class).inNamespace("nlp")
+			.withName("contested").get().getSpec().capacity()).isEqualTo("2Gi");
+		String scrape = scrape();
+		assertThat(metric(scrape, "pss_cluster_apply_errors_total", "cluster=\"local\",reason=\"conflict\"")).isEqualTo(2);
+		assertThat(orZero(metric(scrape, "pss_cluster_apply_errors_total", "cluster=\"local\",reason=\"unreachable\"")))
+			.as("a conflict says nothing about the cluster").isEqualTo(unreachableBefore);
+		assertThat(local().reachable()).isTrue();
+		assertThat(local().lastError()).isNull();
+	}
+
+	private String syncState(String storage) {
+		return this.api.get("/api/v1/projects/nlp/storages/" + storage).json().path("status").path("syncState").asString();
+	}
+
+	private static double orZero(double value) {
+		return Double.isNaN(value) ? 0 : value;
+	}
+
+	@Test
 	void anOutageShowsOnTheClusterAndInMetricsUntilTheClusterIsBack() {
 		this.api.put("/api/v1/projects/nlp", "{}");
 		this.cluster.stop();
