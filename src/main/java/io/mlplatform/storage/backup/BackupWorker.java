@@ -138,7 +138,29 @@ public class BackupWorker implements AutoCloseable {
 			guarded("scheduling backups", this.scheduler::tick);
 		}
 		guarded("claiming jobs", this::claimAll);
+		guarded("settling deletions", this::settleFinalBackups);
 		guarded("starting garbage collection", this::maybeCollectGarbage);
+	}
+
+	/**
+	 * Tells the deletions whose final backup has ended without a worker telling them: one failed by
+	 * {@link JobQueue} after its last attempt (its workers died), one cancelled while queued, or one
+	 * whose worker died between ending it and telling. Any instance may: the listener acts once.
+	 */
+	private void settleFinalBackups() {
+		if (this.events == null) {
+			return;
+		}
+		this.db.sql("""
+				SELECT s.id AS storage_id, b.id AS backup_id, b.state, b.error
+				FROM storages s JOIN backups b ON b.id = s.final_backup_id
+				WHERE s.final_backup_id IS NOT NULL AND s.lifecycle = 'Deleting'
+				  AND b.state IN ('Succeeded', 'Failed', 'Cancelled')""")
+			.query((row, n) -> new FinalBackupEnded(row.getObject("storage_id", UUID.class),
+					row.getObject("backup_id", UUID.class), JobState.valueOf(row.getString("state")),
+					row.getString("error")))
+			.list()
+			.forEach(this.events);
 	}
 
 	private void guarded(String what, Runnable work) {
