@@ -188,19 +188,27 @@ class StorageBackupLifecycleIntegrationTests extends WorkerTestSupport {
 	}
 
 	@Test
-	void cancelsARunningBackup() {
+	void cancellingARunningBackupStopsItsThreadsAndLeavesNoSnapshot() {
 		Path share = readyStorage("nlp", "data", null);
-		// enough distinct content that the backup is still running when the cancel arrives
+		// enough distinct content that the backup is still running when the cancel arrives, and more
+		// entries behind it than the walk's queue holds, so the walker is still at work too
 		for (int i = 0; i < 40; i++) {
 			byte[] content = new byte[10 * 1024 * 1024];
 			new java.util.SplittableRandom(1000 + i).nextBytes(content);
 			BackupTestSupport.write(share.resolve("big/" + i + ".bin"), content);
 		}
+		for (int i = 0; i < 6000; i++) {
+			BackupTestSupport.write(share.resolve("small/" + (i % 20) + "/" + i + ".txt"), ("file " + i).getBytes());
+		}
 		Response queued = this.api.post(STORAGES + "/data/backups", null);
 		String path = queued.header("Location");
+		String backup = queued.json().path("id").asString();
+		// the engine's threads carry the run's name while they work for it: walker, scanner, readers, transfers
 		await().atMost(WAIT)
 			.pollInterval(Duration.ofMillis(10))
-			.until(() -> this.api.get(path).json().path("state").asString().equals("Running"));
+			.until(() -> this.api.get(path).json().path("state").asString().equals("Running")
+					&& threadsOf(backup).stream().anyMatch(name -> name.startsWith("backup-walker"))
+					&& threadsOf(backup).stream().anyMatch(name -> name.startsWith("backup-reader")));
 
 		Response cancelling = this.api.post(path + ":cancel", null);
 
@@ -208,10 +216,52 @@ class StorageBackupLifecycleIntegrationTests extends WorkerTestSupport {
 		assertThat(cancelling.json().path("cancelRequested").asBoolean()).isTrue();
 		Response ended = awaitEnd(path);
 		assertThat(ended.json().path("state").asString()).as(ended.toString()).isEqualTo("Cancelled");
+		// nothing of the run goes on hashing or uploading in the background
+		await().atMost(Duration.ofSeconds(5))
+			.pollInterval(Duration.ofMillis(50))
+			.untilAsserted(() -> assertThat(threadsOf(backup)).isEmpty());
 		String storageId = this.api.get(STORAGES + "/data").json().path("id").asString();
 		assertThat(this.snapshots.snapshotObjects("nlp", storageId).count()).isZero();
 		// the storage takes backups again
 		assertThat(this.api.post(STORAGES + "/data/backups", null).status()).isEqualTo(202);
+	}
+
+	@Test
+	void cancellingARunningRestoreStopsItsThreads() {
+		Path share = readyStorage("nlp", "data", null);
+		for (int i = 0; i < 40; i++) {
+			byte[] content = new byte[10 * 1024 * 1024];
+			new java.util.SplittableRandom(2000 + i).nextBytes(content);
+			BackupTestSupport.write(share.resolve("big/" + i + ".bin"), content);
+		}
+		String backup = backUp("nlp", "data");
+		Response queued = this.api.post(STORAGES + "/data/restores", """
+				{"backup": "%s", "mode": "replace"}""".formatted(backup));
+		assertThat(queued.status()).as(queued.toString()).isEqualTo(202);
+		String path = queued.header("Location");
+		await().atMost(WAIT)
+			.pollInterval(Duration.ofMillis(10))
+			.until(() -> this.api.get(path).json().path("state").asString().equals("Running")
+					&& !threadsOf(backup).isEmpty());
+
+		assertThat(this.api.post(path + ":cancel", null).status()).isEqualTo(202);
+
+		Response ended = awaitEnd(path);
+		assertThat(ended.json().path("state").asString()).as(ended.toString()).isEqualTo("Cancelled");
+		await().atMost(Duration.ofSeconds(5))
+			.pollInterval(Duration.ofMillis(50))
+			.untilAsserted(() -> assertThat(threadsOf(backup)).isEmpty());
+	}
+
+	/** Live threads whose name says they work for the run of this backup (or restore of it). */
+	static java.util.List<String> threadsOf(String backup) {
+		return Thread.getAllStackTraces()
+			.keySet()
+			.stream()
+			.filter(Thread::isAlive)
+			.map(Thread::getName)
+			.filter(name -> name.contains(backup))
+			.toList();
 	}
 
 }
