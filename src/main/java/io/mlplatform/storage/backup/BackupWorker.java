@@ -75,9 +75,22 @@ public class BackupWorker implements AutoCloseable {
 
 	private volatile boolean backupsFirst = true;
 
+	private final WorkerMetrics metrics;
+
+	/** Garbage collections this instance ran to the end. */
+	private final AtomicInteger collections = new AtomicInteger();
+
 	BackupWorker(String owner, JobQueue queue, JdbcClient db, LocalExecutor executor, Snapshots snapshots,
 			BackupScheduler scheduler, WorkerProperties properties, Clock clock, JsonColumns columns,
 			Consumer<FinalBackupEnded> events) {
+		this(owner, queue, db, executor, snapshots, scheduler, properties, clock, columns, events,
+				WorkerMetrics.detached(db));
+	}
+
+	BackupWorker(String owner, JobQueue queue, JdbcClient db, LocalExecutor executor, Snapshots snapshots,
+			BackupScheduler scheduler, WorkerProperties properties, Clock clock, JsonColumns columns,
+			Consumer<FinalBackupEnded> events, WorkerMetrics metrics) {
+		this.metrics = metrics;
 		this.events = events;
 		this.columns = columns;
 		this.owner = owner;
@@ -113,6 +126,11 @@ public class BackupWorker implements AutoCloseable {
 	/** Jobs this instance has brought to an end (any final state). */
 	int finished() {
 		return this.finished.get();
+	}
+
+	/** Garbage collections this instance has run to the end. */
+	int collections() {
+		return this.collections.get();
 	}
 
 	void start() {
@@ -263,6 +281,7 @@ public class BackupWorker implements AutoCloseable {
 			applyRetention(backup);
 			ended = end(job, JobState.Succeeded, done, null) ? JobState.Succeeded : null;
 			if (ended != null) {
+				this.metrics.backupEnded(ended, took(job), result, result.bytesUploaded());
 				log.info("Backup {} of storage {} in project {}: {} files, {} bytes, {} bytes uploaded", backup.id(),
 						backup.storage(), backup.project(), result.files(), result.bytes(), result.bytesUploaded());
 			}
@@ -270,6 +289,9 @@ public class BackupWorker implements AutoCloseable {
 		catch (RuntimeException | Error ex) {
 			error = describe(ex);
 			ended = failed(job, ex, "Backup " + backup.id() + " of storage " + backup.storage());
+			if (ended != null) {
+				this.metrics.backupEnded(ended, took(job), null, job.counters.backup.bytesUploaded());
+			}
 		}
 		if (ended != null && "beforeDelete".equals(backup.trigger()) && this.events != null) {
 			this.events.accept(new FinalBackupEnded(backup.storageId(), backup.id(), ended,
@@ -291,14 +313,23 @@ public class BackupWorker implements AutoCloseable {
 		}
 		try {
 			RestoreResult result = this.executor.restore(restore, job.counters);
-			end(job, JobState.Succeeded, new Progress(result.files(), result.files(), result.bytes(), result.bytes(),
-					null, null), null);
+			if (end(job, JobState.Succeeded, new Progress(result.files(), result.files(), result.bytes(), result.bytes(),
+					null, null), null)) {
+				this.metrics.restoreEnded(JobState.Succeeded, took(job));
+			}
 			log.info("Restore {} of backup {} into storage {} in project {}: {} files, {} bytes", restore.id(),
 					restore.backupId(), restore.storage(), restore.project(), result.files(), result.bytes());
 		}
 		catch (RuntimeException | Error ex) {
-			failed(job, ex, "Restore " + restore.id() + " into storage " + restore.storage());
+			JobState ended = failed(job, ex, "Restore " + restore.id() + " into storage " + restore.storage());
+			if (ended != null) {
+				this.metrics.restoreEnded(ended, took(job));
+			}
 		}
+	}
+
+	private Duration took(Running job) {
+		return Duration.between(job.started, this.clock.instant());
 	}
 
 	/** @return the state the job ended in here, or null when it did not end here (lost, or handed back) */
@@ -474,6 +505,8 @@ public class BackupWorker implements AutoCloseable {
 					WHERE name = 'gc' AND lease_owner = ?""")
 				.params(JobQueue.at(this.clock.instant()), this.owner)
 				.update();
+			this.collections.incrementAndGet();
+			this.metrics.collected();
 		}
 		catch (RuntimeException ex) {
 			log.warn("Garbage collection failed; it runs again when its lease runs out: {}", ex.toString());
