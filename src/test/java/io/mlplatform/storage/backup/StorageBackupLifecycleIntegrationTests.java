@@ -192,11 +192,7 @@ class StorageBackupLifecycleIntegrationTests extends WorkerTestSupport {
 		Path share = readyStorage("nlp", "data", null);
 		// enough distinct content that the backup is still running when the cancel arrives, and more
 		// entries behind it than the walk's queue holds, so the walker is still at work too
-		for (int i = 0; i < 40; i++) {
-			byte[] content = new byte[10 * 1024 * 1024];
-			new java.util.SplittableRandom(1000 + i).nextBytes(content);
-			BackupTestSupport.write(share.resolve("big/" + i + ".bin"), content);
-		}
+		writeLargeFiles(share, 1000);
 		for (int i = 0; i < 6000; i++) {
 			BackupTestSupport.write(share.resolve("small/" + (i % 20) + "/" + i + ".txt"), ("file " + i).getBytes());
 		}
@@ -229,11 +225,7 @@ class StorageBackupLifecycleIntegrationTests extends WorkerTestSupport {
 	@Test
 	void cancellingARunningRestoreStopsItsThreads() {
 		Path share = readyStorage("nlp", "data", null);
-		for (int i = 0; i < 40; i++) {
-			byte[] content = new byte[10 * 1024 * 1024];
-			new java.util.SplittableRandom(2000 + i).nextBytes(content);
-			BackupTestSupport.write(share.resolve("big/" + i + ".bin"), content);
-		}
+		writeLargeFiles(share, 2000);
 		String backup = backUp("nlp", "data");
 		Response queued = this.api.post(STORAGES + "/data/restores", """
 				{"backup": "%s", "mode": "replace"}""".formatted(backup));
@@ -251,6 +243,15 @@ class StorageBackupLifecycleIntegrationTests extends WorkerTestSupport {
 		await().atMost(Duration.ofSeconds(5))
 			.pollInterval(Duration.ofMillis(50))
 			.untilAsserted(() -> assertThat(threadsOf(backup)).isEmpty());
+	}
+
+	/** 40 files of 10 MiB of distinct content: 400 MiB that take a while to back up or restore. */
+	private static void writeLargeFiles(Path share, int seed) {
+		for (int i = 0; i < 40; i++) {
+			byte[] content = new byte[10 * 1024 * 1024];
+			new java.util.SplittableRandom(seed + i).nextBytes(content);
+			BackupTestSupport.write(share.resolve("big/" + i + ".bin"), content);
+		}
 	}
 
 	/** Live threads whose name says they work for the run of this backup (or restore of it). */
