@@ -500,13 +500,16 @@ public class BackupWorker implements AutoCloseable {
 							result.packs(), result.blobs(), result.bytes());
 				}
 			}
-			this.db.sql("""
+			int released = this.db.sql("""
 					UPDATE worker_tasks SET lease_owner = NULL, lease_until = NULL, last_finished_at = ?
 					WHERE name = 'gc' AND lease_owner = ?""")
 				.params(JobQueue.at(this.clock.instant()), this.owner)
 				.update();
-			this.collections.incrementAndGet();
-			this.metrics.collected();
+			// one that lost its lease meanwhile is not counted: the instance that took it over counts its own
+			if (released == 1) {
+				this.collections.incrementAndGet();
+				this.metrics.collected();
+			}
 		}
 		catch (RuntimeException ex) {
 			log.warn("Garbage collection failed; it runs again when its lease runs out: {}", ex.toString());
