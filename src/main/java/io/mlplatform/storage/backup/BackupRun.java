@@ -42,6 +42,9 @@ final class BackupRun {
 
 	private static final String ATTRIBUTES = "unix:mode,ino,size,lastModifiedTime,ctime,isDirectory,isRegularFile,isSymbolicLink";
 
+	/** How long a stopped run waits for its threads; a read or request under way ends well within it. */
+	private static final java.time.Duration STOP_WAIT = java.time.Duration.ofSeconds(10);
+
 	/** Hash-and-store passes of a large file that keeps changing before it is left out. */
 	private static final int CHANGED_FILE_ATTEMPTS = 3;
 
@@ -71,6 +74,9 @@ final class BackupRun {
 
 	private final BackupStats stats;
 
+	/** The shared pools' threads while they work for this run; stopped with it. */
+	private final RunThreads threads;
+
 	private volatile boolean stopped;
 
 	/** Runs before a changed file is read: where tests delete or rewrite it. */
@@ -80,8 +86,10 @@ final class BackupRun {
 	private long sequence;
 
 	BackupRun(String project, Path root, Manifest.Reader previous, ContentIndex index, SnapshotLayout layout,
-			S3Store store, Packer packer, BackupLease lease, ExecutorService readers, ExecutorService uploads, long largeFileThreshold,
-			int queueLength, BackupStats stats, java.util.function.Consumer<Path> beforeRead) {
+			S3Store store, Packer packer, BackupLease lease, RunThreads threads, ExecutorService readers,
+			ExecutorService uploads, long largeFileThreshold, int queueLength, BackupStats stats,
+			java.util.function.Consumer<Path> beforeRead) {
+		this.threads = threads;
 		this.project = project;
 		this.root = root;
 		this.previous = previous;
@@ -100,7 +108,7 @@ final class BackupRun {
 
 	/** Walks, stores and writes the manifest to {@code out}; returns the number of entries. */
 	long run(OutputStream out) {
-		Thread walker = new Thread(this::walk, "backup-walker");
+		Thread walker = new Thread(this::walk, this.threads.name("backup-walker"));
 		walker.setDaemon(true);
 		walker.start();
 		try (Manifest.Writer manifest = new Manifest.Writer(out)) {
@@ -114,10 +122,12 @@ final class BackupRun {
 			return manifest.entries();
 		}
 		catch (InterruptedException ex) {
+			// cancelled, or the job's lease was lost: nothing of this run may go on in the background
+			stop(walker);
 			Thread.currentThread().interrupt();
 			throw new IllegalStateException("Backup interrupted", ex);
 		}
-		catch (RuntimeException ex) {
+		catch (RuntimeException | Error ex) {
 			stop(walker);
 			throw ex;
 		}
@@ -139,16 +149,32 @@ final class BackupRun {
 		}
 	}
 
+	/**
+	 * Ends the run's walker and its reads and uploads in the shared pools before the run's failure
+	 * goes up: a walker left blocked on a full queue, or readers still hashing and uploading, would
+	 * work on for a backup that has ended. Waits with the caller's interrupt put aside.
+	 */
 	private void stop(Thread walker) {
+		boolean interrupted = Thread.interrupted();
 		this.stopped = true;
-		while (walker.isAlive()) {
-			this.queue.clear();
-			try {
+		this.threads.stop();
+		try {
+			long deadline = System.nanoTime() + STOP_WAIT.toNanos();
+			while (walker.isAlive() && System.nanoTime() < deadline) {
+				this.queue.clear();
 				walker.join(10);
 			}
-			catch (InterruptedException ex) {
+			this.queue.clear();
+			if (walker.isAlive() || !this.threads.awaitIdle(STOP_WAIT)) {
+				log.warn("Backup of {} stopped, but some of its threads are still busy", this.root);
+			}
+		}
+		catch (InterruptedException ex) {
+			interrupted = true;
+		}
+		finally {
+			if (interrupted) {
 				Thread.currentThread().interrupt();
-				return;
 			}
 		}
 	}

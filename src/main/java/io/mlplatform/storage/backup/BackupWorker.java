@@ -75,9 +75,22 @@ public class BackupWorker implements AutoCloseable {
 
 	private volatile boolean backupsFirst = true;
 
+	private final WorkerMetrics metrics;
+
+	/** Garbage collections this instance ran to the end. */
+	private final AtomicInteger collections = new AtomicInteger();
+
 	BackupWorker(String owner, JobQueue queue, JdbcClient db, LocalExecutor executor, Snapshots snapshots,
 			BackupScheduler scheduler, WorkerProperties properties, Clock clock, JsonColumns columns,
 			Consumer<FinalBackupEnded> events) {
+		this(owner, queue, db, executor, snapshots, scheduler, properties, clock, columns, events,
+				WorkerMetrics.detached(db));
+	}
+
+	BackupWorker(String owner, JobQueue queue, JdbcClient db, LocalExecutor executor, Snapshots snapshots,
+			BackupScheduler scheduler, WorkerProperties properties, Clock clock, JsonColumns columns,
+			Consumer<FinalBackupEnded> events, WorkerMetrics metrics) {
+		this.metrics = metrics;
 		this.events = events;
 		this.columns = columns;
 		this.owner = owner;
@@ -115,6 +128,11 @@ public class BackupWorker implements AutoCloseable {
 		return this.finished.get();
 	}
 
+	/** Garbage collections this instance has run to the end. */
+	int collections() {
+		return this.collections.get();
+	}
+
 	void start() {
 		this.control.scheduleWithFixedDelay(this::poll, 0, this.properties.poll().toMillis(), TimeUnit.MILLISECONDS);
 		this.control.scheduleWithFixedDelay(this::heartbeat, this.properties.progressEvery().toMillis(),
@@ -138,7 +156,29 @@ public class BackupWorker implements AutoCloseable {
 			guarded("scheduling backups", this.scheduler::tick);
 		}
 		guarded("claiming jobs", this::claimAll);
+		guarded("settling deletions", this::settleFinalBackups);
 		guarded("starting garbage collection", this::maybeCollectGarbage);
+	}
+
+	/**
+	 * Tells the deletions whose final backup has ended without a worker telling them: one failed by
+	 * {@link JobQueue} after its last attempt (its workers died), one cancelled while queued, or one
+	 * whose worker died between ending it and telling. Any instance may: the listener acts once.
+	 */
+	private void settleFinalBackups() {
+		if (this.events == null) {
+			return;
+		}
+		this.db.sql("""
+				SELECT s.id AS storage_id, b.id AS backup_id, b.state, b.error
+				FROM storages s JOIN backups b ON b.id = s.final_backup_id
+				WHERE s.final_backup_id IS NOT NULL AND s.lifecycle = 'Deleting'
+				  AND b.state IN ('Succeeded', 'Failed', 'Cancelled')""")
+			.query((row, n) -> new FinalBackupEnded(row.getObject("storage_id", UUID.class),
+					row.getObject("backup_id", UUID.class), JobState.valueOf(row.getString("state")),
+					row.getString("error")))
+			.list()
+			.forEach(this.events);
 	}
 
 	private void guarded(String what, Runnable work) {
@@ -241,6 +281,7 @@ public class BackupWorker implements AutoCloseable {
 			applyRetention(backup);
 			ended = end(job, JobState.Succeeded, done, null) ? JobState.Succeeded : null;
 			if (ended != null) {
+				this.metrics.backupEnded(ended, took(job), result, result.bytesUploaded());
 				log.info("Backup {} of storage {} in project {}: {} files, {} bytes, {} bytes uploaded", backup.id(),
 						backup.storage(), backup.project(), result.files(), result.bytes(), result.bytesUploaded());
 			}
@@ -248,6 +289,9 @@ public class BackupWorker implements AutoCloseable {
 		catch (RuntimeException | Error ex) {
 			error = describe(ex);
 			ended = failed(job, ex, "Backup " + backup.id() + " of storage " + backup.storage());
+			if (ended != null) {
+				this.metrics.backupEnded(ended, took(job), null, job.counters.backup.bytesUploaded());
+			}
 		}
 		if (ended != null && "beforeDelete".equals(backup.trigger()) && this.events != null) {
 			this.events.accept(new FinalBackupEnded(backup.storageId(), backup.id(), ended,
@@ -269,14 +313,23 @@ public class BackupWorker implements AutoCloseable {
 		}
 		try {
 			RestoreResult result = this.executor.restore(restore, job.counters);
-			end(job, JobState.Succeeded, new Progress(result.files(), result.files(), result.bytes(), result.bytes(),
-					null, null), null);
+			if (end(job, JobState.Succeeded, new Progress(result.files(), result.files(), result.bytes(), result.bytes(),
+					null, null), null)) {
+				this.metrics.restoreEnded(JobState.Succeeded, took(job));
+			}
 			log.info("Restore {} of backup {} into storage {} in project {}: {} files, {} bytes", restore.id(),
 					restore.backupId(), restore.storage(), restore.project(), result.files(), result.bytes());
 		}
 		catch (RuntimeException | Error ex) {
-			failed(job, ex, "Restore " + restore.id() + " into storage " + restore.storage());
+			JobState ended = failed(job, ex, "Restore " + restore.id() + " into storage " + restore.storage());
+			if (ended != null) {
+				this.metrics.restoreEnded(ended, took(job));
+			}
 		}
+	}
+
+	private Duration took(Running job) {
+		return Duration.between(job.started, this.clock.instant());
 	}
 
 	/** @return the state the job ended in here, or null when it did not end here (lost, or handed back) */
@@ -447,11 +500,16 @@ public class BackupWorker implements AutoCloseable {
 							result.packs(), result.blobs(), result.bytes());
 				}
 			}
-			this.db.sql("""
+			int released = this.db.sql("""
 					UPDATE worker_tasks SET lease_owner = NULL, lease_until = NULL, last_finished_at = ?
 					WHERE name = 'gc' AND lease_owner = ?""")
 				.params(JobQueue.at(this.clock.instant()), this.owner)
 				.update();
+			// one that lost its lease meanwhile is not counted: the instance that took it over counts its own
+			if (released == 1) {
+				this.collections.incrementAndGet();
+				this.metrics.collected();
+			}
 		}
 		catch (RuntimeException ex) {
 			log.warn("Garbage collection failed; it runs again when its lease runs out: {}", ex.toString());

@@ -44,7 +44,16 @@ final class JobQueue {
 
 	private final WorkerProperties properties;
 
+	/** Counts the jobs {@link #abandon} ends: no worker is there to count them. */
+	private final WorkerMetrics metrics;
+
 	JobQueue(JdbcClient db, TransactionTemplate transactions, Clock clock, WorkerProperties properties) {
+		this(db, transactions, clock, properties, WorkerMetrics.detached(db));
+	}
+
+	JobQueue(JdbcClient db, TransactionTemplate transactions, Clock clock, WorkerProperties properties,
+			WorkerMetrics metrics) {
+		this.metrics = metrics;
 		this.db = db;
 		this.transactions = transactions;
 		this.clock = clock;
@@ -120,13 +129,16 @@ final class JobQueue {
 				UPDATE %s SET state = CASE WHEN cancel_requested THEN 'Cancelled' ELSE 'Failed' END,
 				  error = CASE WHEN cancel_requested THEN NULL ELSE :error END,
 				  finished_at = :now, lease_owner = NULL, lease_until = NULL, eta_seconds = NULL, version = version + 1
-				WHERE state = 'Running' AND lease_until < :now AND (cancel_requested OR attempt >= :attempts)"""
+				WHERE state = 'Running' AND lease_until < :now AND (cancel_requested OR attempt >= :attempts)
+				RETURNING state"""
 			.formatted(kind.table))
 			.param("now", now)
 			.param("error", "The worker running it stopped " + this.properties.maxAttempts()
 					+ " times before it finished (see the service's logs); start it again")
 			.param("attempts", this.properties.maxAttempts())
-			.update();
+			.query(String.class)
+			.list()
+			.forEach(state -> this.metrics.abandoned(kind, JobState.valueOf(state)));
 	}
 
 	/** Counters of a running job, as last seen by its worker. */

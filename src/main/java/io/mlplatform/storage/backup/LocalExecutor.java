@@ -54,7 +54,7 @@ final class LocalExecutor {
 		Path share = existingShare(backup.namespace(), backup.storage());
 		// totals come from a walk of their own beside the engine's, as restic's scanner does: the
 		// engine's counters say how far it got, the scan how far there is to go
-		Thread scanner = new Thread(() -> scan(share, counters), "backup-scan-" + backup.id());
+		Thread scanner = new Thread(() -> scan(share, counters), "backup-scan [backup " + backup.id() + "]");
 		scanner.setDaemon(true);
 		scanner.start();
 		try {

@@ -32,6 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
+import org.slf4j.LoggerFactory;
+
 /**
  * One restore of a snapshot (or some of its paths) into a folder. The manifest is read in passes:
  * checked as a whole before anything is written; folders and files (packed files fetched as
@@ -64,6 +66,9 @@ final class RestoreRun {
 
 	private final ExecutorService transfers;
 
+	/** The shared pools' threads while they work for this run; stopped with it. */
+	private final RunThreads threads;
+
 	private final Semaphore inFlight;
 
 	/** Runs the ranges of a blob; not {@link #transfers}, whose threads wait for them. */
@@ -91,7 +96,9 @@ final class RestoreRun {
 	private final List<SnapshotEntry> window = new ArrayList<>();
 
 	RestoreRun(S3Store store, SnapshotLayout layout, String project, Path manifest, Path target, List<String> scopes,
-			RestoreMode mode, ExecutorService transfers, ExecutorService parts, int parallelism, RestoreProgress progress) {
+			RestoreMode mode, RunThreads threads, ExecutorService transfers, ExecutorService parts, int parallelism,
+			RestoreProgress progress) {
+		this.threads = threads;
 		this.files = progress.files;
 		this.bytes = progress.bytes;
 		this.store = store;
@@ -107,6 +114,36 @@ final class RestoreRun {
 	}
 
 	RestoreResult run() throws IOException {
+		try {
+			return restore();
+		}
+		catch (IOException | RuntimeException | Error ex) {
+			stop();
+			throw ex;
+		}
+	}
+
+	/**
+	 * Ends the run's transfers in the shared pools before its failure goes up (a cancel or a lost
+	 * lease interrupts the job's thread): fetches still under way would go on writing into the
+	 * storage for a restore that has ended. Waits with the caller's interrupt put aside.
+	 */
+	private void stop() {
+		boolean interrupted = Thread.interrupted();
+		this.threads.stop();
+		try {
+			if (!this.threads.awaitIdle(java.time.Duration.ofSeconds(10))) {
+				LoggerFactory.getLogger(RestoreRun.class).warn("Restore into {} stopped, but some of its threads are still busy", this.target);
+			}
+		}
+		finally {
+			if (interrupted || Thread.interrupted()) {
+				Thread.currentThread().interrupt();
+			}
+		}
+	}
+
+	private RestoreResult restore() throws IOException {
 		check();
 		Files.createDirectories(this.target);
 		this.folders.add("");
@@ -269,7 +306,13 @@ final class RestoreRun {
 		if (failed != null) {
 			throw (failed instanceof RuntimeException runtime) ? runtime : new IllegalStateException(failed);
 		}
-		this.inFlight.acquireUninterruptibly();
+		try {
+			this.inFlight.acquire();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException("Restore interrupted", ex);
+		}
 		this.tasks.add(CompletableFuture.runAsync(() -> {
 			try {
 				task.run();
@@ -289,7 +332,16 @@ final class RestoreRun {
 
 	private void awaitTasks() {
 		for (CompletableFuture<Void> task : this.tasks) {
-			task.exceptionally(ex -> null).join();
+			try {
+				task.exceptionally(ex -> null).get();
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new IllegalStateException("Restore interrupted", ex);
+			}
+			catch (java.util.concurrent.ExecutionException ex) {
+				// exceptionally() leaves none; a failure is in this.failure
+			}
 		}
 		Throwable failed = this.failure.get();
 		if (failed != null) {
@@ -453,6 +505,10 @@ final class RestoreRun {
 		for (int attempt = 1; position < start + length; attempt++) {
 			try (InputStream in = this.store.get(key, position, start + length - position)) {
 				for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+					if (Thread.currentThread().isInterrupted()) {
+						// the restore was stopped: a socket read does not notice an interrupt
+						throw new IllegalStateException("Restore interrupted while fetching " + key);
+					}
 					ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
 					while (chunk.hasRemaining()) {
 						position += out.write(chunk, position);

@@ -151,12 +151,18 @@ public class Snapshots implements AutoCloseable {
 					? new Manifest.Reader(Files.newInputStream(previousFile)) : Manifest.Reader.empty();
 					OutputStream out = Files.newOutputStream(manifestFile)) {
 				int packSize = Math.toIntExact(this.properties.packSize().toBytes());
-				Packer packer = new Packer(project, this.index, this.layout, this.store, this.transfers, lease, stats,
+				RunThreads threads = new RunThreads("backup " + backup);
+				ExecutorService transfers = threads.on(this.transfers);
+				Packer packer = new Packer(project, this.index, this.layout, this.store, transfers, lease, stats,
 						packSize, Math.max(1, Math.min(4, this.properties.uploads() / 2)));
 				entries = new BackupRun(project, folder, previous, this.index, this.layout, this.store, packer, lease,
-						this.readers, this.transfers, this.properties.largeFileThreshold().toBytes(),
+						threads, threads.on(this.readers), transfers, this.properties.largeFileThreshold().toBytes(),
 						this.properties.queueLength(), stats, this.beforeRead)
 					.run(out);
+			}
+			if (Thread.currentThread().isInterrupted()) {
+				// cancelled while the last packs were stored: no snapshot
+				throw new IllegalStateException("Backup " + backup + " interrupted before its manifest");
 			}
 			this.beforeManifest.run();
 			lease.check();
@@ -208,8 +214,9 @@ public class Snapshots implements AutoCloseable {
 		List<String> scopes = SafePaths.scopes(paths);
 		Path manifest = download(manifestKey(project, storage, backup));
 		try {
-			return new RestoreRun(this.store, this.layout, project, manifest, target, scopes, mode, this.transfers,
-					this.parts, this.properties.uploads() * 2, progress)
+			RunThreads threads = new RunThreads("restore of backup " + backup + " into " + target.getFileName());
+			return new RestoreRun(this.store, this.layout, project, manifest, target, scopes, mode, threads,
+					threads.on(this.transfers), threads.on(this.parts), this.properties.uploads() * 2, progress)
 				.run();
 		}
 		catch (IOException ex) {

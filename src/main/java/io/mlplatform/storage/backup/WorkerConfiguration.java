@@ -2,6 +2,8 @@ package io.mlplatform.storage.backup;
 
 import java.time.Clock;
 
+import io.micrometer.core.instrument.MeterRegistry;
+
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
@@ -24,15 +26,20 @@ class WorkerConfiguration {
 		return new BackupScheduler(db, new TransactionTemplate(transactionManager), clock, SCHEDULER_BATCH);
 	}
 
+	@Bean
+	WorkerMetrics workerMetrics(MeterRegistry meters, JdbcClient db, Clock clock) {
+		return new WorkerMetrics(meters, db, clock);
+	}
+
 	@Bean(destroyMethod = "close")
 	BackupWorker backupWorker(JdbcClient db, PlatformTransactionManager transactionManager, Snapshots snapshots,
 			BackupScheduler backupScheduler, WorkerProperties properties, Clock clock, JsonColumns columns,
-			ApplicationEventPublisher events) {
-		JobQueue queue = new JobQueue(db, new TransactionTemplate(transactionManager), clock, properties);
+			ApplicationEventPublisher events, WorkerMetrics metrics) {
+		JobQueue queue = new JobQueue(db, new TransactionTemplate(transactionManager), clock, properties, metrics);
 		return new BackupWorker(BackupWorker.instanceName(), queue, db,
 				new LocalExecutor(snapshots, properties.mountRoot()), snapshots,
 				properties.schedulerEnabled() ? backupScheduler : null, properties, clock, columns,
-				events::publishEvent);
+				events::publishEvent, metrics);
 	}
 
 	@EventListener

@@ -125,6 +125,16 @@ public class Storage {
 	@Column(name = "deletion_blocked")
 	private String deletionBlocked;
 
+	/** The final backup that did not succeed, why ({@code FinalBackupFailed}, ...) and when: the DeletionBlocked condition. */
+	@Column(name = "deletion_blocked_backup_id")
+	private UUID deletionBlockedBackup;
+
+	@Column(name = "deletion_blocked_reason")
+	private String deletionBlockedReason;
+
+	@Column(name = "deletion_blocked_at")
+	private Instant deletionBlockedAt;
+
 	@Column(name = "created_at")
 	private Instant createdAt;
 
@@ -197,6 +207,9 @@ public class Storage {
 		storage.lastError = row.getString("last_error");
 		storage.finalBackupId = row.getObject("final_backup_id", UUID.class);
 		storage.deletionBlocked = row.getString("deletion_blocked");
+		storage.deletionBlockedBackup = row.getObject("deletion_blocked_backup_id", UUID.class);
+		storage.deletionBlockedReason = row.getString("deletion_blocked_reason");
+		storage.deletionBlockedAt = JsonColumns.instant(row, "deletion_blocked_at");
 		storage.createdAt = JsonColumns.instant(row, "created_at");
 		storage.updatedAt = JsonColumns.instant(row, "updated_at");
 		storage.deletedAt = JsonColumns.instant(row, "deleted_at");
@@ -264,6 +277,9 @@ public class Storage {
 		this.lifecycle = Lifecycle.Deleting;
 		this.syncState = "Pending";
 		this.deletionBlocked = null;
+		this.deletionBlockedBackup = null;
+		this.deletionBlockedReason = null;
+		this.deletionBlockedAt = null;
 		this.updatedAt = now;
 	}
 
@@ -412,6 +428,18 @@ public class Storage {
 
 	public String getDeletionBlocked() {
 		return this.deletionBlocked;
+	}
+
+	public UUID getDeletionBlockedBackup() {
+		return this.deletionBlockedBackup;
+	}
+
+	public String getDeletionBlockedReason() {
+		return this.deletionBlockedReason;
+	}
+
+	public Instant getDeletionBlockedAt() {
+		return this.deletionBlockedAt;
 	}
 
 	public Instant getCreatedAt() {

@@ -123,8 +123,10 @@ class StorageController {
 	@Operation(operationId = "deleteStorage", summary = "Delete a storage",
 			description = "Answers 202 with the storage in its new state; poll GET until it answers 404. "
 					+ "Refused with 409 while deletion protection is on. With backupBeforeDelete, a final backup "
-					+ "runs first (`finalBackup`); if it fails the storage stays, Active, with `deletionBlocked` "
-					+ "saying why, unless `force=true`.")
+					+ "runs first (`finalBackup`); if it fails (or is given up after its last attempt) the storage "
+					+ "stays, Active, with `deletionBlocked` saying why, `failedFinalBackup` naming it and a "
+					+ "`DeletionBlocked` condition; DELETE again takes a new final backup, `force=true` deletes "
+					+ "without one.")
 	@ApiResponse(responseCode = "202", description = "Deletion accepted")
 	@ApiResponse(responseCode = "409", ref = ApiDocs.CONFLICT)
 	@ApiResponse(responseCode = "412", ref = ApiDocs.PRECONDITION_FAILED)

@@ -273,15 +273,17 @@ public class StorageManagement {
 					.optional();
 				return;
 			}
+			java.time.OffsetDateTime now = java.time.OffsetDateTime.ofInstant(this.clock.instant(), java.time.ZoneOffset.UTC);
 			this.jdbc.sql("""
 					UPDATE storages SET lifecycle = 'Active', final_backup_id = NULL, sync_state = 'Synced',
-					  deletion_blocked = ?, updated_at = ?, version = version + 1
+					  deletion_blocked = ?, deletion_blocked_backup_id = ?, deletion_blocked_reason = ?,
+					  deletion_blocked_at = ?, updated_at = ?, version = version + 1
 					WHERE id = ? AND lifecycle = 'Deleting' AND final_backup_id = ?""")
 				.params("Not deleted: its final backup " + ended.backupId() + " ended " + ended.state()
 						+ (ended.error() == null ? "" : " (" + ended.error() + ")")
 						+ ". Delete it again to retry, or with force=true to delete it without a final backup.",
-						java.time.OffsetDateTime.ofInstant(this.clock.instant(), java.time.ZoneOffset.UTC),
-						ended.storageId(), ended.backupId())
+						ended.backupId(), "FinalBackup" + ended.state().name(), now, now, ended.storageId(),
+						ended.backupId())
 				.update();
 		});
 	}

@@ -1,6 +1,7 @@
 package io.mlplatform.storage.storage;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -22,6 +23,8 @@ record StorageResponse(@Schema(description = "Stable id; also the storage-id lab
 		Status status,
 		@Schema(description = "While Deleting: the final backup the deletion waits for") UUID finalBackup,
 		@Schema(description = "Why the last DELETE did not delete it: its final backup failed") String deletionBlocked,
+		@Schema(description = "The final backup whose failure (or cancellation) blocked the last DELETE; "
+				+ "present with deletionBlocked and the DeletionBlocked condition") UUID failedFinalBackup,
 		Instant createdAt, Instant updatedAt) {
 
 	@Schema(name = "BackupPolicyStatus", description = "The backup policy in effect")
@@ -46,6 +49,9 @@ record StorageResponse(@Schema(description = "Stable id; also the storage-id lab
 	record Nfs(@Schema(example = "10.0.0.12") String server, @Schema(example = "/exports/nlp/imagenet") String path) {
 	}
 
+	/** The condition type a refused deletion shows; its reason is FinalBackupFailed or FinalBackupCancelled. */
+	static final String DELETION_BLOCKED = "DeletionBlocked";
+
 	static StorageResponse from(Storage storage, String project) {
 		BackupPolicy policy = storage.getBackupPolicy();
 		Nfs nfs = storage.getNfsServer() == null && storage.getNfsPath() == null ? null
@@ -58,8 +64,24 @@ record StorageResponse(@Schema(description = "Stable id; also the storage-id lab
 								policy.keepWeekly(), policy.keepMonthly())),
 				storage.getRestoreFrom(), storage.state().name(),
 				new Status(storage.getPhase(), storage.getSyncState(), storage.getUsedBytes(), storage.getPvcName(), nfs,
-						storage.getConditions(), storage.getLastError()),
-				storage.getFinalBackupId(), storage.getDeletionBlocked(), storage.getCreatedAt(), storage.getUpdatedAt());
+						conditions(storage), storage.getLastError()),
+				storage.getFinalBackupId(), storage.getDeletionBlocked(), storage.getDeletionBlockedBackup(),
+				storage.getCreatedAt(), storage.getUpdatedAt());
+	}
+
+	/**
+	 * The cluster's conditions, and the service's own {@code DeletionBlocked} while the last deletion
+	 * is refused: in the list a client already reads for why a storage is as it is.
+	 */
+	private static List<StorageCondition> conditions(Storage storage) {
+		if (storage.getDeletionBlocked() == null) {
+			return storage.getConditions();
+		}
+		List<StorageCondition> all = new ArrayList<>(storage.getConditions() == null ? List.of() : storage.getConditions());
+		all.add(new StorageCondition(DELETION_BLOCKED, "True",
+				storage.getDeletionBlockedReason() == null ? "FinalBackupFailed" : storage.getDeletionBlockedReason(),
+				storage.getDeletionBlocked(), storage.getDeletionBlockedAt()));
+		return all;
 	}
 
 }

@@ -3,6 +3,7 @@ package io.mlplatform.storage.backup;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.UUID;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,6 +25,9 @@ class StorageBackupLifecycleIntegrationTests extends WorkerTestSupport {
 
 	@Autowired
 	private Snapshots snapshots;
+
+	@Autowired
+	private WorkerProperties worker;
 
 	@BeforeEach
 	void project() {
@@ -105,6 +109,8 @@ class StorageBackupLifecycleIntegrationTests extends WorkerTestSupport {
 		Response blocked = this.api.get(STORAGES + "/data");
 		assertThat(blocked.json().path("deletionBlocked").asString()).contains("final backup").contains("force=true");
 		assertThat(blocked.json().has("finalBackup")).isFalse();
+		assertThat(blocked.json().path("failedFinalBackup").asString()).isEqualTo(deleting.json().path("finalBackup").asString());
+		assertThat(deletionBlockedCondition(blocked).path("reason").asString()).isEqualTo("FinalBackupFailed");
 		assertThat(count("select count(*) from backups where trigger = 'beforeDelete' and state = 'Failed'")).isEqualTo(1);
 
 		assertThat(this.api.delete(STORAGES + "/data?force=true").status()).isEqualTo(202);
@@ -113,19 +119,92 @@ class StorageBackupLifecycleIntegrationTests extends WorkerTestSupport {
 	}
 
 	@Test
-	void cancelsARunningBackup() {
+	void aFinalBackupGivenUpAfterItsLastAttemptBlocksTheDeletionAndADeleteAgainTakesANewOne() {
+		Path share = readyStorage("nlp", "data", "\"backupPolicy\": {\"backupBeforeDelete\": true}");
+		BackupTestSupport.write(share.resolve("keep.txt"), "keep me".getBytes());
+		String storageId = this.api.get(STORAGES + "/data").json().path("id").asString();
+		// a backup a worker elsewhere runs: the final backup waits for it, so the app's worker leaves it be
+		String held = UUID.randomUUID().toString();
+		this.db.sql("""
+				INSERT INTO backups (id, project_id, storage_id, cluster, trigger, state, created_at, started_at,
+				  lease_owner, lease_until, attempt)
+				SELECT cast(? as uuid), project_id, id, cluster, 'manual', 'Running', now(), now(), 'elsewhere',
+				  now() + interval '60 seconds', 1
+				FROM storages WHERE id = cast(? as uuid)""").params(held, storageId).update();
+
+		Response deleting = this.api.delete(STORAGES + "/data");
+		assertThat(deleting.status()).isEqualTo(202);
+		String finalBackup = deleting.json().path("finalBackup").asString();
+		// the final backup's workers died as often as max-attempts allows, the last lease has run out,
+		// and so has the other backup's
+		assertThat(this.db.sql("""
+				UPDATE backups SET state = 'Running', lease_owner = 'dead', lease_until = now() - interval '1 second',
+				  started_at = now(), attempt = ?
+				WHERE id = cast(? as uuid) AND state = 'Queued'""").params(this.worker.maxAttempts(), finalBackup).update())
+			.isEqualTo(1);
+		this.db.sql("UPDATE backups SET lease_until = now() - interval '1 second' WHERE id = cast(? as uuid)").param(held).update();
+
+		await().atMost(WAIT)
+			.pollInterval(Duration.ofMillis(50))
+			.until(() -> this.api.get(STORAGES + "/data").json().path("state").asString().equals("Ready"));
+		Response blocked = this.api.get(STORAGES + "/data");
+		Response failed = this.api.get(STORAGES + "/data/backups/" + finalBackup);
+		assertThat(failed.json().path("state").asString()).isEqualTo("Failed");
+		assertThat(failed.json().path("error").asString()).contains("stopped " + this.worker.maxAttempts() + " times");
+		assertThat(blocked.json().has("finalBackup")).isFalse();
+		assertThat(blocked.json().path("failedFinalBackup").asString()).isEqualTo(finalBackup);
+		assertThat(blocked.json().path("deletionBlocked").asString()).contains(finalBackup)
+			.contains("stopped " + this.worker.maxAttempts() + " times")
+			.contains("force=true");
+		var condition = deletionBlockedCondition(blocked);
+		assertThat(condition.path("status").asString()).isEqualTo("True");
+		assertThat(condition.path("reason").asString()).isEqualTo("FinalBackupFailed");
+		assertThat(condition.path("message").asString()).isEqualTo(blocked.json().path("deletionBlocked").asString());
+		assertThat(condition.path("lastTransitionTime").asString()).isNotEmpty();
+		assertThat(count("select count(*) from backups where id = cast(? as uuid) and state = 'Cancelled'", held)).isEqualTo(1);
+
+		Response again = this.api.delete(STORAGES + "/data");
+
+		assertThat(again.status()).isEqualTo(202);
+		assertThat(again.json().path("state").asString()).isEqualTo("Deleting");
+		String second = again.json().path("finalBackup").asString();
+		assertThat(second).isNotEmpty().isNotEqualTo(finalBackup);
+		assertThat(again.json().has("deletionBlocked")).isFalse();
+		assertThat(again.json().has("failedFinalBackup")).isFalse();
+		assertThat(again.json().path("status").path("conditions").findValuesAsString("type")).doesNotContain("DeletionBlocked");
+		awaitGone(STORAGES + "/data");
+		assertThat(count("select count(*) from backups where id = cast(? as uuid) and state = 'Succeeded'", second)).isEqualTo(1);
+		assertThat(this.snapshots.snapshotObjects("nlp", storageId).map(o -> SnapshotLayout.backupOf(o.key())))
+			.containsExactly(second);
+	}
+
+	private static tools.jackson.databind.JsonNode deletionBlockedCondition(Response storage) {
+		for (var condition : storage.json().path("status").path("conditions")) {
+			if (condition.path("type").asString().equals("DeletionBlocked")) {
+				return condition;
+			}
+		}
+		throw new AssertionError("No DeletionBlocked condition: " + storage);
+	}
+
+	@Test
+	void cancellingARunningBackupStopsItsThreadsAndLeavesNoSnapshot() {
 		Path share = readyStorage("nlp", "data", null);
-		// enough distinct content that the backup is still running when the cancel arrives
-		for (int i = 0; i < 40; i++) {
-			byte[] content = new byte[10 * 1024 * 1024];
-			new java.util.SplittableRandom(1000 + i).nextBytes(content);
-			BackupTestSupport.write(share.resolve("big/" + i + ".bin"), content);
+		// enough distinct content that the backup is still running when the cancel arrives, and more
+		// entries behind it than the walk's queue holds, so the walker is still at work too
+		writeLargeFiles(share, 1000);
+		for (int i = 0; i < 6000; i++) {
+			BackupTestSupport.write(share.resolve("small/" + (i % 20) + "/" + i + ".txt"), ("file " + i).getBytes());
 		}
 		Response queued = this.api.post(STORAGES + "/data/backups", null);
 		String path = queued.header("Location");
+		String backup = queued.json().path("id").asString();
+		// the engine's threads carry the run's name while they work for it: walker, scanner, readers, transfers
 		await().atMost(WAIT)
 			.pollInterval(Duration.ofMillis(10))
-			.until(() -> this.api.get(path).json().path("state").asString().equals("Running"));
+			.until(() -> this.api.get(path).json().path("state").asString().equals("Running")
+					&& threadsOf(backup).stream().anyMatch(name -> name.startsWith("backup-walker"))
+					&& threadsOf(backup).stream().anyMatch(name -> name.startsWith("backup-reader")));
 
 		Response cancelling = this.api.post(path + ":cancel", null);
 
@@ -133,10 +212,57 @@ class StorageBackupLifecycleIntegrationTests extends WorkerTestSupport {
 		assertThat(cancelling.json().path("cancelRequested").asBoolean()).isTrue();
 		Response ended = awaitEnd(path);
 		assertThat(ended.json().path("state").asString()).as(ended.toString()).isEqualTo("Cancelled");
+		// nothing of the run goes on hashing or uploading in the background
+		await().atMost(Duration.ofSeconds(5))
+			.pollInterval(Duration.ofMillis(50))
+			.untilAsserted(() -> assertThat(threadsOf(backup)).isEmpty());
 		String storageId = this.api.get(STORAGES + "/data").json().path("id").asString();
 		assertThat(this.snapshots.snapshotObjects("nlp", storageId).count()).isZero();
 		// the storage takes backups again
 		assertThat(this.api.post(STORAGES + "/data/backups", null).status()).isEqualTo(202);
+	}
+
+	@Test
+	void cancellingARunningRestoreStopsItsThreads() {
+		Path share = readyStorage("nlp", "data", null);
+		writeLargeFiles(share, 2000);
+		String backup = backUp("nlp", "data");
+		Response queued = this.api.post(STORAGES + "/data/restores", """
+				{"backup": "%s", "mode": "replace"}""".formatted(backup));
+		assertThat(queued.status()).as(queued.toString()).isEqualTo(202);
+		String path = queued.header("Location");
+		await().atMost(WAIT)
+			.pollInterval(Duration.ofMillis(10))
+			.until(() -> this.api.get(path).json().path("state").asString().equals("Running")
+					&& !threadsOf(backup).isEmpty());
+
+		assertThat(this.api.post(path + ":cancel", null).status()).isEqualTo(202);
+
+		Response ended = awaitEnd(path);
+		assertThat(ended.json().path("state").asString()).as(ended.toString()).isEqualTo("Cancelled");
+		await().atMost(Duration.ofSeconds(5))
+			.pollInterval(Duration.ofMillis(50))
+			.untilAsserted(() -> assertThat(threadsOf(backup)).isEmpty());
+	}
+
+	/** 40 files of 10 MiB of distinct content: 400 MiB that take a while to back up or restore. */
+	private static void writeLargeFiles(Path share, int seed) {
+		for (int i = 0; i < 40; i++) {
+			byte[] content = new byte[10 * 1024 * 1024];
+			new java.util.SplittableRandom(seed + i).nextBytes(content);
+			BackupTestSupport.write(share.resolve("big/" + i + ".bin"), content);
+		}
+	}
+
+	/** Live threads whose name says they work for the run of this backup (or restore of it). */
+	static java.util.List<String> threadsOf(String backup) {
+		return Thread.getAllStackTraces()
+			.keySet()
+			.stream()
+			.filter(Thread::isAlive)
+			.map(Thread::getName)
+			.filter(name -> name.contains(backup))
+			.toList();
 	}
 
 }

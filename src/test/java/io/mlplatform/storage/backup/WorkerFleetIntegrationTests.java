@@ -2,8 +2,12 @@ package io.mlplatform.storage.backup;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -48,9 +52,12 @@ class WorkerFleetIntegrationTests extends IntegrationTestSupport {
 	}
 
 	private BackupWorker worker(int number) {
+		return worker(number, Duration.ofDays(365), Duration.ofSeconds(30));
+	}
+
+	private BackupWorker worker(int number, Duration gcEvery, Duration lease) {
 		WorkerProperties settings = new WorkerProperties(true, false, "local", TestInfrastructure.sharesRoot(), 2, 100,
-				100, Duration.ofMillis(100), Duration.ofSeconds(30), Duration.ofSeconds(1), 5, Duration.ofDays(365),
-				Duration.ofMinutes(5));
+				100, Duration.ofMillis(100), lease, Duration.ofSeconds(1), 5, gcEvery, Duration.ofMinutes(5));
 		JobQueue queue = new JobQueue(this.db, new TransactionTemplate(this.transactionManager), Clock.systemUTC(),
 				settings);
 		return new BackupWorker("fleet-" + number, queue, this.db,
@@ -96,6 +103,73 @@ class WorkerFleetIntegrationTests extends IntegrationTestSupport {
 				.single();
 			assertThat(this.snapshots.snapshotObjects("fleet", storageId).count()).isEqualTo(1);
 		}
+	}
+
+	@Test
+	void threeWorkersTickingTheCollectionRunItOncePerPeriod() {
+		Duration period = Duration.ofSeconds(3);
+		// due for the fleet now, not for the app's worker (every hour); nobody holds it
+		Instant due = this.db.sql("""
+				UPDATE worker_tasks SET lease_owner = NULL, lease_until = NULL, last_finished_at = now() - interval '3 seconds'
+				WHERE name = 'gc' RETURNING last_finished_at""").query(OffsetDateTime.class).single().toInstant();
+		int appBefore = this.appWorker.collections();
+		for (int i = 0; i < 3; i++) {
+			this.fleet.add(worker(i, period, Duration.ofSeconds(3)));
+		}
+		Set<Instant> finishes = new TreeSet<>();
+
+		this.fleet.forEach(BackupWorker::start);
+		await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(() -> {
+			finishes.add(gcFinishedAt());
+			return collections(appBefore) >= 3;
+		});
+		this.fleet.forEach(BackupWorker::close);
+		finishes.add(gcFinishedAt());
+		finishes.remove(due);
+
+		// every collection that ran left its own finish time, and the next began a period after it
+		assertThat(finishes).hasSize(collections(appBefore));
+		Instant previous = null;
+		for (Instant finish : finishes) {
+			if (previous != null) {
+				assertThat(Duration.between(previous, finish)).isGreaterThanOrEqualTo(period);
+			}
+			previous = finish;
+		}
+		assertThat(this.fleet.stream().filter(worker -> worker.collections() > 0)).isNotEmpty();
+	}
+
+	@Test
+	void aDeadHoldersCollectionLeaseRunsOutAndAnotherWorkerTakesOver() {
+		// a replica took the collection and died: its lease still runs for 3 seconds
+		Instant leaseEnd = this.db.sql("""
+				UPDATE worker_tasks SET lease_owner = 'dead-replica', lease_until = now() + interval '3 seconds',
+				  last_finished_at = NULL
+				WHERE name = 'gc' RETURNING lease_until""").query(OffsetDateTime.class).single().toInstant();
+		int appBefore = this.appWorker.collections();
+		for (int i = 0; i < 3; i++) {
+			this.fleet.add(worker(i, Duration.ofDays(365), Duration.ofSeconds(3)));
+		}
+
+		this.fleet.forEach(BackupWorker::start);
+		await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(() -> collections(appBefore) >= 1);
+		this.fleet.forEach(BackupWorker::close);
+
+		assertThat(collections(appBefore)).isEqualTo(1);
+		assertThat(gcFinishedAt()).isAfter(leaseEnd);
+		assertThat(count("select count(*) from worker_tasks where name = 'gc' and lease_owner is null")).isEqualTo(1);
+	}
+
+	/** Collections run to the end since the test began, by the fleet and the app's own worker. */
+	private int collections(int appBefore) {
+		return this.appWorker.collections() - appBefore + this.fleet.stream().mapToInt(BackupWorker::collections).sum();
+	}
+
+	private Instant gcFinishedAt() {
+		OffsetDateTime finished = this.db.sql("SELECT last_finished_at FROM worker_tasks WHERE name = 'gc'")
+			.query(OffsetDateTime.class)
+			.single();
+		return finished == null ? Instant.MIN : finished.toInstant();
 	}
 
 }
