@@ -2,11 +2,11 @@ package io.mlplatform.storage.backup;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -406,8 +406,10 @@ final class RestoreRun {
 	}
 
 	/**
-	 * Verifies a packed file's content, then writes it into a temporary file beside its path and moves
-	 * that in place: never through what is there (a hard link's other names keep their content).
+	 * Verifies a packed file's content, then writes it. A path where nothing is yet gets the file
+	 * directly (created exclusively, so never through a symlink planted there); over an existing file
+	 * it goes into a temporary file beside it that is then moved in place: never through what is there
+	 * (a hard link's other names keep their content), and a reader sees the old or the new file whole.
 	 */
 	private void write(SnapshotEntry file, byte[] content) {
 		String actual = BackupRun.sha256(content);
@@ -415,20 +417,36 @@ final class RestoreRun {
 			throw SnapshotException.contentMismatch(file.path(), file.sha256(), actual);
 		}
 		Path path = this.target.resolve(file.path());
-		Path temporary = temporary(path);
+		Path written = path;
+		boolean done = false;
 		try {
-			try (OutputStream out = Files.newOutputStream(temporary, StandardOpenOption.CREATE_NEW,
-					StandardOpenOption.WRITE)) {
-				out.write(content);
+			FileChannel opened;
+			try {
+				opened = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
 			}
-			setMetadata(temporary, file);
-			moveInPlace(temporary, path);
+			catch (FileAlreadyExistsException ex) {
+				written = temporary(path);
+				opened = FileChannel.open(written, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+			}
+			try (FileChannel out = opened) {
+				ByteBuffer buffer = ByteBuffer.wrap(content);
+				while (buffer.hasRemaining()) {
+					out.write(buffer);
+				}
+			}
+			setMetadata(written, file);
+			if (written != path) {
+				moveInPlace(written, path);
+			}
+			done = true;
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException("Could not write " + file.path(), ex);
 		}
 		finally {
-			deleteTemporary(temporary);
+			if (!done) {
+				deleteQuietly(written);
+			}
 		}
 		this.files.incrementAndGet();
 		this.bytes.addAndGet(content.length);
@@ -451,12 +469,13 @@ final class RestoreRun {
 		}
 	}
 
-	private static void deleteTemporary(Path temporary) {
+	/** Removes what a failed write left: a temporary file, or a file this restore had just created. */
+	private static void deleteQuietly(Path written) {
 		try {
-			Files.deleteIfExists(temporary);
+			Files.deleteIfExists(written);
 		}
 		catch (IOException ex) {
-			// the temporary name is unique; a leftover does no harm
+			// a leftover temporary file does no harm; the run has failed and says why
 		}
 	}
 
@@ -467,6 +486,7 @@ final class RestoreRun {
 	private void restoreBlob(SnapshotEntry file) {
 		Path path = this.target.resolve(file.path());
 		Path temporary = temporary(path);
+		boolean moved = false;
 		try {
 			try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
 				long part = this.store.partSize();
@@ -484,6 +504,7 @@ final class RestoreRun {
 			}
 			setMetadata(temporary, file);
 			moveInPlace(temporary, path);
+			moved = true;
 			this.files.incrementAndGet();
 			this.bytes.addAndGet(file.size());
 		}
@@ -494,7 +515,9 @@ final class RestoreRun {
 			throw (ex.getCause() instanceof RuntimeException runtime) ? runtime : ex;
 		}
 		finally {
-			deleteTemporary(temporary);
+			if (!moved) {
+				deleteQuietly(temporary);
+			}
 		}
 	}
 
@@ -543,8 +566,9 @@ final class RestoreRun {
 	private static void setMetadata(Path path, SnapshotEntry entry) {
 		try {
 			Files.setPosixFilePermissions(path, permissions(entry.permissions()));
+			// an access time given (the file was just written: now) spares the stat that keeps the old one
 			Files.getFileAttributeView(path, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-				.setTimes(FileTime.from(entry.mtime()), null, null);
+				.setTimes(FileTime.from(entry.mtime()), FileTime.from(java.time.Instant.now()), null);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException("Could not set mode and time of " + entry.path(), ex);

@@ -154,4 +154,27 @@ class RestoreSafetyTests extends BackupTestSupport {
 		assertThat(Trees.describe(target)).isEqualTo(Trees.describe(source));
 	}
 
+
+	@Test
+	void restoreReplacesASymlinkAtAFilesPathEvenADanglingOneAndLeavesNoTemporaryFiles() throws Exception {
+		Path source = folder("source");
+		write(source.resolve("small.txt"), "from the snapshot".getBytes());
+		write(source.resolve("new.txt"), "also from the snapshot".getBytes());
+		write(source.resolve("d/plain.txt"), "restored where nothing was".getBytes());
+		this.snapshots.backup(this.project, "s1", "b1", source);
+		Path outside = folder("outside");
+		write(outside.resolve("secret.txt"), "outside the target".getBytes());
+		Path target = folder("target");
+		Files.createSymbolicLink(target.resolve("small.txt"), outside.resolve("secret.txt"));
+		// a dangling link: creating the file through it would make a new file outside the target
+		Files.createSymbolicLink(target.resolve("new.txt"), outside.resolve("created-through-link.txt"));
+
+		this.snapshots.restore(this.project, "s1", "b1", target, List.of(), RestoreMode.MERGE);
+
+		assertThat(outside.resolve("secret.txt")).hasContent("outside the target");
+		assertThat(outside.resolve("created-through-link.txt")).doesNotExist();
+		assertThat(Files.isSymbolicLink(target.resolve("new.txt"))).isFalse();
+		assertThat(Trees.describe(target)).as("the files of the snapshot, and nothing else").isEqualTo(Trees.describe(source));
+	}
+
 }
