@@ -337,7 +337,7 @@ final class BackupRun {
 		if (digest.size() != stat.size() || !stat.equals(Stat.of(path))) {
 			throw new ChangedContentException(path, null);
 		}
-		ContentLocation location = this.index.find(this.project, List.of(digest.sha256())).get(digest.sha256());
+		ContentLocation location = this.index.findBlob(this.project, digest.sha256());
 		if (location == null) {
 			String key = this.layout.blob(this.project, digest.sha256());
 			try {
