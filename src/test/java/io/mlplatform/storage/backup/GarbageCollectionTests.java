@@ -3,15 +3,24 @@ package io.mlplatform.storage.backup;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,6 +29,65 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class GarbageCollectionTests extends BackupTestSupport {
 
 	private Duration grace = Duration.ZERO;
+
+	private final ScheduledExecutorService leaseTimer = Executors.newSingleThreadScheduledExecutor();
+
+	@AfterEach
+	void stopLeaseTimer() {
+		this.leaseTimer.shutdownNow();
+	}
+
+	/** A lease as a backup of another storage takes it: that backup runs until the lease is closed. */
+	private BackupLease runningBackup(String storage) {
+		return BackupLease.acquire(this.db, new TransactionTemplate(new DataSourceTransactionManager(dataSource())),
+				this.leaseTimer, this.project, storage, BackupLease.Kind.BACKUP, Duration.ofSeconds(1));
+	}
+
+	/** The objects a backup added to the bucket, its manifest left out. */
+	private List<String> contentOf(Runnable backup) {
+		Set<String> before = new HashSet<>(keys(""));
+		backup.run();
+		return keys("").stream().filter(key -> !before.contains(key) && !key.contains("/snapshots/")).toList();
+	}
+
+	private String manifest(String storage, String backup) {
+		return "pss/projects/" + this.project + "/snapshots/" + storage + "/" + backup + ".json.gz";
+	}
+
+	/** Every object a manifest references, and every object a live index row points at, exists. */
+	private void assertNothingReferencedIsMissing() {
+		Set<String> existing = new HashSet<>(keys(""));
+		List<String> referenced = new ArrayList<>();
+		for (String manifest : keys("snapshots/")) {
+			try (Manifest.Reader entries = new Manifest.Reader(this.store.get(manifest))) {
+				entries.forEachRemaining(entry -> {
+					if (entry.pack() != null) {
+						referenced.add("pss/projects/" + this.project + "/packs/" + entry.pack());
+					}
+					else if (entry.blob() != null) {
+						referenced.add(entry.blob());
+					}
+				});
+			}
+		}
+		referenced.addAll(this.db.sql("""
+				SELECT CASE WHEN pack_id IS NULL THEN 'blobs/' || substr(sha256, 1, 2) || '/' || sha256
+					ELSE 'packs/' || pack_id END
+				FROM backup_contents WHERE project = ? AND condemned_at IS NULL""")
+			.param(this.project)
+			.query(String.class)
+			.list()
+			.stream()
+			.map(key -> "pss/projects/" + this.project + "/" + key)
+			.toList());
+		assertThat(existing).containsAll(referenced);
+	}
+
+	private void assertRestores(String storage, String backup, Path source) {
+		Path target = folder("restored-" + storage + "-" + backup);
+		this.snapshots.restore(this.project, storage, backup, target, List.of(), RestoreMode.MERGE);
+		assertThat(Trees.describe(target)).isEqualTo(Trees.describe(source));
+	}
 
 	@Override
 	protected BackupProperties properties() {
@@ -235,6 +303,150 @@ class GarbageCollectionTests extends BackupTestSupport {
 		Path target = folder("target");
 		this.snapshots.restore(this.project, "s2", "b1", target, List.of(), RestoreMode.MERGE);
 		assertThat(Trees.describe(target)).isEqualTo(Trees.describe(source));
+	}
+
+	@Test
+	void garbageOfAProjectWhoseBackupsNeverAllStopIsRemovedOverTwoCollections() throws Exception {
+		Path kept = tree("kept", 30, 11);
+		this.snapshots.backup(this.project, "s1", "b1", kept);
+		List<String> garbage = contentOf(() -> this.snapshots.backup(this.project, "s2", "g1", tree("garbage", 30, 12)));
+		this.store.delete(List.of(manifest("s2", "g1")));
+		BackupLease first = runningBackup("s3");
+
+		GarbageCollector.Result condemning = this.snapshots.collectGarbage(this.project);
+		assertThat(condemning.condemned()).isEqualTo(garbage.size());
+		assertThat(condemning.pending()).isEqualTo(garbage.size());
+		assertThat(condemning.packs() + condemning.blobs()).isZero();
+		assertThat(keys("")).containsAll(garbage);
+		// backups keep coming: one runs and ends, another starts before the first one ends
+		this.snapshots.backup(this.project, "s1", "b2", kept);
+		BackupLease second = runningBackup("s4");
+		first.close();
+
+		GarbageCollector.Result removing = this.snapshots.collectGarbage(this.project);
+		assertThat(removing.packs() + removing.blobs()).isEqualTo(garbage.size());
+		assertThat(removing.pending()).isZero();
+		assertThat(keys("")).doesNotContainAnyElementsOf(garbage);
+		assertNothingReferencedIsMissing();
+		second.close();
+		assertRestores("s1", "b1", kept);
+		assertRestores("s1", "b2", kept);
+	}
+
+	@Test
+	void aBackupThatNeedsCondemnedContentAgainRevivesItAndItsSnapshotRestores() throws Exception {
+		Path source = tree("source", 40, 21);
+		List<String> content = contentOf(() -> this.snapshots.backup(this.project, "s1", "b1", source));
+		this.store.delete(List.of(manifest("s1", "b1")));
+		BackupLease other = runningBackup("s9");
+		assertThat(this.snapshots.collectGarbage(this.project).condemned()).isEqualTo(content.size());
+		// a backup of another storage with the same files: the same sha256s, a large blob and packed ones
+		Pause pause = new Pause();
+		this.snapshots.beforeManifest = pause;
+		CompletableFuture<BackupResult> running = CompletableFuture
+			.supplyAsync(() -> this.snapshots.backup(this.project, "s2", "b1", source));
+		assertThat(pause.reached.await(60, TimeUnit.SECONDS)).isTrue();
+		this.snapshots.beforeManifest = () -> {
+		};
+		other.close();
+
+		// every lease older than the condemnation is gone: phase 2 runs, and finds the contents revived
+		GarbageCollector.Result during = this.snapshots.collectGarbage(this.project);
+		pause.released.countDown();
+		BackupResult result = running.get(60, TimeUnit.SECONDS);
+		GarbageCollector.Result after = this.snapshots.collectGarbage(this.project);
+
+		assertThat(during.packs() + during.blobs() + after.packs() + after.blobs()).isZero();
+		assertThat(after.pending()).isZero();
+		assertThat(result.bytesStored()).isZero();
+		assertThat(keys("")).containsAll(content);
+		assertNothingReferencedIsMissing();
+		assertRestores("s2", "b1", source);
+	}
+
+	@Test
+	void contentDeletedAndStoredAgainUnderItsKeyWhileCollectionsRunAlwaysRestores() throws Exception {
+		Path source = tree("source", 40, 31);
+		AtomicBoolean backingUp = new AtomicBoolean(true);
+		AtomicInteger removed = new AtomicInteger();
+		CompletableFuture<Void> collector = CompletableFuture.runAsync(() -> {
+			while (backingUp.get()) {
+				GarbageCollector.Result result = this.snapshots.collectGarbage(this.project);
+				removed.addAndGet(result.packs() + result.blobs());
+			}
+		});
+		AtomicInteger stored = new AtomicInteger();
+		try {
+			// each snapshot's content becomes garbage once it is forgotten; the next backup needs all of it again
+			for (int i = 0; i < 6; i++) {
+				BackupResult result = this.snapshots.backup(this.project, "s1", "b" + i, source);
+				stored.addAndGet(result.bytesStored() > 0 ? 1 : 0);
+				assertRestores("s1", "b" + i, source);
+				this.store.delete(List.of(manifest("s1", "b" + i)));
+				if (i % 2 == 0) {
+					// deleted for sure now and then, so that the next backup uploads the same keys again
+					GarbageCollector.Result collected = this.snapshots.collectGarbage(this.project);
+					removed.addAndGet(collected.packs() + collected.blobs());
+				}
+			}
+			this.snapshots.backup(this.project, "s1", "last", source);
+		}
+		finally {
+			backingUp.set(false);
+		}
+		collector.get(60, TimeUnit.SECONDS);
+		this.snapshots.collectGarbage(this.project);
+
+		// the collector deleted content that later backups stored again under the same keys
+		assertThat(removed.get()).isPositive();
+		assertThat(stored.get()).isGreaterThan(2);
+		assertNothingReferencedIsMissing();
+		assertRestores("s1", "last", source);
+	}
+
+	@Test
+	void twoCollectorsAtOnceDeleteEachGarbageObjectOnceAndNothingElse() throws Exception {
+		Path kept = tree("kept", 30, 41);
+		this.snapshots.backup(this.project, "s1", "b1", kept);
+		List<String> garbage = contentOf(() -> this.snapshots.backup(this.project, "s2", "g1", tree("garbage", 60, 42)));
+		this.store.delete(List.of(manifest("s2", "g1")));
+		BackupLease running = runningBackup("s3");
+		try (Snapshots other = new Snapshots(this.store, dataSource(), properties(), clock())) {
+			List<GarbageCollector.Result> condemning = together(this.snapshots, other);
+			running.close();
+			List<GarbageCollector.Result> removing = together(this.snapshots, other);
+
+			assertThat(condemning).extracting(GarbageCollector.Result::condemned).containsExactlyInAnyOrder(garbage.size(), 0);
+			assertThat(condemning).allSatisfy(result -> assertThat(result.packs() + result.blobs()).isZero());
+			assertThat(removing.stream().mapToInt(result -> result.packs() + result.blobs()).sum())
+				.isEqualTo(garbage.size());
+			assertThat(removing).allSatisfy(result -> assertThat(result.pending()).isZero());
+		}
+		assertThat(keys("")).doesNotContainAnyElementsOf(garbage);
+		assertNothingReferencedIsMissing();
+		assertRestores("s1", "b1", kept);
+	}
+
+	/** A collection of the project by each engine, started at the same moment on two threads. */
+	private List<GarbageCollector.Result> together(Snapshots first, Snapshots second) throws Exception {
+		CyclicBarrier start = new CyclicBarrier(2);
+		List<CompletableFuture<GarbageCollector.Result>> collections = new ArrayList<>();
+		for (Snapshots engine : List.of(first, second)) {
+			collections.add(CompletableFuture.supplyAsync(() -> {
+				try {
+					start.await(10, TimeUnit.SECONDS);
+				}
+				catch (Exception ex) {
+					throw new IllegalStateException(ex);
+				}
+				return engine.collectGarbage(this.project);
+			}));
+		}
+		List<GarbageCollector.Result> results = new ArrayList<>();
+		for (CompletableFuture<GarbageCollector.Result> collection : collections) {
+			results.add(collection.get(60, TimeUnit.SECONDS));
+		}
+		return results;
 	}
 
 }
