@@ -21,6 +21,7 @@ import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -72,10 +73,13 @@ final class GarbageCollector {
 
 	private final DataSource dataSource;
 
-	GarbageCollector(S3Store store, SnapshotLayout layout, DataSource dataSource) {
+	private final PackRewriter rewriter;
+
+	GarbageCollector(S3Store store, SnapshotLayout layout, DataSource dataSource, PackRewriter rewriter) {
 		this.store = store;
 		this.layout = layout;
 		this.dataSource = dataSource;
+		this.rewriter = rewriter;
 	}
 
 	/**
@@ -86,8 +90,12 @@ final class GarbageCollector {
 	 * @param condemned packs and blobs condemned by this collection
 	 * @param pending condemned packs and blobs left for a later collection: a backup or restore that
 	 * started before their condemnation still runs
+	 * @param packsRewritten mostly unreferenced packs whose live contents were copied into new packs (the
+	 * old ones condemned)
+	 * @param bytesReclaimed what deleting the rewritten packs frees, beyond the new packs' size
 	 */
-	public record Result(int packs, int blobs, long bytes, int condemned, int pending) {
+	public record Result(int packs, int blobs, long bytes, int condemned, int pending, int packsRewritten,
+			long bytesReclaimed) {
 	}
 
 	/** @param grace content recorded (or, unknown to the index, uploaded) more recently stays */
@@ -120,21 +128,24 @@ final class GarbageCollector {
 	private Result collectAlone(String project, Duration grace, JdbcClient db, TransactionTemplate transactions) {
 		Instant started = db.sql("SELECT now()").query(Instant.class).single();
 		Instant cutoff = started.minus(grace);
-		Set<String> packs = new HashSet<>();
+		Map<String, PackRewriter.Ranges> ranges = new HashMap<>();
+		Map<String, Set<String>> manifests = new HashMap<>();
 		Set<String> blobs = new HashSet<>();
-		mark(project, packs, blobs);
+		mark(project, ranges, manifests, blobs);
+		Set<String> packs = ranges.keySet();
 		Map<String, S3Object> packObjects = new HashMap<>();
 		this.store.list(this.layout.packs(project))
 			.forEach(o -> packObjects.put(o.key().substring(this.layout.packs(project).length()), o));
 		Map<String, S3Object> blobObjects = new HashMap<>();
 		this.store.list(this.layout.blobs(project))
 			.forEach(o -> blobObjects.put(o.key().substring(o.key().lastIndexOf('/') + 1), o));
+		Decision decision;
+		long bytes = 0;
 		lock(db, BackupLease.LOCK_SPACE, project);
 		try {
-			Decision decision = transactions.execute(status -> decide(project, started, cutoff, packs, blobs,
+			decision = transactions.execute(status -> decide(project, started, cutoff, packs, blobs,
 					packObjects, blobObjects, db));
 			List<String> keys = new ArrayList<>();
-			long bytes = 0;
 			for (String pack : decision.packs()) {
 				keys.add(this.layout.pack(project, pack));
 				S3Object object = packObjects.get(pack);
@@ -146,19 +157,20 @@ final class GarbageCollector {
 				bytes += (object != null) ? object.size() : 0;
 			}
 			this.store.delete(keys);
-			Result result = new Result(decision.packs().size(), decision.blobs().size(), bytes, decision.condemned(),
-					decision.pending());
-			if (!keys.isEmpty() || decision.condemned() + decision.forgotten() > 0) {
-				log.info("Garbage collection of project {} removed {} packs and {} blobs ({} bytes), condemned {}, "
-						+ "left {} condemned for backups and restores still running, and forgot {} contents whose "
-						+ "objects were gone", project, result.packs(), result.blobs(), bytes, result.condemned(),
-						result.pending(), decision.forgotten());
-			}
-			return result;
 		}
 		finally {
 			unlock(db, BackupLease.LOCK_SPACE, project);
 		}
+		if (decision.packs().size() + decision.blobs().size() + decision.condemned() + decision.forgotten() > 0) {
+			log.info("Garbage collection of project {} removed {} packs and {} blobs ({} bytes), condemned {}, "
+					+ "left {} condemned for backups and restores still running, and forgot {} contents whose "
+					+ "objects were gone", project, decision.packs().size(), decision.blobs().size(), bytes,
+					decision.condemned(), decision.pending(), decision.forgotten());
+		}
+		PackRewriter.Outcome rewritten = this.rewriter.rewrite(project, cutoff, ranges, manifests, packObjects, db,
+				transactions);
+		return new Result(decision.packs().size(), decision.blobs().size(), bytes, decision.condemned(),
+				decision.pending(), rewritten.packs(), rewritten.bytesReclaimed());
 	}
 
 	private record Decision(Set<String> packs, Set<String> blobs, int condemned, int pending, int forgotten) {
@@ -323,22 +335,32 @@ final class GarbageCollector {
 		return unknown;
 	}
 
-	/** Every pack and blob that a manifest of the project, of any storage, references. */
-	private void mark(String project, Set<String> packs, Set<String> blobs) {
+	/**
+	 * Every pack (with the ranges of it) and blob that a manifest of the project, of any storage,
+	 * references, and the packs each manifest references.
+	 */
+	private void mark(String project, Map<String, PackRewriter.Ranges> packs, Map<String, Set<String>> manifests,
+			Set<String> blobs) {
 		for (S3Object manifest : this.store.list(this.layout.snapshots(project)).toList()) {
 			if (SnapshotLayout.backupOf(manifest.key()) == null) {
 				continue;
 			}
+			Set<String> referenced = manifests.computeIfAbsent(manifest.key(), key -> new HashSet<>());
 			try (Manifest.Reader entries = new Manifest.Reader(this.store.get(manifest.key()))) {
 				while (entries.hasNext()) {
 					SnapshotEntry entry = entries.next();
 					if (entry.pack() != null) {
-						packs.add(entry.pack());
+						packs.computeIfAbsent(entry.pack(), pack -> new PackRewriter.Ranges()).add(entry.offset(), entry.size());
+						referenced.add(entry.pack());
 					}
 					else if (entry.blob() != null) {
 						blobs.add(entry.blob());
 					}
 				}
+			}
+			catch (NoSuchKeyException ex) {
+				// retention deleted it since the listing: it protects nothing any more
+				manifests.remove(manifest.key());
 			}
 			catch (UncheckedIOException ex) {
 				throw new UncheckedIOException("Could not read " + manifest.key(), (IOException) ex.getCause());

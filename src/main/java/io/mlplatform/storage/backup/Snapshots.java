@@ -93,7 +93,8 @@ public class Snapshots implements AutoCloseable {
 		this.db = JdbcClient.create(dataSource);
 		this.transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
 		this.index = new ContentIndex(this.db, this.transactions, this.layout);
-		this.collector = new GarbageCollector(store, this.layout, dataSource);
+		this.collector = new GarbageCollector(store, this.layout, dataSource, new PackRewriter(store, this.layout,
+				Math.toIntExact(properties.packSize().toBytes()), properties.packRewriteBelow()));
 		this.properties = properties;
 		this.clock = clock;
 		this.readers = Executors.newFixedThreadPool(properties.readers(), daemon("backup-reader"));

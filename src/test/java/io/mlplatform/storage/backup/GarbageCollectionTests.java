@@ -449,4 +449,106 @@ class GarbageCollectionTests extends BackupTestSupport {
 		return results;
 	}
 
+	/**
+	 * Backs up 60 small files and a large one as b1 of s1, keeps every fourth small file (spread over
+	 * the folders) for b2 and lets retention forget b1: b1's packs are then three quarters garbage. s2 holds copies of two kept
+	 * files, so its snapshot references the same packs.
+	 */
+	private Path mostlyGarbagePacks() {
+		Path source = tree("source", 60, 51);
+		this.snapshots.backup(this.project, "s1", "b1", source);
+		for (int i = 0; i < 60; i++) {
+			if (i % 4 != 0) {
+				deleteFile(source.resolve("d" + (i % 5) + "/f" + i + ".bin"));
+			}
+		}
+		this.snapshots.backup(this.project, "s1", "b2", source);
+		assertThat(this.snapshots.forget(this.project, "s1", new RetentionPolicy(1, null, null, null), ZoneOffset.UTC))
+			.containsExactly("b1");
+		return source;
+	}
+
+	private static void deleteFile(Path file) {
+		try {
+			java.nio.file.Files.delete(file);
+		}
+		catch (java.io.IOException ex) {
+			throw new java.io.UncheckedIOException(ex);
+		}
+	}
+
+	private long bytes(String under) {
+		return this.store.list("pss/projects/" + this.project + "/" + under).mapToLong(o -> o.size()).sum();
+	}
+
+	@Test
+	void aPackThatIsMostlyGarbageIsRewrittenAndEverySnapshotStillRestores() throws Exception {
+		Path source = mostlyGarbagePacks();
+		Path copies = folder("copies");
+		for (int i : new int[] { 0, 20 }) {
+			write(copies.resolve("f" + i + ".bin"), java.nio.file.Files.readAllBytes(source.resolve("d0/f" + i + ".bin")));
+		}
+		this.snapshots.backup(this.project, "s2", "b1", copies);
+		List<String> packsBefore = keys("packs/");
+		long bytesBefore = bytes("packs/");
+		String snapshotTime = this.store.metadata(manifest("s1", "b2")).get("snapshot-time");
+
+		GarbageCollector.Result rewriting = this.snapshots.collectGarbage(this.project);
+		GarbageCollector.Result deleting = this.snapshots.collectGarbage(this.project);
+
+		assertThat(rewriting.packsRewritten()).isPositive();
+		assertThat(rewriting.bytesReclaimed()).isPositive();
+		assertThat(deleting.packs()).isEqualTo(rewriting.packsRewritten());
+		assertThat(deleting.pending()).isZero();
+		assertThat(keys("packs/")).hasSizeLessThan(packsBefore.size());
+		assertThat(bytes("packs/")).isLessThanOrEqualTo(bytesBefore - rewriting.bytesReclaimed());
+		assertNothingReferencedIsMissing();
+		assertRestores("s1", "b2", source);
+		assertRestores("s2", "b1", copies);
+		// the manifest was written again whole, its snapshot time kept (retention and the next backup read it)
+		assertThat(this.store.metadata(manifest("s1", "b2")).get("snapshot-time")).isEqualTo(snapshotTime);
+		// browse: a packed file of a rewritten snapshot, read as a range of its new pack
+		SnapshotEntry file = this.snapshots.entry(this.project, "s1", "b2", "d0/f20.bin").orElseThrow();
+		assertThat(file.packed()).isTrue();
+		assertThat(packsBefore).doesNotContain("pss/projects/" + this.project + "/packs/" + file.pack());
+		try (java.io.InputStream in = this.snapshots.open(this.project, file)) {
+			assertThat(in.readAllBytes()).isEqualTo(java.nio.file.Files.readAllBytes(source.resolve("d0/f20.bin")));
+		}
+		assertThat(this.snapshots.list(this.project, "s1", "b2", "d0", null, 100).entries()).hasSize(3);
+		// the next backup of s1 reuses the new places from the rewritten manifest
+		BackupResult next = this.snapshots.backup(this.project, "s1", "b3", source);
+		assertThat(next.filesRead()).isZero();
+		assertRestores("s1", "b3", source);
+	}
+
+	@Test
+	void aBackupThatReadItsPreviousManifestBeforeARewriteKeepsTheOldPacksItReuses() throws Exception {
+		Path source = mostlyGarbagePacks();
+		List<String> packsBefore = keys("packs/");
+		// b3 reads b2's manifest, old places and all, then stands still before writing its own
+		write(source.resolve("d0/changed.bin"), random(3000, 77));
+		Pause pause = new Pause();
+		this.snapshots.beforeManifest = pause;
+		CompletableFuture<BackupResult> running = CompletableFuture
+			.supplyAsync(() -> this.snapshots.backup(this.project, "s1", "b3", source));
+		assertThat(pause.reached.await(60, TimeUnit.SECONDS)).isTrue();
+		this.snapshots.beforeManifest = () -> {
+		};
+
+		GarbageCollector.Result rewriting = this.snapshots.collectGarbage(this.project);
+		GarbageCollector.Result during = this.snapshots.collectGarbage(this.project);
+		pause.released.countDown();
+		BackupResult result = running.get(60, TimeUnit.SECONDS);
+		GarbageCollector.Result after = this.snapshots.collectGarbage(this.project);
+
+		assertThat(rewriting.packsRewritten()).isPositive();
+		// b3 started before the old packs were condemned, and its manifest references them: they stay
+		assertThat(during.packs() + after.packs()).isZero();
+		assertThat(after.pending()).isZero();
+		assertThat(result.filesRead()).isEqualTo(1);
+		assertThat(keys("packs/")).containsAll(packsBefore);
+		assertNothingReferencedIsMissing();
+		assertRestores("s1", "b3", source);
+	}
+
 }
