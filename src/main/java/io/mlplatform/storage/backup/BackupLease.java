@@ -82,6 +82,12 @@ final class BackupLease implements AutoCloseable {
 			.query((rs, row) -> 1).list();
 	}
 
+	/** Within a transaction: what a collection holds while it condemns, until commit. */
+	static void lockExclusive(JdbcClient db, String project) {
+		db.sql("SELECT pg_advisory_xact_lock(?, hashtext(?))").param(LOCK_SPACE).param(project)
+			.query((rs, row) -> 1).list();
+	}
+
 	UUID id() {
 		return this.id;
 	}

@@ -160,8 +160,7 @@ final class PackRewriter {
 		int manifestsRewritten = rewriteManifests(project, candidates.keySet(), manifests, moved);
 		// after the manifests: a backup or restore that starts from now on reads only new places
 		transactions.executeWithoutResult(status -> {
-			db.sql("SELECT pg_advisory_xact_lock(?, hashtext(?))").param(BackupLease.LOCK_SPACE).param(project)
-				.query((rs, row) -> 1).list();
+			BackupLease.lockExclusive(db, project);
 			db.sql("""
 					INSERT INTO backup_condemned_packs (project, pack_id, condemned_at)
 					SELECT ?, p, clock_timestamp() FROM unnest(?::varchar[]) AS t(p)
@@ -267,7 +266,11 @@ final class PackRewriter {
 	private byte[] read(String key, long offset, long length) {
 		for (int attempt = 1;; attempt++) {
 			try (InputStream in = this.store.get(key, offset, length)) {
-				return in.readAllBytes();
+				byte[] bytes = in.readAllBytes();
+				if (bytes.length != length) {
+					throw new java.io.EOFException("Response for " + key + " ended early");
+				}
+				return bytes;
 			}
 			catch (IOException ex) {
 				if (attempt == S3Store.BODY_ATTEMPTS) {
@@ -340,14 +343,7 @@ final class PackRewriter {
 			throw new UncheckedIOException("Could not rewrite " + key, ex);
 		}
 		finally {
-			if (file != null) {
-				try {
-					Files.deleteIfExists(file);
-				}
-				catch (IOException ex) {
-					// a temporary file; the OS cleans its temp folder
-				}
-			}
+			Snapshots.deleteQuietly(file);
 		}
 	}
 

@@ -279,7 +279,7 @@ public class Snapshots implements AutoCloseable {
 		}
 	}
 
-	private static void deleteQuietly(Path file) {
+	static void deleteQuietly(Path file) {
 		if (file != null) {
 			try {
 				Files.deleteIfExists(file);

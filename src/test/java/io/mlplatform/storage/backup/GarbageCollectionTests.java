@@ -50,6 +50,17 @@ class GarbageCollectionTests extends BackupTestSupport {
 		return keys("").stream().filter(key -> !before.contains(key) && !key.contains("/snapshots/")).toList();
 	}
 
+	/**
+	 * Backs up {@code kept} as b1 of s1, and a tree of {@code files} others as g1 of s2 whose manifest
+	 * is then deleted; returns g1's objects, now garbage.
+	 */
+	private List<String> garbageBeside(Path kept, int files) {
+		this.snapshots.backup(this.project, "s1", "b1", kept);
+		List<String> garbage = contentOf(() -> this.snapshots.backup(this.project, "s2", "g1", tree("garbage", files, 12)));
+		this.store.delete(List.of(manifest("s2", "g1")));
+		return garbage;
+	}
+
 	private String manifest(String storage, String backup) {
 		return "pss/projects/" + this.project + "/snapshots/" + storage + "/" + backup + ".json.gz";
 	}
@@ -210,9 +221,14 @@ class GarbageCollectionTests extends BackupTestSupport {
 		CompletableFuture<BackupResult> incremental(Path source) throws InterruptedException {
 			GarbageCollectionTests.this.snapshots.backup(GarbageCollectionTests.this.project, "s1", "b1", source);
 			write(source.resolve("d0/changed.bin"), random(3000, 77));
+			return backup("s1", "b2", source);
+		}
+
+		/** Starts a backup and returns once it stands still before its manifest. */
+		CompletableFuture<BackupResult> backup(String storage, String backup, Path source) throws InterruptedException {
 			GarbageCollectionTests.this.snapshots.beforeManifest = this;
 			CompletableFuture<BackupResult> running = CompletableFuture.supplyAsync(
-					() -> GarbageCollectionTests.this.snapshots.backup(GarbageCollectionTests.this.project, "s1", "b2", source));
+					() -> GarbageCollectionTests.this.snapshots.backup(GarbageCollectionTests.this.project, storage, backup, source));
 			assertThat(this.reached.await(60, TimeUnit.SECONDS)).isTrue();
 			GarbageCollectionTests.this.snapshots.beforeManifest = () -> {
 			};
@@ -308,9 +324,7 @@ class GarbageCollectionTests extends BackupTestSupport {
 	@Test
 	void garbageOfAProjectWhoseBackupsNeverAllStopIsRemovedOverTwoCollections() throws Exception {
 		Path kept = tree("kept", 30, 11);
-		this.snapshots.backup(this.project, "s1", "b1", kept);
-		List<String> garbage = contentOf(() -> this.snapshots.backup(this.project, "s2", "g1", tree("garbage", 30, 12)));
-		this.store.delete(List.of(manifest("s2", "g1")));
+		List<String> garbage = garbageBeside(kept, 30);
 		BackupLease first = runningBackup("s3");
 
 		GarbageCollector.Result condemning = this.snapshots.collectGarbage(this.project);
@@ -342,12 +356,7 @@ class GarbageCollectionTests extends BackupTestSupport {
 		assertThat(this.snapshots.collectGarbage(this.project).condemned()).isEqualTo(content.size());
 		// a backup of another storage with the same files: the same sha256s, a large blob and packed ones
 		Pause pause = new Pause();
-		this.snapshots.beforeManifest = pause;
-		CompletableFuture<BackupResult> running = CompletableFuture
-			.supplyAsync(() -> this.snapshots.backup(this.project, "s2", "b1", source));
-		assertThat(pause.reached.await(60, TimeUnit.SECONDS)).isTrue();
-		this.snapshots.beforeManifest = () -> {
-		};
+		CompletableFuture<BackupResult> running = pause.backup("s2", "b1", source);
 		other.close();
 
 		// every lease older than the condemnation is gone: phase 2 runs, and finds the contents revived
@@ -407,9 +416,7 @@ class GarbageCollectionTests extends BackupTestSupport {
 	@Test
 	void twoCollectorsAtOnceDeleteEachGarbageObjectOnceAndNothingElse() throws Exception {
 		Path kept = tree("kept", 30, 41);
-		this.snapshots.backup(this.project, "s1", "b1", kept);
-		List<String> garbage = contentOf(() -> this.snapshots.backup(this.project, "s2", "g1", tree("garbage", 60, 42)));
-		this.store.delete(List.of(manifest("s2", "g1")));
+		List<String> garbage = garbageBeside(kept, 60);
 		BackupLease running = runningBackup("s3");
 		try (Snapshots other = new Snapshots(this.store, dataSource(), properties(), clock())) {
 			List<GarbageCollector.Result> condemning = together(this.snapshots, other);
@@ -528,12 +535,7 @@ class GarbageCollectionTests extends BackupTestSupport {
 		// b3 reads b2's manifest, old places and all, then stands still before writing its own
 		write(source.resolve("d0/changed.bin"), random(3000, 77));
 		Pause pause = new Pause();
-		this.snapshots.beforeManifest = pause;
-		CompletableFuture<BackupResult> running = CompletableFuture
-			.supplyAsync(() -> this.snapshots.backup(this.project, "s1", "b3", source));
-		assertThat(pause.reached.await(60, TimeUnit.SECONDS)).isTrue();
-		this.snapshots.beforeManifest = () -> {
-		};
+		CompletableFuture<BackupResult> running = pause.backup("s1", "b3", source);
 
 		GarbageCollector.Result rewriting = this.snapshots.collectGarbage(this.project);
 		GarbageCollector.Result during = this.snapshots.collectGarbage(this.project);
