@@ -13,18 +13,28 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * A running backup's claim on its project's content, in Postgres: while it is live, garbage
- * collection of the project removes nothing (see {@link GarbageCollector}). Renewed in the background;
- * a process that dies stops renewing and its lease expires. A backup that finds its lease gone (it
- * was paused past its expiry, and a collection may have run) stores nothing more and writes no
- * manifest.
+ * A running backup's or restore's claim on its project's content, in Postgres: a collection deletes
+ * content it condemned only once every lease that started before the condemnation has ended (see
+ * {@link GarbageCollector}). Renewed in the background; a process that dies stops renewing and its
+ * lease expires. A backup that finds its lease gone (it was paused past its expiry, and a collection
+ * may have run) stores nothing more and writes no manifest.
  */
 final class BackupLease implements AutoCloseable {
 
 	private static final Logger log = LoggerFactory.getLogger(BackupLease.class);
 
-	/** First key of the advisory lock that orders lease creation against a collection's deletes. */
+	/**
+	 * First key of the advisory lock that orders lease creation (and large-content lookups) against a
+	 * collection's condemnations and deletes.
+	 */
 	static final int LOCK_SPACE = 0x70737362;
+
+	/** Backups record content; restores only read it. */
+	enum Kind {
+
+		BACKUP, RESTORE
+
+	}
 
 	private final JdbcClient db;
 
@@ -47,22 +57,35 @@ final class BackupLease implements AutoCloseable {
 	}
 
 	/**
-	 * Takes a lease for a backup of a project's storage. Waits while a collection of the project
-	 * deletes: what it deletes is gone from the index before this backup looks anything up.
+	 * Takes a lease for a backup of a project's storage, or a restore from it. Waits while a collection
+	 * of the project condemns or deletes: a condemnation committed before this lease is seen by every
+	 * lookup of the backup, and one committed after it is timed after this lease started.
 	 */
 	static BackupLease acquire(JdbcClient db, TransactionTemplate transactions, ScheduledExecutorService timer,
-			String project, String storage, Duration ttl) {
+			String project, String storage, Kind kind, Duration ttl) {
 		UUID id = UUID.randomUUID();
 		transactions.executeWithoutResult(status -> {
-			db.sql("SELECT pg_advisory_xact_lock_shared(?, hashtext(?))").param(LOCK_SPACE).param(project)
-				.query((rs, row) -> 1).list();
+			lockShared(db, project);
 			db.sql("""
-					INSERT INTO backup_leases (id, project, storage, expires_at)
-					VALUES (?, ?, ?, now() + make_interval(secs => ?))""")
-				.param(id).param(project).param(storage).param(ttl.toMillis() / 1000.0)
+					INSERT INTO backup_leases (id, project, storage, kind, expires_at)
+					VALUES (?, ?, ?, ?, now() + make_interval(secs => ?))""")
+				.param(id).param(project).param(storage).param(kind.name().toLowerCase())
+				.param(ttl.toMillis() / 1000.0)
 				.update();
 		});
 		return new BackupLease(db, id, ttl, timer);
+	}
+
+	/** Within a transaction: waits until no collection of the project condemns or deletes, until commit. */
+	static void lockShared(JdbcClient db, String project) {
+		db.sql("SELECT pg_advisory_xact_lock_shared(?, hashtext(?))").param(LOCK_SPACE).param(project)
+			.query((rs, row) -> 1).list();
+	}
+
+	/** Within a transaction: what a collection holds while it condemns, until commit. */
+	static void lockExclusive(JdbcClient db, String project) {
+		db.sql("SELECT pg_advisory_xact_lock(?, hashtext(?))").param(LOCK_SPACE).param(project)
+			.query((rs, row) -> 1).list();
 	}
 
 	UUID id() {

@@ -19,16 +19,29 @@ import org.springframework.util.unit.DataSize;
  * @param abandonedUploadAge multipart uploads older than this are aborted as left by a crashed run
  * @param leaseTtl how long a running backup's lease lasts unless renewed (it is renewed three times
  * as often): how long after a crash a collection of its project may run again
+ * @param packRewriteBelow a pack whose bytes that manifests reference are below this fraction of its size
+ * is rewritten by garbage collection: its live contents copied into a new pack, the old one deleted
+ * once no backup or restore may read it; 0 never rewrites
  */
 @ConfigurationProperties("pss.backup")
 public record BackupProperties(@DefaultValue S3 s3, @DefaultValue("8MB") DataSize largeFileThreshold,
 		@DefaultValue("32MB") DataSize packSize, @DefaultValue("4") int readers, @DefaultValue("8") int uploads,
 		@DefaultValue("4096") int queueLength, @DefaultValue("6h") Duration gcGrace,
-		@DefaultValue("24h") Duration abandonedUploadAge, @DefaultValue("2m") Duration leaseTtl) {
+		@DefaultValue("24h") Duration abandonedUploadAge, @DefaultValue("2m") Duration leaseTtl,
+		@DefaultValue("0.5") double packRewriteBelow) {
 
-	// the settings bind through this one; the shorter one keeps callers that predate leases compiling
+	// the settings bind through this one; the shorter ones keep callers that predate leases and rewrites compiling
 	@ConstructorBinding
 	public BackupProperties {
+		if (packRewriteBelow < 0 || packRewriteBelow > 1) {
+			throw new IllegalArgumentException("packRewriteBelow must be a fraction between 0 and 1: " + packRewriteBelow);
+		}
+	}
+
+	public BackupProperties(S3 s3, DataSize largeFileThreshold, DataSize packSize, int readers, int uploads,
+			int queueLength, Duration gcGrace, Duration abandonedUploadAge, Duration leaseTtl) {
+		this(s3, largeFileThreshold, packSize, readers, uploads, queueLength, gcGrace, abandonedUploadAge, leaseTtl,
+				0.5);
 	}
 
 	public BackupProperties(S3 s3, DataSize largeFileThreshold, DataSize packSize, int readers, int uploads,

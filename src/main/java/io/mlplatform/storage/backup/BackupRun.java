@@ -273,7 +273,9 @@ final class BackupRun {
 	private CompletableFuture<SnapshotEntry> store(Path path, SnapshotEntry file, Stat stat, long order) {
 		SnapshotEntry before = previousEntry(file.path());
 		if (before != null && before.unchanged(file)) {
-			// the previous manifest still exists, and its content with it: this backup's lease keeps GC off
+			// the previous manifest existed when this backup's lease was taken: a collection that condemns its
+			// content later waits for this backup, and one that condemned it before re-reads that manifest (or a
+			// pack rewrite wrote it again before condemning the old pack) and keeps what it references
 			return CompletableFuture.completedFuture(file.storedAt(before.location()));
 		}
 		if (file.size() > this.largeFileThreshold) {
@@ -363,7 +365,7 @@ final class BackupRun {
 		if (digest.size() != stat.size() || !stat.equals(Stat.of(path))) {
 			throw new ChangedContentException(path, null);
 		}
-		ContentLocation location = this.index.find(this.project, List.of(digest.sha256())).get(digest.sha256());
+		ContentLocation location = this.index.findBlob(this.project, digest.sha256());
 		if (location == null) {
 			String key = this.layout.blob(this.project, digest.sha256());
 			try {

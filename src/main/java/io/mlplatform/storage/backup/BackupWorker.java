@@ -495,9 +495,11 @@ public class BackupWorker implements AutoCloseable {
 					return;
 				}
 				GarbageCollector.Result result = this.snapshots.collectGarbage(project);
-				if (result.packs() + result.blobs() > 0) {
-					log.info("Garbage collection in project {} removed {} packs and {} blobs ({} bytes)", project,
-							result.packs(), result.blobs(), result.bytes());
+				if (result.packs() + result.blobs() + result.condemned() + result.pending() + result.packsRewritten() > 0) {
+					log.info("Garbage collection in project {} removed {} packs and {} blobs ({} bytes), condemned {} "
+							+ "({} wait for backups and restores still running), rewrote {} packs ({} bytes to reclaim)",
+							project, result.packs(), result.blobs(), result.bytes(), result.condemned(), result.pending(),
+							result.packsRewritten(), result.bytesReclaimed());
 				}
 			}
 			int released = this.db.sql("""

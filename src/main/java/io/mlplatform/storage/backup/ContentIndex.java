@@ -7,33 +7,49 @@ import java.util.Map;
 
 import org.springframework.dao.TransientDataAccessException;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * A project's content index in Postgres: which contents the bucket already holds and where. Lookups
- * write nothing: a running backup's {@link BackupLease} keeps garbage collection away from all of it.
+ * A project's content index in Postgres: which contents the bucket already holds and where. Content
+ * a collection condemned is revived by the lookup that finds it (see {@link GarbageCollector}): the
+ * row update either precedes the collection's delete of that row, which then keeps the content, or
+ * finds the row gone, and the content is stored again.
  */
 final class ContentIndex {
 
 	private final JdbcClient db;
 
+	private final TransactionTemplate transactions;
+
 	private final SnapshotLayout layout;
 
-	ContentIndex(JdbcClient db, SnapshotLayout layout) {
+	ContentIndex(JdbcClient db, TransactionTemplate transactions, SnapshotLayout layout) {
 		this.db = db;
+		this.transactions = transactions;
 		this.layout = layout;
 	}
 
-	/** The stored contents among {@code sha256s}. */
+	/**
+	 * The stored contents among {@code sha256s}, condemned ones revived. Content not found goes into a
+	 * new pack, whose key no collection can be deleting.
+	 */
 	Map<String, ContentLocation> find(String project, Collection<String> sha256s) {
 		Map<String, ContentLocation> found = new HashMap<>();
 		if (sha256s.isEmpty()) {
 			return found;
 		}
+		// the outer query sees the rows as before the update: condemned ones come from the update only
 		this.db.sql("""
+				WITH revived AS (
+					UPDATE backup_contents SET condemned_at = NULL, used_at = now()
+					WHERE project = :project AND sha256 = ANY (:sha256s::varchar[]) AND condemned_at IS NOT NULL
+					RETURNING sha256, size, pack_id, pack_offset)
+				SELECT sha256, size, pack_id, pack_offset FROM revived
+				UNION ALL
 				SELECT sha256, size, pack_id, pack_offset FROM backup_contents
-				WHERE project = ? AND sha256 = ANY (?::varchar[])""")
-			.param(project)
-			.param(sha256s.toArray(String[]::new))
+				WHERE project = :project AND sha256 = ANY (:sha256s::varchar[]) AND condemned_at IS NULL""")
+			.param("project", project)
+			.param("sha256s", sha256s.toArray(String[]::new))
 			.query((rs, row) -> {
 				String sha256 = rs.getString(1);
 				long size = rs.getLong(2);
@@ -47,8 +63,20 @@ final class ContentIndex {
 	}
 
 	/**
+	 * A large content, if stored, revived if condemned. Content not found is uploaded under its
+	 * sha256, the key a collection deletes: the lookup waits (on the advisory lock) for a collection
+	 * that is deleting objects, so an upload after it never lands before a delete of the same key.
+	 */
+	ContentLocation findBlob(String project, String sha256) {
+		return this.transactions.execute(status -> {
+			BackupLease.lockShared(this.db, project);
+			return find(project, List.of(sha256)).get(sha256);
+		});
+	}
+
+	/**
 	 * Records contents whose objects are complete in the bucket; one that is already known keeps its
-	 * place. Only under a live lease: a backup whose lease expired may have uploaded into a collection
+	 * place, and is no longer condemned. Only under a live lease: a backup whose lease expired may have uploaded into a collection
 	 * that removes the same keys, and must not point the index at them.
 	 */
 	void record(String project, BackupLease lease, List<ContentLocation> contents) {
@@ -65,7 +93,7 @@ final class ContentIndex {
 						INSERT INTO backup_contents (project, sha256, size, pack_id, pack_offset, used_at)
 						SELECT ?, s, z, p, o, now() FROM unnest(?::varchar[], ?::bigint[], ?::varchar[], ?::bigint[]) AS t(s, z, p, o)
 						WHERE EXISTS (SELECT 1 FROM lease)
-						ON CONFLICT (project, sha256) DO UPDATE SET used_at = now()""")
+						ON CONFLICT (project, sha256) DO UPDATE SET used_at = now(), condemned_at = NULL""")
 					.param(lease.id())
 					.param(project)
 					.param(stored.stream().map(ContentLocation::sha256).toArray(String[]::new))

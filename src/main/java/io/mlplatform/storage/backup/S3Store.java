@@ -161,6 +161,26 @@ public final class S3Store implements AutoCloseable {
 	}
 
 	/**
+	 * Replaces an object with a file in one PUT, only if it is still the version read ({@code eTag}):
+	 * false if it changed or was deleted meanwhile.
+	 */
+	boolean replace(String key, String eTag, Path file, Map<String, String> metadata) {
+		try {
+			this.client.putObject(
+					encrypted(PutObjectRequest.builder().bucket(bucket()).key(key).ifMatch(eTag).metadata(metadata))
+						.build(),
+					RequestBody.fromFile(file));
+			return true;
+		}
+		catch (S3Exception ex) {
+			if (ex.statusCode() == 412 || ex.statusCode() == 404) {
+				return false;
+			}
+			throw ex;
+		}
+	}
+
+	/**
 	 * Uploads a content as a multipart upload, declaring each part's CRC32C as hashed before, so S3
 	 * refuses a part whose bytes changed since (400); and completes it only if {@code unchanged} still
 	 * holds once every part is in, so the object appears only when it is exactly the hashed content.

@@ -90,10 +90,11 @@ public class Snapshots implements AutoCloseable {
 	public Snapshots(S3Store store, DataSource dataSource, BackupProperties properties, Clock clock) {
 		this.store = store;
 		this.layout = new SnapshotLayout(properties.s3().prefix());
-		this.index = new ContentIndex(JdbcClient.create(dataSource), this.layout);
-		this.collector = new GarbageCollector(store, this.layout, dataSource);
 		this.db = JdbcClient.create(dataSource);
 		this.transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+		this.index = new ContentIndex(this.db, this.transactions, this.layout);
+		this.collector = new GarbageCollector(store, this.layout, dataSource, new PackRewriter(store, this.layout,
+				Math.toIntExact(properties.packSize().toBytes()), properties.packRewriteBelow()));
 		this.properties = properties;
 		this.clock = clock;
 		this.readers = Executors.newFixedThreadPool(properties.readers(), daemon("backup-reader"));
@@ -142,7 +143,7 @@ public class Snapshots implements AutoCloseable {
 		Path manifestFile = null;
 		// taken before the previous manifest is read: from then on, all of that manifest's content stays
 		try (BackupLease lease = BackupLease.acquire(this.db, this.transactions, this.leaseTimer, project, storage,
-				this.properties.leaseTtl())) {
+				BackupLease.Kind.BACKUP, this.properties.leaseTtl())) {
 			previousFile = previousManifest(project, storage);
 			manifestFile = Files.createTempFile("pss-manifest-", ".json.gz");
 			BackupStats stats = progress.stats;
@@ -212,8 +213,12 @@ public class Snapshots implements AutoCloseable {
 	public RestoreResult restore(String project, String storage, String backup, Path target, List<String> paths,
 			RestoreMode mode, RestoreProgress progress) {
 		List<String> scopes = SafePaths.scopes(paths);
-		Path manifest = download(manifestKey(project, storage, backup));
-		try {
+		String key = manifestKey(project, storage, backup);
+		Path manifest = null;
+		// taken before the manifest is read: a collection deletes nothing it references until the restore ends
+		try (BackupLease lease = BackupLease.acquire(this.db, this.transactions, this.leaseTimer, project, storage,
+				BackupLease.Kind.RESTORE, this.properties.leaseTtl())) {
+			manifest = download(key);
 			RunThreads threads = new RunThreads("restore of backup " + backup + " into " + target.getFileName());
 			return new RestoreRun(this.store, this.layout, project, manifest, target, scopes, mode, threads,
 					threads.on(this.transfers), threads.on(this.parts), this.properties.uploads() * 2, progress)
@@ -281,7 +286,7 @@ public class Snapshots implements AutoCloseable {
 		}
 	}
 
-	private static void deleteQuietly(Path file) {
+	static void deleteQuietly(Path file) {
 		if (file != null) {
 			try {
 				Files.deleteIfExists(file);
@@ -396,7 +401,8 @@ public class Snapshots implements AutoCloseable {
 
 	/**
 	 * Removes the project's content that no manifest references and that was not recorded within the
-	 * grace period. Removes nothing while a backup of the project runs (see {@link GarbageCollector}).
+	 * grace period, in two phases: condemned first, deleted once the backups and restores that started
+	 * before are done (see {@link GarbageCollector}).
 	 */
 	public GarbageCollector.Result collectGarbage(String project) {
 		return this.collector.collect(name("project", project), this.properties.gcGrace());
