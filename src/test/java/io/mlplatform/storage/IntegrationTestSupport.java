@@ -73,7 +73,15 @@ public abstract class IntegrationTestSupport {
 			.until(() -> this.db.sql("TRUNCATE projects, audit_events CASCADE").update() >= 0);
 		this.db.sql("DELETE FROM clusters WHERE source = 'api'").update();
 		this.db.sql("TRUNCATE cluster_outbox").update();
-		TestInfrastructure.cluster().clear();
+		// the mock API server's event loop can stall for up to 30 s when a watch closes while it sends
+		// an event to it (fabric8's WatchEventsListener waits for its sender on the event loop): wait that out
+		Awaitility.await()
+			.atMost(Duration.ofSeconds(75))
+			.ignoreException(io.fabric8.kubernetes.client.KubernetesClientException.class)
+			.until(() -> {
+				TestInfrastructure.cluster().clear();
+				return true;
+			});
 		// shares are folders named after project and storage: a name reused by the next test starts empty
 		Awaitility.await()
 			.atMost(Duration.ofSeconds(30))
