@@ -52,7 +52,7 @@ final class BackupRun {
 
 	private final Path root;
 
-	private final Manifest.Reader previous;
+	private final Manifest.Entries previous;
 
 	private final ContentIndex index;
 
@@ -85,7 +85,7 @@ final class BackupRun {
 	/** Files walked so far: the order small contents are packed in. */
 	private long sequence;
 
-	BackupRun(String project, Path root, Manifest.Reader previous, ContentIndex index, SnapshotLayout layout,
+	BackupRun(String project, Path root, Manifest.Entries previous, ContentIndex index, SnapshotLayout layout,
 			S3Store store, Packer packer, BackupLease lease, RunThreads threads, ExecutorService readers,
 			ExecutorService uploads, long largeFileThreshold, int queueLength, BackupStats stats,
 			java.util.function.Consumer<Path> beforeRead) {

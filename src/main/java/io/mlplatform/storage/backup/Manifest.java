@@ -14,6 +14,8 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
@@ -30,6 +32,17 @@ final class Manifest {
 	private static final JsonMapper JSON = JsonMapper.builder().build();
 
 	private Manifest() {
+	}
+
+	/** A manifest's entries in order, with a look at the next one that does not consume it. */
+	interface Entries extends Iterator<SnapshotEntry>, AutoCloseable {
+
+		/** The next entry, or null at the end. */
+		SnapshotEntry peek();
+
+		@Override
+		void close();
+
 	}
 
 	static final class Writer implements AutoCloseable {
@@ -151,7 +164,7 @@ final class Manifest {
 	 * stream of JSON values with field-by-field code: an incremental backup reads every entry of the
 	 * previous manifest, and generic record binding (with its date parsing) was most of its time.
 	 */
-	static final class Reader implements Iterator<SnapshotEntry>, AutoCloseable {
+	static final class Reader implements Entries {
 
 		private final JsonParser parser;
 
@@ -283,7 +296,8 @@ final class Manifest {
 			return c - '0';
 		}
 
-		SnapshotEntry peek() {
+		@Override
+		public SnapshotEntry peek() {
 			return this.next;
 		}
 
@@ -306,6 +320,123 @@ final class Manifest {
 		public void close() {
 			if (this.parser != null) {
 				this.parser.close();
+			}
+		}
+
+	}
+
+
+	/**
+	 * Entries parsed ahead on a thread of their own, in batches through a short queue: an incremental
+	 * backup's walker compares every file with the previous manifest, and parsing it on the walker's
+	 * thread was a quarter of the walk. Closing stops the parser.
+	 */
+	static final class ReadAhead implements Entries {
+
+		private static final int BATCH = 512;
+
+		private static final Object END = new Object();
+
+		private final BlockingQueue<Object> batches = new ArrayBlockingQueue<>(8);
+
+		private final Thread parser;
+
+		private SnapshotEntry[] batch = new SnapshotEntry[0];
+
+		private int at;
+
+		private boolean ended;
+
+		ReadAhead(InputStream in, String threadName) {
+			Reader reader = new Reader(in);
+			this.parser = new Thread(() -> parse(reader), threadName);
+			this.parser.setDaemon(true);
+			this.parser.start();
+		}
+
+		private void parse(Reader reader) {
+			try (reader) {
+				SnapshotEntry[] entries = new SnapshotEntry[BATCH];
+				int n = 0;
+				try {
+					while (reader.hasNext()) {
+						SnapshotEntry entry = reader.next();
+						entries[n++] = entry;
+						if (n == BATCH) {
+							this.batches.put(entries);
+							entries = new SnapshotEntry[BATCH];
+							n = 0;
+						}
+					}
+					if (n > 0) {
+						this.batches.put(java.util.Arrays.copyOf(entries, n));
+					}
+					this.batches.put(END);
+				}
+				catch (RuntimeException ex) {
+					// the entries before it first, then the failure, thrown where a plain reader throws it
+					if (n > 0) {
+						this.batches.put(java.util.Arrays.copyOf(entries, n));
+					}
+					this.batches.put(ex);
+				}
+			}
+			catch (InterruptedException ex) {
+				// closed: nobody reads further
+			}
+		}
+
+		private boolean fill() {
+			while (!this.ended && this.at >= this.batch.length) {
+				Object next;
+				try {
+					next = this.batches.take();
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+					throw new IllegalStateException("Interrupted while reading the previous manifest", ex);
+				}
+				if (next == END) {
+					this.ended = true;
+				}
+				else if (next instanceof RuntimeException failure) {
+					this.ended = true;
+					throw failure;
+				}
+				else {
+					this.batch = (SnapshotEntry[]) next;
+					this.at = 0;
+				}
+			}
+			return this.at < this.batch.length;
+		}
+
+		@Override
+		public boolean hasNext() {
+			return fill();
+		}
+
+		@Override
+		public SnapshotEntry peek() {
+			return fill() ? this.batch[this.at] : null;
+		}
+
+		@Override
+		public SnapshotEntry next() {
+			if (!fill()) {
+				throw new NoSuchElementException();
+			}
+			return this.batch[this.at++];
+		}
+
+		@Override
+		public void close() {
+			this.parser.interrupt();
+			try {
+				this.parser.join(1000);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
 			}
 		}
 

@@ -148,8 +148,9 @@ public class Snapshots implements AutoCloseable {
 			manifestFile = Files.createTempFile("pss-manifest-", ".json.gz");
 			BackupStats stats = progress.stats;
 			long entries;
-			try (Manifest.Reader previous = (previousFile != null)
-					? new Manifest.Reader(Files.newInputStream(previousFile)) : Manifest.Reader.empty();
+			try (Manifest.Entries previous = (previousFile != null)
+					? new Manifest.ReadAhead(Files.newInputStream(previousFile), "backup-previous-manifest [backup " + backup + "]")
+					: Manifest.Reader.empty();
 					OutputStream out = Files.newOutputStream(manifestFile)) {
 				int packSize = Math.toIntExact(this.properties.packSize().toBytes());
 				RunThreads threads = new RunThreads("backup " + backup);

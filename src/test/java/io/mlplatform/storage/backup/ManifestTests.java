@@ -49,4 +49,78 @@ class ManifestTests {
 			.isInstanceOf(java.time.DateTimeException.class);
 	}
 
+	private static byte[] manifestOf(int files) {
+		ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+		try (Manifest.Writer writer = new Manifest.Writer(bytes)) {
+			for (int i = 0; i < files; i++) {
+				writer.write(new SnapshotEntry(String.format("f%05d", i), SnapshotEntry.FILE, "644",
+						Instant.parse("2024-01-02T03:04:05Z"), (long) i, "ab".repeat(32), null, "pack-1", (long) i, null,
+						(long) i));
+			}
+		}
+		return bytes.toByteArray();
+	}
+
+	@Test
+	void readingAheadGivesTheSameEntriesAcrossItsBatchesAndPeeksWithoutConsuming() {
+		byte[] manifest = manifestOf(1_300);
+		List<SnapshotEntry> expected = new ArrayList<>();
+		try (Manifest.Reader reader = new Manifest.Reader(new ByteArrayInputStream(manifest))) {
+			reader.forEachRemaining(expected::add);
+		}
+
+		List<SnapshotEntry> read = new ArrayList<>();
+		try (Manifest.ReadAhead ahead = new Manifest.ReadAhead(new ByteArrayInputStream(manifest), "test-read-ahead")) {
+			while (ahead.hasNext()) {
+				SnapshotEntry peeked = ahead.peek();
+				assertThat(ahead.peek()).isSameAs(peeked);
+				assertThat(ahead.next()).isSameAs(peeked);
+				read.add(peeked);
+			}
+			assertThat(ahead.peek()).isNull();
+		}
+
+		assertThat(read).hasSize(1_300).isEqualTo(expected);
+	}
+
+	/** @return how many entries came before the malformed one failed the read */
+	private static int readUntilFailure(Manifest.Entries entries) {
+		int read = 0;
+		try (entries) {
+			while (entries.hasNext()) {
+				entries.next();
+				read++;
+			}
+		}
+		catch (java.io.UncheckedIOException ex) {
+			assertThat(ex).hasMessageContaining("Malformed manifest entry");
+			return read;
+		}
+		throw new AssertionError("the malformed entry was not reported");
+	}
+
+	@Test
+	void readingAheadThrowsAMalformedEntryWhereItStandsAndClosingStopsItsThread() throws Exception {
+		byte[] good = manifestOf(600);
+		ByteArrayOutputStream broken = new ByteArrayOutputStream();
+		try (java.util.zip.GZIPInputStream in = new java.util.zip.GZIPInputStream(new ByteArrayInputStream(good));
+				java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(broken)) {
+			out.write(in.readAllBytes());
+			out.write("{\"path\": 12}\n".getBytes());
+		}
+
+		int plain = readUntilFailure(new Manifest.Reader(new ByteArrayInputStream(broken.toByteArray())));
+		int ahead = readUntilFailure(new Manifest.ReadAhead(new ByteArrayInputStream(broken.toByteArray()), "test-read-ahead-broken"));
+
+		assertThat(plain).isGreaterThan(512);
+		assertThat(ahead).as("entries before the failure, as a plain reader gives them").isEqualTo(plain);
+
+		// a reader closed before the end: its parser thread, blocked on the full queue, ends
+		Manifest.ReadAhead abandoned = new Manifest.ReadAhead(new ByteArrayInputStream(manifestOf(20_000)), "test-read-ahead-closed");
+		abandoned.next();
+		abandoned.close();
+		assertThat(Thread.getAllStackTraces().keySet().stream().map(Thread::getName))
+			.doesNotContain("test-read-ahead-closed", "test-read-ahead-broken");
+	}
+
 }
