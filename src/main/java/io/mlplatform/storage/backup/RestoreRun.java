@@ -445,7 +445,7 @@ final class RestoreRun {
 		}
 		finally {
 			if (!done) {
-				deleteQuietly(written);
+				Snapshots.deleteQuietly(written);
 			}
 		}
 		this.files.incrementAndGet();
@@ -466,16 +466,6 @@ final class RestoreRun {
 			// a folder is in the way: the snapshot has a file here
 			delete(path);
 			Files.move(temporary, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-		}
-	}
-
-	/** Removes what a failed write left: a temporary file, or a file this restore had just created. */
-	private static void deleteQuietly(Path written) {
-		try {
-			Files.deleteIfExists(written);
-		}
-		catch (IOException ex) {
-			// a leftover temporary file does no harm; the run has failed and says why
 		}
 	}
 
@@ -516,7 +506,7 @@ final class RestoreRun {
 		}
 		finally {
 			if (!moved) {
-				deleteQuietly(temporary);
+				Snapshots.deleteQuietly(temporary);
 			}
 		}
 	}
