@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 import com.zaxxer.hikari.HikariConfig;
@@ -20,7 +21,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 
+import software.amazon.awssdk.http.ExecutableHttpRequest;
+import software.amazon.awssdk.http.HttpExecuteRequest;
 import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.SdkHttpRequest;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.util.unit.DataSize;
@@ -90,6 +94,24 @@ abstract class BackupTestSupport {
 
 	protected UnaryOperator<SdkHttpClient> transport() {
 		return UnaryOperator.identity();
+	}
+
+	/** A transport that lets {@code before} act on each request, on the sending thread, before it is sent. */
+	protected static UnaryOperator<SdkHttpClient> before(Consumer<SdkHttpRequest> before) {
+		return delegate -> new SdkHttpClient() {
+
+			@Override
+			public ExecutableHttpRequest prepareRequest(HttpExecuteRequest request) {
+				before.accept(request.httpRequest());
+				return delegate.prepareRequest(request);
+			}
+
+			@Override
+			public void close() {
+				delegate.close();
+			}
+
+		};
 	}
 
 	protected Path folder(String name) {

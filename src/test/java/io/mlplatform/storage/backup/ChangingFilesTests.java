@@ -7,8 +7,6 @@ import java.util.function.UnaryOperator;
 
 import org.junit.jupiter.api.Test;
 
-import software.amazon.awssdk.http.ExecutableHttpRequest;
-import software.amazon.awssdk.http.HttpExecuteRequest;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.SdkHttpMethod;
 
@@ -46,25 +44,13 @@ class ChangingFilesTests extends BackupTestSupport {
 	/** Rewrites the large file (same size, new bytes) as a part upload is about to read it. */
 	@Override
 	protected UnaryOperator<SdkHttpClient> transport() {
-		return delegate -> new SdkHttpClient() {
-
-			@Override
-			public ExecutableHttpRequest prepareRequest(HttpExecuteRequest request) {
-				var http = request.httpRequest();
-				if (http.method() == SdkHttpMethod.PUT && http.rawQueryParameters().containsKey("partNumber")
-						&& ChangingFilesTests.this.rewrites.getAndDecrement() > 0) {
-					int n = ChangingFilesTests.this.rewritten.incrementAndGet();
-					write(ChangingFilesTests.this.large, random(LARGE, 1000 + n));
-				}
-				return delegate.prepareRequest(request);
+		return before(http -> {
+			if (http.method() == SdkHttpMethod.PUT && http.rawQueryParameters().containsKey("partNumber")
+					&& this.rewrites.getAndDecrement() > 0) {
+				int n = this.rewritten.incrementAndGet();
+				write(this.large, random(LARGE, 1000 + n));
 			}
-
-			@Override
-			public void close() {
-				delegate.close();
-			}
-
-		};
+		});
 	}
 
 	private Path source() {

@@ -10,8 +10,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.http.ExecutableHttpRequest;
-import software.amazon.awssdk.http.HttpExecuteRequest;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.SdkHttpMethod;
 
@@ -27,29 +25,17 @@ class RestoreProgressTests extends BackupTestSupport {
 	/** Lets the first pack read through and holds every later one until the test releases them. */
 	@Override
 	protected UnaryOperator<SdkHttpClient> transport() {
-		return delegate -> new SdkHttpClient() {
-
-			@Override
-			public ExecutableHttpRequest prepareRequest(HttpExecuteRequest request) {
-				var http = request.httpRequest();
-				if (http.method() == SdkHttpMethod.GET && http.encodedPath().contains("/packs/")
-						&& RestoreProgressTests.this.packReads.incrementAndGet() > 1) {
-					try {
-						RestoreProgressTests.this.released.await(30, TimeUnit.SECONDS);
-					}
-					catch (InterruptedException ex) {
-						Thread.currentThread().interrupt();
-					}
+		return before(http -> {
+			if (http.method() == SdkHttpMethod.GET && http.encodedPath().contains("/packs/")
+					&& this.packReads.incrementAndGet() > 1) {
+				try {
+					this.released.await(30, TimeUnit.SECONDS);
 				}
-				return delegate.prepareRequest(request);
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
 			}
-
-			@Override
-			public void close() {
-				delegate.close();
-			}
-
-		};
+		});
 	}
 
 	@Test

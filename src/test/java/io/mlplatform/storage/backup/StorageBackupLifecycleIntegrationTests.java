@@ -202,9 +202,7 @@ class StorageBackupLifecycleIntegrationTests extends WorkerTestSupport {
 		// enough distinct content that the backup is still running when the cancel arrives, and more
 		// entries behind it than the walk's queue holds, so the walker is still at work too
 		writeLargeFiles(share, 1000);
-		for (int i = 0; i < 6000; i++) {
-			BackupTestSupport.write(share.resolve("small/" + (i % 20) + "/" + i + ".txt"), ("file " + i).getBytes());
-		}
+		writeSmallFiles(share, 6000);
 		Response queued = this.api.post(STORAGES + "/data/backups", null);
 		String path = queued.header("Location");
 		String backup = queued.json().path("id").asString();
@@ -235,9 +233,7 @@ class StorageBackupLifecycleIntegrationTests extends WorkerTestSupport {
 	void cancellingARunningRestoreStopsItsThreads() {
 		Path share = readyStorage("nlp", "data", null);
 		writeLargeFiles(share, 2000);
-		for (int i = 0; i < 6000; i++) {
-			BackupTestSupport.write(share.resolve("small/" + (i % 20) + "/" + i + ".txt"), ("file " + i).getBytes());
-		}
+		writeSmallFiles(share, 6000);
 		String backup = backUp("nlp", "data");
 		// a fast machine may finish a restore between the check that it runs and the cancel: try again then
 		Response ended = null;
@@ -260,6 +256,13 @@ class StorageBackupLifecycleIntegrationTests extends WorkerTestSupport {
 		await().atMost(Duration.ofSeconds(5))
 			.pollInterval(Duration.ofMillis(50))
 			.untilAsserted(() -> assertThat(threadsOf(backup)).isEmpty());
+	}
+
+	/** Small files in 20 folders: more entries than the walk's queue holds, and a restore that takes a while. */
+	private static void writeSmallFiles(Path share, int count) {
+		for (int i = 0; i < count; i++) {
+			BackupTestSupport.write(share.resolve("small/" + (i % 20) + "/" + i + ".txt"), ("file " + i).getBytes());
+		}
 	}
 
 	/** 40 files of 10 MiB of distinct content: 400 MiB that take a while to back up or restore. */
