@@ -62,13 +62,31 @@ public record BackupProperties(@DefaultValue S3 s3, @DefaultValue("8MB") DataSiz
 	 * @param payloadSigning whether SigV4 signs upload payloads on plain-HTTP endpoints (HTTPS never does):
 	 * hashing every byte twice more, for integrity the checksum and the restore's sha256 already check
 	 * @param maxAttempts attempts of one request, retried with backoff on 5xx, throttling and connection resets
+	 * @param multipartThreshold a content up to this size is stored in one PUT (as rclone's default upload
+	 * cutoff): one request and nothing for the server to assemble; a larger one as a multipart upload of
+	 * {@code partSize} parts sent in parallel
 	 */
 	public record S3(URI endpoint, @DefaultValue("us-east-1") String region, @DefaultValue("false") boolean pathStyle,
 			String accessKeyId, String secretAccessKey, @DefaultValue("pss-backups") String bucket,
 			@DefaultValue("pss") String prefix, @DefaultValue("16MB") DataSize partSize,
 			@DefaultValue("when-required") String checksum, @DefaultValue("none") String encryption,
 			String kmsKeyId, @DefaultValue("false") boolean payloadSigning, @DefaultValue("8") int maxAttempts, @DefaultValue("32") int maxConnections,
-			@DefaultValue("10s") Duration connectTimeout, @DefaultValue("60s") Duration socketTimeout) {
+			@DefaultValue("10s") Duration connectTimeout, @DefaultValue("60s") Duration socketTimeout,
+			@DefaultValue("200MB") DataSize multipartThreshold) {
+
+		@ConstructorBinding
+		public S3 {
+		}
+
+		/** Settings without a multipart threshold: its default. */
+		public S3(URI endpoint, String region, boolean pathStyle, String accessKeyId, String secretAccessKey,
+				String bucket, String prefix, DataSize partSize, String checksum, String encryption, String kmsKeyId,
+				boolean payloadSigning, int maxAttempts, int maxConnections, Duration connectTimeout,
+				Duration socketTimeout) {
+			this(endpoint, region, pathStyle, accessKeyId, secretAccessKey, bucket, prefix, partSize, checksum,
+					encryption, kmsKeyId, payloadSigning, maxAttempts, maxConnections, connectTimeout, socketTimeout,
+					DataSize.ofMegabytes(200));
+		}
 
 		@Override
 		public String toString() {

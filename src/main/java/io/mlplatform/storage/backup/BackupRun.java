@@ -40,7 +40,22 @@ final class BackupRun {
 
 	private static final CompletableFuture<SnapshotEntry> END = CompletableFuture.completedFuture(null);
 
-	private static final String ATTRIBUTES = "unix:mode,ino,size,lastModifiedTime,ctime,isDirectory,isRegularFile,isSymbolicLink";
+	/**
+	 * What the walk reads of every entry: the type comes from the mode's file-type bits. Each name asked
+	 * for costs a lookup in the JDK's attribute map, and the walk of an incremental backup is mostly this call.
+	 */
+	private static final String WALK_ATTRIBUTES = "unix:mode,ino,size,lastModifiedTime";
+
+	/** What tells a large file changed while it is hashed and sent. */
+	private static final String STAT_ATTRIBUTES = "unix:ino,size,lastModifiedTime,ctime,mode";
+
+	private static final int TYPE_BITS = 0170000;
+
+	private static final int DIRECTORY = 0040000;
+
+	private static final int REGULAR = 0100000;
+
+	private static final int SYMLINK = 0120000;
 
 	/** How long a stopped run waits for its threads; a read or request under way ends well within it. */
 	private static final java.time.Duration STOP_WAIT = java.time.Duration.ofSeconds(10);
@@ -210,7 +225,7 @@ final class BackupRun {
 			Path path = folder.resolve(name);
 			Map<String, Object> attributes;
 			try {
-				attributes = Files.readAttributes(path, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
+				attributes = Files.readAttributes(path, WALK_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
 			}
 			catch (NoSuchFileException ex) {
 				if (Files.exists(folder.resolve(child), LinkOption.NOFOLLOW_LINKS)) {
@@ -221,14 +236,16 @@ final class BackupRun {
 				}
 				continue;
 			}
-			String mode = Integer.toOctalString((Integer) attributes.get("mode") & 07777);
+			int bits = (Integer) attributes.get("mode");
+			String mode = Integer.toOctalString(bits & 07777);
 			var mtime = ((FileTime) attributes.get("lastModifiedTime")).toInstant();
-			if ((Boolean) attributes.get("isDirectory")) {
+			int type = bits & TYPE_BITS;
+			if (type == DIRECTORY) {
 				put(CompletableFuture.completedFuture(new SnapshotEntry(relativePath, SnapshotEntry.DIR, mode, mtime,
 						null, null, null, null, null, null, null)));
 				walk(path, relativePath);
 			}
-			else if ((Boolean) attributes.get("isSymbolicLink")) {
+			else if (type == SYMLINK) {
 				String target;
 				try {
 					target = Files.readSymbolicLink(path).toString();
@@ -240,12 +257,12 @@ final class BackupRun {
 				put(CompletableFuture.completedFuture(new SnapshotEntry(relativePath, SnapshotEntry.SYMLINK, mode,
 						mtime, null, null, null, null, null, target, null)));
 			}
-			else if ((Boolean) attributes.get("isRegularFile")) {
+			else if (type == REGULAR) {
 				SnapshotEntry file = new SnapshotEntry(relativePath, SnapshotEntry.FILE, mode, mtime,
 						(Long) attributes.get("size"), null, null, null, null, null, (Long) attributes.get("ino"));
 				this.stats.files.incrementAndGet();
 				this.stats.bytes.addAndGet(file.size());
-				put(store(path, file, Stat.of(attributes), this.sequence++));
+				put(store(path, file, this.sequence++));
 			}
 			// sockets, pipes and devices are not content
 		}
@@ -270,7 +287,7 @@ final class BackupRun {
 		return escaped.toString();
 	}
 
-	private CompletableFuture<SnapshotEntry> store(Path path, SnapshotEntry file, Stat stat, long order) {
+	private CompletableFuture<SnapshotEntry> store(Path path, SnapshotEntry file, long order) {
 		SnapshotEntry before = previousEntry(file.path());
 		if (before != null && before.unchanged(file)) {
 			// the previous manifest existed when this backup's lease was taken: a collection that condemns its
@@ -279,7 +296,7 @@ final class BackupRun {
 			return CompletableFuture.completedFuture(file.storedAt(before.location()));
 		}
 		if (file.size() > this.largeFileThreshold) {
-			return CompletableFuture.supplyAsync(() -> storeLarge(path, file, stat), this.readers);
+			return CompletableFuture.supplyAsync(() -> storeLarge(path, file), this.readers);
 		}
 		return CompletableFuture.supplyAsync(() -> readSmall(path, file), this.readers)
 			.thenCompose(content -> (content == null) ? CompletableFuture.completedFuture(null)
@@ -320,15 +337,26 @@ final class BackupRun {
 	 * the upload completes, so what is stored under a sha256 is always that content; a file that
 	 * changes meanwhile is hashed and stored again, and left out if it never holds still.
 	 */
-	private SnapshotEntry storeLarge(Path path, SnapshotEntry walked, Stat walkedStat) {
-		SnapshotEntry file = walked;
-		Stat stat = walkedStat;
+	private SnapshotEntry storeLarge(Path path, SnapshotEntry walked) {
 		for (int attempt = 1;; attempt++) {
+			SnapshotEntry file;
+			Stat stat;
 			try {
+				// read again here, with the ctime the walk does not ask for: what is hashed is described as it is now
+				Map<String, Object> attributes = Files.readAttributes(path, STAT_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
+				if (((Integer) attributes.get("mode") & TYPE_BITS) != REGULAR) {
+					// replaced by a link or folder since the walk: reading it would follow the link
+					skip(walked.path(), "it was replaced while the backup read it");
+					return null;
+				}
+				stat = Stat.of(attributes);
+				file = new SnapshotEntry(walked.path(), walked.type(),
+						Integer.toOctalString((Integer) attributes.get("mode") & 07777), stat.mtime(), stat.size(),
+						null, null, null, null, null, stat.inode());
 				return storeLargeOnce(path, file, stat);
 			}
 			catch (NoSuchFileException ex) {
-				skip(file.path(), "it was deleted while the backup read it");
+				skip(walked.path(), "it was deleted while the backup read it");
 				return null;
 			}
 			catch (IOException ex) {
@@ -336,23 +364,9 @@ final class BackupRun {
 			}
 			catch (ChangedContentException ex) {
 				if (attempt == CHANGED_FILE_ATTEMPTS) {
-					skip(file.path(), "it kept changing while the backup read it");
+					skip(walked.path(), "it kept changing while the backup read it");
 					return null;
 				}
-			}
-			try {
-				Map<String, Object> attributes = Files.readAttributes(path, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
-				stat = Stat.of(attributes);
-				file = new SnapshotEntry(file.path(), file.type(),
-						Integer.toOctalString((Integer) attributes.get("mode") & 07777), stat.mtime(), stat.size(),
-						null, null, null, null, null, stat.inode());
-			}
-			catch (NoSuchFileException ex) {
-				skip(file.path(), "it was deleted while the backup read it");
-				return null;
-			}
-			catch (IOException ex) {
-				throw new UncheckedIOException("Could not read " + path, ex);
 			}
 		}
 	}
@@ -404,7 +418,7 @@ final class BackupRun {
 		}
 
 		static Stat of(Path path) throws IOException {
-			return of(Files.readAttributes(path, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS));
+			return of(Files.readAttributes(path, STAT_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS));
 		}
 
 	}

@@ -95,6 +95,11 @@ final class Manifest {
 			}
 			separate(line, name);
 			line.append('"');
+			if (plain(value)) {
+				// nearly every path and digest: one copy instead of a char at a time
+				line.append(value).append('"');
+				return;
+			}
 			for (int i = 0; i < value.length(); i++) {
 				char c = value.charAt(i);
 				switch (c) {
@@ -114,6 +119,16 @@ final class Manifest {
 				}
 			}
 			line.append('"');
+		}
+
+		private static boolean plain(String value) {
+			for (int i = 0; i < value.length(); i++) {
+				char c = value.charAt(i);
+				if (c < 0x20 || c == '"' || c == '\\') {
+					return false;
+				}
+			}
+			return true;
 		}
 
 		private static void number(StringBuilder line, String name, Long value) {

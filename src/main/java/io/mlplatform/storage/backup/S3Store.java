@@ -124,12 +124,16 @@ public final class S3Store implements AutoCloseable {
 	/** S3 takes at most this many parts of one multipart upload. */
 	static final int MAX_PARTS = 10_000;
 
+	long multipartThreshold() {
+		return this.settings.multipartThreshold().toBytes();
+	}
+
 	/**
-	 * The part size of a file of this size: the configured one, grown in whole MiB so that the file
-	 * never needs more than {@link #MAX_PARTS} parts.
+	 * The part size of a content of this size: all of it when it goes in one PUT, else the configured
+	 * one, grown in whole MiB so that it never needs more than {@link #MAX_PARTS} parts.
 	 */
 	long partSize(long size) {
-		return partSize(partSize(), size);
+		return (size <= multipartThreshold()) ? Math.max(size, 1) : partSize(partSize(), size);
 	}
 
 	static long partSize(long configured, long size) {
@@ -188,7 +192,31 @@ public final class S3Store implements AutoCloseable {
 	 * upload is then aborted
 	 */
 	void putContent(String key, Path file, FileDigest digest, Executor parts, BooleanSupplier unchanged) {
+		if (digest.size() <= multipartThreshold() && digest.parts().size() == 1) {
+			putWhole(key, file, digest);
+			return;
+		}
 		upload(key, file, digest.size(), digest.partSize(), digest, parts, Map.of(), unchanged);
+	}
+
+	/**
+	 * One PUT, its CRC32C declared as hashed before: S3 refuses the object (400) if the bytes changed
+	 * since, so the key never holds other content, and there is no upload to assemble or to abort.
+	 */
+	private void putWhole(String key, Path file, FileDigest digest) {
+		try {
+			this.client.putObject(
+					encrypted(PutObjectRequest.builder().bucket(bucket()).key(key).checksumCRC32C(digest.part(0)))
+						.build(),
+					RequestBody.fromContentProvider(() -> slice(file, 0, digest.size()), digest.size(),
+							"application/octet-stream"));
+		}
+		catch (S3Exception ex) {
+			if (ex.statusCode() == 400) {
+				throw new ChangedContentException(file, ex);
+			}
+			throw ex;
+		}
 	}
 
 	private void upload(String key, Path file, long size, long partSize, FileDigest digest, Executor parts,
@@ -295,6 +323,11 @@ public final class S3Store implements AutoCloseable {
 	ResponseInputStream<GetObjectResponse> get(String key, long offset, long length) {
 		return this.client
 			.getObject(g -> g.bucket(bucket()).key(key).range("bytes=" + offset + "-" + (offset + length - 1)));
+	}
+
+	/** An object from {@code offset} to its end, if it is still the version with this ETag (412 if not). */
+	ResponseInputStream<GetObjectResponse> get(String key, long offset, String eTag) {
+		return this.client.getObject(g -> g.bucket(bucket()).key(key).range("bytes=" + offset + "-").ifMatch(eTag));
 	}
 
 	/** The user metadata of an object. */

@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
@@ -134,23 +136,21 @@ public class Snapshots implements AutoCloseable {
 		name("backup", backup);
 		String manifestKey = this.layout.manifest(project, storage, name("backup", backup));
 		Instant started = this.clock.instant();
-		int aborted = this.store.abortUploads(this.layout.project(project),
-				this.clock.instant().minus(this.properties.abandonedUploadAge()));
-		if (aborted > 0) {
-			log.info("Aborted {} multipart uploads left by an interrupted backup of project {}", aborted, project);
-		}
+		// beside the backup, not before it: uploads left by an interrupted run are old, and none of this run's are
+		CompletableFuture<Void> abortion = CompletableFuture.runAsync(() -> abortAbandonedUploads(project), this.transfers);
 		Path previousFile = null;
 		Path manifestFile = null;
 		// taken before the previous manifest is read: from then on, all of that manifest's content stays
 		try (BackupLease lease = BackupLease.acquire(this.db, this.transactions, this.leaseTimer, project, storage,
 				BackupLease.Kind.BACKUP, this.properties.leaseTtl())) {
-			previousFile = previousManifest(project, storage);
+			previousFile = Files.createTempFile("pss-manifest-", ".json.gz");
 			manifestFile = Files.createTempFile("pss-manifest-", ".json.gz");
 			BackupStats stats = progress.stats;
 			long entries;
-			try (Manifest.Entries previous = (previousFile != null)
-					? new Manifest.ReadAhead(Files.newInputStream(previousFile), "backup-previous-manifest [backup " + backup + "]")
-					: Manifest.Reader.empty();
+			try (ManifestDownload download = previousManifest(project, storage, previousFile);
+					Manifest.Entries previous = (download != null)
+							? new Manifest.ReadAhead(download.reader(), "backup-previous-manifest [backup " + backup + "]")
+							: Manifest.Reader.empty();
 					OutputStream out = Files.newOutputStream(manifestFile)) {
 				int packSize = Math.toIntExact(this.properties.packSize().toBytes());
 				RunThreads threads = new RunThreads("backup " + backup);
@@ -166,6 +166,7 @@ public class Snapshots implements AutoCloseable {
 				// cancelled while the last packs were stored: no snapshot
 				throw new IllegalStateException("Backup " + backup + " interrupted before its manifest");
 			}
+			abortion.join();
 			this.beforeManifest.run();
 			lease.check();
 			long size = Files.size(manifestFile);
@@ -183,22 +184,40 @@ public class Snapshots implements AutoCloseable {
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
 		}
+		catch (CompletionException ex) {
+			throw (ex.getCause() instanceof RuntimeException cause) ? cause : ex;
+		}
 		finally {
+			abortion.cancel(false);
 			deleteQuietly(previousFile);
 			deleteQuietly(manifestFile);
 		}
 	}
 
-	/** The newest manifest of a storage, downloaded; retention may delete it between listing and reading. */
-	private Path previousManifest(String project, String storage) {
+	private void abortAbandonedUploads(String project) {
+		int aborted = this.store.abortUploads(this.layout.project(project),
+				this.clock.instant().minus(this.properties.abandonedUploadAge()));
+		if (aborted > 0) {
+			log.info("Aborted {} multipart uploads left by an interrupted backup of project {}", aborted, project);
+		}
+	}
+
+	/**
+	 * The newest manifest of a storage, being fetched into {@code file}; null if the storage has none.
+	 * Retention may delete it between listing and reading.
+	 */
+	private ManifestDownload previousManifest(String project, String storage, Path file) {
 		for (int attempt = 1;; attempt++) {
 			Optional<String> key = latest(project, storage);
-			try {
-				return key.map(this::download).orElse(null);
+			if (key.isEmpty()) {
+				return null;
 			}
-			catch (SnapshotException ex) {
+			try {
+				return ManifestDownload.start(this.store, key.get(), file, this.transfers);
+			}
+			catch (NoSuchKeyException ex) {
 				if (attempt == 3) {
-					throw ex;
+					throw SnapshotException.notFound(key.get());
 				}
 			}
 		}
@@ -244,10 +263,15 @@ public class Snapshots implements AutoCloseable {
 	private Optional<String> latest(String project, String storage) {
 		List<S3Object> manifests = snapshotObjects(project, storage).toList();
 		Optional<Instant> newest = manifests.stream().map(S3Object::lastModified).max(Comparator.naturalOrder());
-		return newest.flatMap(time -> manifests.stream()
-			.filter(o -> !o.lastModified().isBefore(time.minusSeconds(1)))
-			.max(Comparator.comparing(this::snapshotTime))
-			.map(S3Object::key));
+		if (newest.isEmpty()) {
+			return Optional.empty();
+		}
+		List<S3Object> candidates = manifests.stream()
+			.filter(o -> !o.lastModified().isBefore(newest.get().minusSeconds(1)))
+			.toList();
+		// one candidate is the newest whatever its exact time: no request for it
+		return (candidates.size() == 1) ? Optional.of(candidates.get(0).key())
+				: candidates.stream().max(Comparator.comparing(this::snapshotTime)).map(S3Object::key);
 	}
 
 	private Instant snapshotTime(S3Object manifest) {

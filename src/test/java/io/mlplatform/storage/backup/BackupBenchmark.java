@@ -19,7 +19,9 @@ import org.springframework.util.unit.DataSize;
  * The engine's side of {@code bench/backup.sh}. {@code s3proxy DIR PORTFILE} serves a bucket folder
  * for every tool of the run; {@code engine ENDPOINT WORKDIR STEP...} runs steps in one JVM over an
  * embedded PostgreSQL and prints one {@code RESULT} line per timed step. Steps:
- * {@code backup:STORAGE:ID:DIR}, {@code restore:STORAGE:ID:DIR}, {@code exec:COMMAND} (not timed).
+ * {@code backup:[PROJECT/]STORAGE:ID:DIR}, {@code restore:[PROJECT/]STORAGE:ID:DIR} (project "bench" if none),
+ * {@code ceiling:DIR} (DIR's files PUT as packs and nothing else: the floor under a backup of them) and
+ * {@code exec:COMMAND} (not timed).
  * Settings come from system properties {@code pss.backup.*} (readers, uploads, pack-size, checksum).
  */
 public final class BackupBenchmark {
@@ -48,7 +50,7 @@ public final class BackupBenchmark {
 							Clock.systemUTC())) {
 				store.createBucketIfMissing();
 				for (int i = 3; i < args.length; i++) {
-					step(snapshots, args[i]);
+					step(snapshots, store, Math.toIntExact(properties.packSize().toBytes()), args[i]);
 				}
 			}
 		}
@@ -57,18 +59,25 @@ public final class BackupBenchmark {
 		}
 	}
 
-	private static void step(Snapshots snapshots, String step) throws Exception {
+	private static void step(Snapshots snapshots, S3Store store, int packSize, String step) throws Exception {
 		String[] parts = step.split(":", 4);
+		// PROJECT/STORAGE, or STORAGE of project "bench"
+		String[] storage = (parts.length > 1 && parts[1].contains("/")) ? parts[1].split("/", 2)
+				: new String[] { "bench", (parts.length > 1) ? parts[1] : "" };
 		long start = System.nanoTime();
 		switch (parts[0]) {
 			case "backup" -> {
-				BackupResult result = snapshots.backup("bench", parts[1], parts[2], Path.of(parts[3]));
+				BackupResult result = snapshots.backup(storage[0], storage[1], parts[2], Path.of(parts[3]));
 				report(step, start, result.files(), result.bytes(), result.bytesUploaded());
 			}
 			case "restore" -> {
-				RestoreResult result = snapshots.restore("bench", parts[1], parts[2], Path.of(parts[3]), List.of(),
+				RestoreResult result = snapshots.restore(storage[0], storage[1], parts[2], Path.of(parts[3]), List.of(),
 						RestoreMode.REPLACE);
 				report(step, start, result.files(), result.bytes(), 0);
+			}
+			case "ceiling" -> {
+				long[] sent = uploadAsPacks(store, Path.of(step.substring("ceiling:".length())), packSize);
+				report(step, start, sent[0], sent[1], sent[1]);
 			}
 			case "exec" -> {
 				int exit = new ProcessBuilder("sh", "-c", step.substring(5)).inheritIO().start().waitFor();
@@ -78,6 +87,59 @@ public final class BackupBenchmark {
 			}
 			default -> throw new IllegalArgumentException(step);
 		}
+	}
+
+	/**
+	 * The floor under a backup of many small files: their bytes read in walk order and PUT as packs of
+	 * the engine's size, as many at once as the engine sends, through the same client to the same server,
+	 * with no hashing, index or manifest. Returns files and bytes sent.
+	 */
+	private static long[] uploadAsPacks(S3Store store, Path folder, int packSize) throws Exception {
+		int parallel = Math.max(1, Math.min(4, Integer.getInteger("pss.backup.uploads", 8) / 2));
+		java.util.concurrent.ExecutorService puts = java.util.concurrent.Executors.newFixedThreadPool(parallel);
+		java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(parallel);
+		List<java.util.concurrent.Future<?>> sent = new java.util.ArrayList<>();
+		long files = 0;
+		long bytes = 0;
+		try (java.util.stream.Stream<Path> walk = Files.walk(folder)) {
+			List<Path> all = walk.filter(Files::isRegularFile).sorted().toList();
+			byte[] pack = new byte[packSize];
+			int filled = 0;
+			for (Path file : all) {
+				byte[] content = Files.readAllBytes(file);
+				if (filled + content.length > packSize) {
+					sent.add(send(store, puts, slots, pack, filled, sent.size()));
+					pack = new byte[packSize];
+					filled = 0;
+				}
+				System.arraycopy(content, 0, pack, filled, content.length);
+				filled += content.length;
+				files++;
+				bytes += content.length;
+			}
+			sent.add(send(store, puts, slots, pack, filled, sent.size()));
+			for (java.util.concurrent.Future<?> put : sent) {
+				put.get();
+			}
+		}
+		finally {
+			puts.shutdownNow();
+		}
+		return new long[] { files, bytes };
+	}
+
+	private static java.util.concurrent.Future<?> send(S3Store store, java.util.concurrent.ExecutorService puts,
+			java.util.concurrent.Semaphore slots, byte[] pack, int length, int number) throws InterruptedException {
+		// at most as many packs in memory as are being sent, as the engine's packer holds them
+		slots.acquire();
+		return puts.submit(() -> {
+			try {
+				store.put("pss/ceiling/pack-" + number, pack, length);
+			}
+			finally {
+				slots.release();
+			}
+		});
 	}
 
 	private static void report(String step, long start, long files, long bytes, long uploaded) {
@@ -91,7 +153,8 @@ public final class BackupBenchmark {
 				S3ProxyServer.SECRET_KEY, System.getProperty("pss.backup.s3.bucket", "pss-bench"), "pss",
 				DataSize.parse(System.getProperty("pss.backup.s3.part-size", "16MB")),
 				System.getProperty("pss.backup.s3.checksum", "when-required"), "none", null, Boolean.getBoolean("pss.backup.s3.payload-signing"), 8, 64,
-				Duration.ofSeconds(10), Duration.ofSeconds(120));
+				Duration.ofSeconds(10), Duration.ofSeconds(120),
+				DataSize.parse(System.getProperty("pss.backup.s3.multipart-threshold", "200MB")));
 		return new BackupProperties(s3, DataSize.ofMegabytes(8),
 				DataSize.parse(System.getProperty("pss.backup.pack-size", "32MB")),
 				Integer.getInteger("pss.backup.readers", 4), Integer.getInteger("pss.backup.uploads", 8),

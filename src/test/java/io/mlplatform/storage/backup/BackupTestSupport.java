@@ -75,7 +75,10 @@ abstract class BackupTestSupport {
 		this.store.close();
 	}
 
-	/** Small thresholds, so that a few KiB of test files exercise packs, blobs and multipart uploads. */
+	/**
+	 * Small thresholds, so that a few KiB of test files exercise packs and blobs; a blob of up to 8 MB is
+	 * one PUT, a larger one a multipart upload of 5 MB parts.
+	 */
 	protected BackupProperties properties() {
 		// a child JVM (CrashSafetyTests) is told the parent's server rather than starting its own
 		String endpoint = System.getProperty("pss.test.s3-endpoint");
@@ -83,7 +86,7 @@ abstract class BackupTestSupport {
 				(endpoint != null) ? URI.create(endpoint) : TestInfrastructure.s3().endpoint(), "us-east-1", true,
 				S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY, TestInfrastructure.BUCKET, "pss",
 				DataSize.ofBytes(5 * 1024 * 1024), "when-supported", "none", null, false, 4, 16, Duration.ofSeconds(5),
-				Duration.ofSeconds(30));
+				Duration.ofSeconds(30), DataSize.ofMegabytes(8));
 		return new BackupProperties(settings, DataSize.ofKilobytes(64), DataSize.ofKilobytes(256), 3, 4, 64,
 				Duration.ofHours(6), Duration.ofHours(24));
 	}

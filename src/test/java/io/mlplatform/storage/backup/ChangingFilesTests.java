@@ -18,7 +18,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ChangingFilesTests extends BackupTestSupport {
 
+	/** Sent as a multipart upload. */
 	private static final int LARGE = 11 * 1024 * 1024;
+
+	/** Over the blob threshold, under the multipart one: sent in one PUT. */
+	private static final int ONE_PUT = 3 * 1024 * 1024;
+
+	private int size = LARGE;
 
 	private Path large;
 
@@ -35,22 +41,38 @@ class ChangingFilesTests extends BackupTestSupport {
 		BackupProperties.S3 whenRequired = new BackupProperties.S3(s3.endpoint(), s3.region(), s3.pathStyle(),
 				s3.accessKeyId(), s3.secretAccessKey(), s3.bucket(), s3.prefix(), s3.partSize(), "when-required",
 				s3.encryption(), s3.kmsKeyId(), s3.payloadSigning(), s3.maxAttempts(), s3.maxConnections(),
-				s3.connectTimeout(), s3.socketTimeout());
+				s3.connectTimeout(), s3.socketTimeout(), s3.multipartThreshold());
 		return new BackupProperties(whenRequired, defaults.largeFileThreshold(), defaults.packSize(),
 				defaults.readers(), defaults.uploads(), defaults.queueLength(), defaults.gcGrace(),
 				defaults.abandonedUploadAge(), defaults.leaseTtl());
 	}
 
-	/** Rewrites the large file (same size, new bytes) as a part upload is about to read it. */
+	/** Rewrites the large file (same size, new bytes) as a part upload or the blob's PUT is about to read it. */
 	@Override
 	protected UnaryOperator<SdkHttpClient> transport() {
 		return before(http -> {
-			if (http.method() == SdkHttpMethod.PUT && http.rawQueryParameters().containsKey("partNumber")
+			if (http.method() == SdkHttpMethod.PUT && http.encodedPath().contains("/blobs/")
 					&& this.rewrites.getAndDecrement() > 0) {
 				int n = this.rewritten.incrementAndGet();
-				write(this.large, random(LARGE, 1000 + n));
+				replace(this.large, random(this.size, 1000 + n));
 			}
 		});
+	}
+
+	/**
+	 * A rewrite that no reader sees half done, as an editor's save is: a write in place can be caught
+	 * truncated to nothing by a stat, a hash and a stat that all agree, a real state that a backup may keep.
+	 */
+	private void replace(Path file, byte[] content) {
+		// outside the folder backed up, on the same file system
+		Path next = this.temp.resolve("next-" + file.getFileName());
+		write(next, content);
+		try {
+			java.nio.file.Files.move(next, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+		}
+		catch (java.io.IOException ex) {
+			throw new java.io.UncheckedIOException(ex);
+		}
 	}
 
 	private Path source() {
@@ -59,12 +81,22 @@ class ChangingFilesTests extends BackupTestSupport {
 			write(source.resolve("small/f" + i), random(2000, i));
 		}
 		this.large = source.resolve("large.bin");
-		write(this.large, random(LARGE, 1));
+		write(this.large, random(this.size, 1));
 		return source;
 	}
 
 	@Test
-	void aLargeFileRewrittenDuringItsUploadIsStoredAsItsNewContent() throws Exception {
+	void aLargeFileRewrittenDuringItsMultipartUploadIsStoredAsItsNewContent() throws Exception {
+		backUpWhileTheFileIsRewrittenOnce();
+	}
+
+	@Test
+	void aBlobRewrittenDuringItsSinglePutIsStoredAsItsNewContent() throws Exception {
+		this.size = ONE_PUT;
+		backUpWhileTheFileIsRewrittenOnce();
+	}
+
+	private void backUpWhileTheFileIsRewrittenOnce() throws Exception {
 		Path source = source();
 		String before = BackupRun.sha256(this.large);
 		this.rewrites.set(1);

@@ -2,7 +2,6 @@ package io.mlplatform.storage.backup;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -35,6 +34,9 @@ class S3FaultsTests extends BackupTestSupport {
 
 	private final AtomicInteger cut = new AtomicInteger();
 
+	/** Whether every GET of a manifest, the first and each one fetching on, is cut off. */
+	private volatile boolean cutManifests;
+
 	@Override
 	protected UnaryOperator<SdkHttpClient> transport() {
 		return Flaky::new;
@@ -64,6 +66,24 @@ class S3FaultsTests extends BackupTestSupport {
 
 		assertThat(Trees.describe(target)).isEqualTo(Trees.describe(source));
 		assertThat(this.cut.get()).isPositive();
+	}
+
+	@Test
+	void anIncrementalBackupFetchesItsPreviousManifestOnFromWhereEachResetCutItOff() throws Exception {
+		Path source = source(300);
+		this.snapshots.backup(this.project, "s1", "b1", source);
+		write(source.resolve("d1/f1"), random(5000, 99));
+		this.cutManifests = true;
+
+		BackupResult second = this.snapshots.backup(this.project, "s1", "b2", source);
+
+		// every 1,000 bytes of the previous manifest came in a request of its own, and it was still compared with
+		assertThat(this.cut.get()).isGreaterThan(S3Store.BODY_ATTEMPTS * 2);
+		assertThat(second.filesRead()).isEqualTo(1);
+		this.cutManifests = false;
+		Path target = folder("target");
+		this.snapshots.restore(this.project, "s1", "b2", target, List.of(), RestoreMode.MERGE);
+		assertThat(Trees.describe(target)).isEqualTo(Trees.describe(source));
 	}
 
 	/** Small files in three folders, and one large enough for a multipart upload. */
@@ -107,28 +127,10 @@ class S3FaultsTests extends BackupTestSupport {
 					.build());
 			}
 			ExecutableHttpRequest real = this.delegate.prepareRequest(request);
-			if (S3FaultsTests.this.cutBodies && n % 3 == 0 && request.httpRequest().method() == SdkHttpMethod.GET) {
-				return new ExecutableHttpRequest() {
-
-					@Override
-					public HttpExecuteResponse call() throws IOException {
-						HttpExecuteResponse response = real.call();
-						if (response.responseBody().isEmpty() || response.httpResponse().statusCode() >= 300) {
-							return response;
-						}
-						S3FaultsTests.this.cut.incrementAndGet();
-						return HttpExecuteResponse.builder()
-							.response(response.httpResponse())
-							.responseBody(AbortableInputStream.create(new CutOff(response.responseBody().get())))
-							.build();
-					}
-
-					@Override
-					public void abort() {
-						real.abort();
-					}
-
-				};
+			boolean manifest = S3FaultsTests.this.cutManifests && request.httpRequest().encodedPath().endsWith(".json.gz");
+			if ((manifest || S3FaultsTests.this.cutBodies && n % 3 == 0)
+					&& request.httpRequest().method() == SdkHttpMethod.GET) {
+				return CutResponses.cutAfter(real, 1000, S3FaultsTests.this.cut::incrementAndGet);
 			}
 			return real;
 		}
@@ -151,33 +153,6 @@ class S3FaultsTests extends BackupTestSupport {
 		@Override
 		public void close() {
 			this.delegate.close();
-		}
-
-	}
-
-	/** A response body whose connection resets after a few bytes. */
-	private static final class CutOff extends java.io.FilterInputStream {
-
-		private int left = 1000;
-
-		CutOff(InputStream in) {
-			super(in);
-		}
-
-		@Override
-		public int read() throws IOException {
-			byte[] one = new byte[1];
-			return (read(one, 0, 1) < 0) ? -1 : (one[0] & 0xff);
-		}
-
-		@Override
-		public int read(byte[] buffer, int offset, int length) throws IOException {
-			if (this.left <= 0) {
-				throw new java.net.SocketException("Connection reset (injected mid-body)");
-			}
-			int n = super.read(buffer, offset, Math.min(length, this.left));
-			this.left -= Math.max(n, 0);
-			return n;
 		}
 
 	}
