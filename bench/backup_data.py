@@ -3,7 +3,7 @@
 
   a DIR       8 x 128 MiB random files
   b DIR       20,000 x 16 KiB random files in 20 x 20 folders
-  mutate DIR  rewrites every 100th file of a 'b' tree (1%) with new content
+  mutate DIR [SEED]  rewrites every 100th file of a 'b' tree (1%) with new content (seed 3 unless given)
 """
 import os
 import random
@@ -31,7 +31,7 @@ def main():
             with open(path, "wb") as f:
                 f.write(rng.randbytes(16384))
     elif kind == "mutate":
-        rng = random.Random(3)
+        rng = random.Random(int(sys.argv[3]) if len(sys.argv) > 3 else 3)
         for path, i in files_b(root):
             if i % 100 == 0:
                 with open(path, "wb") as f:
