@@ -57,8 +57,6 @@ public class BackupManagement {
 
 	private final Snapshots snapshots;
 
-	private final S3Store store;
-
 	private final BackupWorker worker;
 
 	private final JsonColumns columns;
@@ -70,14 +68,13 @@ public class BackupManagement {
 	private final Clock clock;
 
 	BackupManagement(JdbcClient db, PlatformTransactionManager transactionManager, ProjectAccess access, AuditLog audit,
-			Snapshots snapshots, S3Store store, BackupWorker worker, JsonColumns columns, JsonMapper json,
+			Snapshots snapshots, BackupWorker worker, JsonColumns columns, JsonMapper json,
 			WorkerProperties properties, Clock clock) {
 		this.db = db;
 		this.transactions = new TransactionTemplate(transactionManager);
 		this.access = access;
 		this.audit = audit;
 		this.snapshots = snapshots;
-		this.store = store;
 		this.worker = worker;
 		this.columns = columns;
 		this.json = json;
@@ -226,8 +223,7 @@ public class BackupManagement {
 			throw JobConflictException.backupActive(backupId, backup.state());
 		}
 		if (backup.state() == JobState.Succeeded) {
-			this.store.delete(List.of(this.snapshots.manifestKey(backup.project(), backup.snapshotStorage(),
-					backup.id().toString())));
+			this.snapshots.delete(backup.project(), backup.snapshotStorage(), backup.id().toString());
 		}
 		this.transactions.executeWithoutResult(status -> {
 			int deleted = this.db.sql("DELETE FROM backups WHERE id = ? AND state NOT IN ('Queued', 'Running')")

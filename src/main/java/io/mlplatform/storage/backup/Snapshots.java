@@ -136,6 +136,7 @@ public class Snapshots implements AutoCloseable {
 		name("backup", backup);
 		String manifestKey = this.layout.manifest(project, storage, name("backup", backup));
 		Instant started = this.clock.instant();
+		long start = System.nanoTime();
 		// beside the backup, not before it: uploads left by an interrupted run are old, and none of this run's are
 		CompletableFuture<Void> abortion = CompletableFuture.runAsync(() -> abortAbandonedUploads(project), this.transfers);
 		Path previousFile = null;
@@ -147,11 +148,14 @@ public class Snapshots implements AutoCloseable {
 			manifestFile = Files.createTempFile("pss-manifest-", ".json.gz");
 			BackupStats stats = progress.stats;
 			long entries;
+			long compared;
+			long walked;
 			try (ManifestDownload download = previousManifest(project, storage, previousFile);
 					Manifest.Entries previous = (download != null)
 							? new Manifest.ReadAhead(download.reader(), "backup-previous-manifest [backup " + backup + "]")
 							: Manifest.Reader.empty();
 					OutputStream out = Files.newOutputStream(manifestFile)) {
+				compared = System.nanoTime();
 				int packSize = Math.toIntExact(this.properties.packSize().toBytes());
 				RunThreads threads = new RunThreads("backup " + backup);
 				ExecutorService transfers = threads.on(this.transfers);
@@ -161,6 +165,7 @@ public class Snapshots implements AutoCloseable {
 						threads, threads.on(this.readers), transfers, this.properties.largeFileThreshold().toBytes(),
 						this.properties.queueLength(), stats, this.beforeRead)
 					.run(out);
+				walked = System.nanoTime();
 			}
 			if (Thread.currentThread().isInterrupted()) {
 				// cancelled while the last packs were stored: no snapshot
@@ -178,8 +183,15 @@ public class Snapshots implements AutoCloseable {
 				lease.check();
 				throw new IllegalStateException("Backup lease " + lease.id() + " expired before the backup finished");
 			}
+			recordNewest(project, storage, backup, started);
 			stats.uploaded(size);
-			return stats.result(manifestKey, entries);
+			BackupResult result = stats.result(manifestKey, entries);
+			// where the time went: finding the previous snapshot, the walk and its uploads, the manifest's PUT
+			log.info("Backup {} of storage {} in project {}: {} entries, {} files read, {} bytes uploaded in {} ms "
+					+ "(previous snapshot {} ms, walk and content {} ms, manifest {} ms)", backup, storage, project,
+					entries, result.filesRead(), result.bytesUploaded(), millis(start, System.nanoTime()),
+					millis(start, compared), millis(compared, walked), millis(walked, System.nanoTime()));
+			return result;
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
@@ -192,6 +204,38 @@ public class Snapshots implements AutoCloseable {
 			deleteQuietly(previousFile);
 			deleteQuietly(manifestFile);
 		}
+	}
+
+	/** Deletes one snapshot's manifest; its content is left to garbage collection. */
+	void delete(String project, String storage, String backup) {
+		this.store.delete(List.of(manifestKey(project, storage, backup)));
+		forgetNewest(project, storage, backup);
+	}
+
+	/** The next backup of the storage then looks for its newest snapshot in S3. */
+	private void forgetNewest(String project, String storage, String backup) {
+		this.db.sql("DELETE FROM newest_snapshots WHERE project = ? AND storage = ? AND backup = ?")
+			.param(project)
+			.param(storage)
+			.param(backup)
+			.update();
+	}
+
+	/** Makes this snapshot the one the storage's next backup compares against, unless a newer one is. */
+	private void recordNewest(String project, String storage, String backup, Instant time) {
+		this.db.sql("""
+				INSERT INTO newest_snapshots (project, storage, backup, snapshot_time) VALUES (?, ?, ?, ?)
+				ON CONFLICT (project, storage) DO UPDATE SET backup = EXCLUDED.backup, snapshot_time = EXCLUDED.snapshot_time
+				WHERE newest_snapshots.snapshot_time <= EXCLUDED.snapshot_time""")
+			.param(project)
+			.param(storage)
+			.param(backup)
+			.param(java.sql.Timestamp.from(time))
+			.update();
+	}
+
+	private static long millis(long from, long to) {
+		return (to - from) / 1_000_000;
 	}
 
 	private void abortAbandonedUploads(String project) {
@@ -207,6 +251,22 @@ public class Snapshots implements AutoCloseable {
 	 * Retention may delete it between listing and reading.
 	 */
 	private ManifestDownload previousManifest(String project, String storage, Path file) {
+		Optional<String> recorded = this.db
+			.sql("SELECT backup FROM newest_snapshots WHERE project = ? AND storage = ?")
+			.param(project)
+			.param(storage)
+			.query(String.class)
+			.optional();
+		if (recorded.isPresent()) {
+			try {
+				return ManifestDownload.start(this.store, this.layout.manifest(project, storage, recorded.get()), file,
+						this.transfers);
+			}
+			catch (NoSuchKeyException ex) {
+				log.info("Snapshot {} of storage {} in project {} is gone; looking for the newest one left",
+						recorded.get(), storage, project);
+			}
+		}
 		for (int attempt = 1;; attempt++) {
 			Optional<String> key = latest(project, storage);
 			if (key.isEmpty()) {
@@ -418,6 +478,7 @@ public class Snapshots implements AutoCloseable {
 		policy.keep(all, zone).forEach(s -> kept.add(s.id()));
 		List<String> expired = all.stream().map(RetentionPolicy.Snapshot::id).filter(id -> !kept.contains(id)).toList();
 		this.store.delete(expired.stream().map(id -> this.layout.manifest(project, storage, id)).toList());
+		expired.forEach(id -> forgetNewest(project, storage, id));
 		if (!expired.isEmpty()) {
 			log.info("Retention deleted {} snapshots of storage {} in project {}", expired.size(), storage, project);
 		}
