@@ -74,8 +74,15 @@ public record BackupProperties(@DefaultValue S3 s3, @DefaultValue("8MB") DataSiz
 			@DefaultValue("10s") Duration connectTimeout, @DefaultValue("60s") Duration socketTimeout,
 			@DefaultValue("200MB") DataSize multipartThreshold) {
 
+		/** S3 takes at most 5 GiB in one PUT. */
+		static final long MAX_SINGLE_PUT = 5L * 1024 * 1024 * 1024;
+
 		@ConstructorBinding
 		public S3 {
+			if (multipartThreshold != null && multipartThreshold.toBytes() > MAX_SINGLE_PUT) {
+				throw new IllegalArgumentException("multipartThreshold must be at most 5GB, S3's limit for one PUT: "
+						+ multipartThreshold);
+			}
 		}
 
 		/** Settings without a multipart threshold: its default. */

@@ -332,10 +332,11 @@ final class BackupRun {
 	}
 
 	/**
-	 * Hashes a large file and stores it unless the project has its content already. Its parts'
-	 * CRC32C from the hash pass are declared on the upload and the file is checked unchanged before
-	 * the upload completes, so what is stored under a sha256 is always that content; a file that
-	 * changes meanwhile is hashed and stored again, and left out if it never holds still.
+	 * Hashes a large file and stores it unless the project has its content already. The hash pass's
+	 * SHA-256 (one PUT) or each part's CRC32C (a multipart upload, whose file is also checked unchanged
+	 * by its stat before it completes) is declared on the upload, and S3 refuses bytes that do not match,
+	 * so what is stored under a sha256 is always that content; a file that changes meanwhile is hashed
+	 * and stored again, and left out if it never holds still.
 	 */
 	private SnapshotEntry storeLarge(Path path, SnapshotEntry walked) {
 		for (int attempt = 1;; attempt++) {

@@ -32,6 +32,9 @@ final class ManifestDownload implements AutoCloseable {
 
 	private final String etag;
 
+	/** The object's length, from the first response; null if it did not say. */
+	private final Long length;
+
 	private final FileChannel out;
 
 	private final FileChannel in;
@@ -63,35 +66,66 @@ final class ManifestDownload implements AutoCloseable {
 		this.store = store;
 		this.key = key;
 		this.etag = first.response().eTag();
+		this.length = first.response().contentLength();
 		this.body = first;
+		FileChannel out = null;
+		FileChannel in = null;
 		try {
-			this.out = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-			this.in = FileChannel.open(file, StandardOpenOption.READ);
+			out = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+			in = FileChannel.open(file, StandardOpenOption.READ);
+			this.out = out;
+			this.in = in;
+			this.task = executor.submit(this::fetch);
 		}
-		catch (IOException ex) {
+		catch (IOException | RuntimeException ex) {
 			first.abort();
-			throw new UncheckedIOException(ex);
+			closeQuietly(out);
+			closeQuietly(in);
+			throw (ex instanceof IOException io) ? new UncheckedIOException(io) : (RuntimeException) ex;
 		}
-		this.task = executor.submit(this::fetch);
 	}
 
 	private void fetch() {
+		try {
+			fetchAll();
+		}
+		catch (Throwable ex) {
+			// whatever stopped the fetch, the reader must not wait for bytes that will never come
+			end((ex instanceof Exception failure) ? failure : new IllegalStateException(ex));
+			if (ex instanceof Error error) {
+				throw error;
+			}
+		}
+	}
+
+	private void fetchAll() {
 		byte[] buffer = new byte[BUFFER];
 		long before = 0;
 		for (int attempt = 1;; attempt++) {
-			try (InputStream response = this.body) {
+			ResponseInputStream<GetObjectResponse> response = this.body;
+			try {
 				for (int n = response.read(buffer); n >= 0; n = response.read(buffer)) {
+					// at its own offset: a write cut short by a failure never shifts what follows
 					ByteBuffer bytes = ByteBuffer.wrap(buffer, 0, n);
+					long at = written();
 					while (bytes.hasRemaining()) {
-						this.out.write(bytes);
+						at += this.out.write(bytes, at);
 					}
 					arrived(n);
 				}
+				response.close();
 				end(null);
 				return;
 			}
 			catch (IOException | SdkException ex) {
+				// dropped, not closed: closing reads the rest of a body to reuse its connection, and a cut one may never end
+				response.abort();
 				if (this.closed) {
+					return;
+				}
+				if (this.length != null && written() == this.length) {
+					// cut after the last byte: nothing is left to ask for
+					end(null);
 					return;
 				}
 				if (written() > before) {
@@ -104,13 +138,32 @@ final class ManifestDownload implements AutoCloseable {
 					return;
 				}
 			}
+			long from = written();
 			try {
-				this.body = this.store.get(this.key, written(), this.etag);
+				this.body = this.store.get(this.key, from, this.etag);
 			}
 			catch (SdkException ex) {
 				// a 412 means the manifest was written again meanwhile: its bytes cannot be joined to these
 				end(ex);
 				return;
+			}
+			String range = this.body.response().contentRange();
+			if (range == null || !range.startsWith("bytes " + from + "-")) {
+				// a server that ignored the Range would send the whole object again after what is here
+				this.body.abort();
+				end(new IOException("Fetching " + this.key + " from byte " + from + " got " + range));
+				return;
+			}
+		}
+	}
+
+	private static void closeQuietly(FileChannel channel) {
+		if (channel != null) {
+			try {
+				channel.close();
+			}
+			catch (IOException ex) {
+				// it was never used
 			}
 		}
 	}
@@ -125,9 +178,11 @@ final class ManifestDownload implements AutoCloseable {
 	}
 
 	private synchronized void end(Exception failure) {
-		this.complete = true;
-		this.failure = failure;
-		notifyAll();
+		if (!this.complete) {
+			this.complete = true;
+			this.failure = failure;
+			notifyAll();
+		}
 	}
 
 	/** The manifest's bytes as they arrive; fails as the download fails once its retries are spent. */

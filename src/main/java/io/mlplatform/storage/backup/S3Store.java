@@ -161,7 +161,7 @@ public final class S3Store implements AutoCloseable {
 					RequestBody.fromFile(file));
 			return;
 		}
-		upload(key, file, size, partSize(size), null, parts, metadata, () -> true);
+		upload(key, file, size, partSize(partSize(), size), null, parts, metadata, () -> true);
 	}
 
 	/**
@@ -200,19 +200,20 @@ public final class S3Store implements AutoCloseable {
 	}
 
 	/**
-	 * One PUT, its CRC32C declared as hashed before: S3 refuses the object (400) if the bytes changed
-	 * since, so the key never holds other content, and there is no upload to assemble or to abort.
+	 * One PUT, its SHA-256 declared as hashed before: S3 refuses the object (400) unless the bytes it
+	 * received are exactly the content the key names, so the key never holds other content, and there
+	 * is no upload to assemble or to abort.
 	 */
 	private void putWhole(String key, Path file, FileDigest digest) {
+		String sha256 = java.util.Base64.getEncoder().encodeToString(java.util.HexFormat.of().parseHex(digest.sha256()));
 		try {
 			this.client.putObject(
-					encrypted(PutObjectRequest.builder().bucket(bucket()).key(key).checksumCRC32C(digest.part(0)))
-						.build(),
+					encrypted(PutObjectRequest.builder().bucket(bucket()).key(key).checksumSHA256(sha256)).build(),
 					RequestBody.fromContentProvider(() -> slice(file, 0, digest.size()), digest.size(),
 							"application/octet-stream"));
 		}
 		catch (S3Exception ex) {
-			if (ex.statusCode() == 400) {
+			if (checksumMismatch(ex)) {
 				throw new ChangedContentException(file, ex);
 			}
 			throw ex;
@@ -245,7 +246,7 @@ public final class S3Store implements AutoCloseable {
 						return CompletedPart.builder().partNumber(partNumber).eTag(etag).checksumCRC32C(checksum).build();
 					}
 					catch (S3Exception ex) {
-						if (checksum != null && ex.statusCode() == 400) {
+						if (checksum != null && checksumMismatch(ex)) {
 							throw new ChangedContentException(file, ex);
 						}
 						throw ex;
@@ -271,6 +272,15 @@ public final class S3Store implements AutoCloseable {
 			abortQuietly(key, uploadId, ex);
 			throw ex;
 		}
+	}
+
+	/**
+	 * S3 refused the bytes for not matching the checksum declared: they changed since they were hashed.
+	 * Other 400s (a KMS key disabled, a request timing out) are failures, not changes.
+	 */
+	private static boolean checksumMismatch(S3Exception ex) {
+		String code = (ex.awsErrorDetails() != null) ? ex.awsErrorDetails().errorCode() : null;
+		return ex.statusCode() == 400 && ("BadDigest".equals(code) || "XAmzContentChecksumMismatch".equals(code));
 	}
 
 	private static InputStream slice(Path file, long offset, long length) {

@@ -138,7 +138,12 @@ public class Snapshots implements AutoCloseable {
 		Instant started = this.clock.instant();
 		long start = System.nanoTime();
 		// beside the backup, not before it: uploads left by an interrupted run are old, and none of this run's are
-		CompletableFuture<Void> abortion = CompletableFuture.runAsync(() -> abortAbandonedUploads(project), this.transfers);
+		CompletableFuture<Void> abortion = CompletableFuture.runAsync(() -> abortAbandonedUploads(project), this.transfers)
+			.exceptionally(ex -> {
+				// cleanup of an earlier run's leftovers: the next backup tries again
+				log.warn("Could not abort abandoned multipart uploads of project {}", project, ex);
+				return null;
+			});
 		Path previousFile = null;
 		Path manifestFile = null;
 		// taken before the previous manifest is read: from then on, all of that manifest's content stays
@@ -223,6 +228,17 @@ public class Snapshots implements AutoCloseable {
 
 	/** Makes this snapshot the one the storage's next backup compares against, unless a newer one is. */
 	private void recordNewest(String project, String storage, String backup, Instant time) {
+		try {
+			upsertNewest(project, storage, backup, time);
+		}
+		catch (RuntimeException ex) {
+			// only a hint: the snapshot is stored, and the next backup finds it by listing
+			log.warn("Could not record snapshot {} as the newest of storage {} in project {}", backup, storage, project,
+					ex);
+		}
+	}
+
+	private void upsertNewest(String project, String storage, String backup, Instant time) {
 		this.db.sql("""
 				INSERT INTO newest_snapshots (project, storage, backup, snapshot_time) VALUES (?, ?, ?, ?)
 				ON CONFLICT (project, storage) DO UPDATE SET backup = EXCLUDED.backup, snapshot_time = EXCLUDED.snapshot_time
@@ -230,7 +246,7 @@ public class Snapshots implements AutoCloseable {
 			.param(project)
 			.param(storage)
 			.param(backup)
-			.param(java.sql.Timestamp.from(time))
+			.param(time.atOffset(java.time.ZoneOffset.UTC))
 			.update();
 	}
 

@@ -29,9 +29,11 @@ final class CutResponses {
 					return response;
 				}
 				onCut.run();
+				AbortableInputStream body = response.responseBody().get();
+				// aborting the cut body drops the real connection, as it would on a real reset
 				return HttpExecuteResponse.builder()
 					.response(response.httpResponse())
-					.responseBody(AbortableInputStream.create(new CutOff(response.responseBody().get(), bytes)))
+					.responseBody(AbortableInputStream.create(new CutOff(body, bytes), body))
 					.build();
 			}
 

@@ -84,7 +84,19 @@ class ManifestDownloadTests extends BackupTestSupport {
 		download.close();
 
 		this.executor.shutdown();
-		assertThat(this.executor.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+		boolean ended = this.executor.awaitTermination(5, TimeUnit.SECONDS);
+		assertThat(ended).as(() -> "the fetch is still going: " + fetchThreads()).isTrue();
+	}
+
+	/** Where the executor's threads are, for a failure to say. */
+	private static String fetchThreads() {
+		StringBuilder where = new StringBuilder();
+		Thread.getAllStackTraces().forEach((thread, stack) -> {
+			if (thread.getName().startsWith("pool-")) {
+				where.append('\n').append(thread.getName()).append(": ").append(java.util.Arrays.toString(stack));
+			}
+		});
+		return where.toString();
 	}
 
 	private String put(String name, byte[] content) {
