@@ -94,6 +94,9 @@ final class BackupRun {
 
 	private volatile boolean stopped;
 
+	/** Set once the walk has listed everything: no later file can fill a batch then. */
+	private volatile boolean walked;
+
 	/** Runs before a changed file is read: where tests delete or rewrite it. */
 	private final java.util.function.Consumer<Path> beforeRead;
 
@@ -149,12 +152,13 @@ final class BackupRun {
 	}
 
 	private SnapshotEntry await(CompletableFuture<SnapshotEntry> entry) throws InterruptedException {
-		while (true) {
+		// the entry may wait for a batch that no later file will fill; once the walk is over none will, so the
+		// batch is resolved at once (then less often: the entry may be a large file still uploading)
+		for (long wait = 1;; wait = Math.min(2 * wait, 20)) {
 			try {
-				return entry.get(20, TimeUnit.MILLISECONDS);
+				return entry.get(this.walked ? wait : 20, TimeUnit.MILLISECONDS);
 			}
 			catch (TimeoutException ex) {
-				// the entry may wait for a batch that no later file will fill
 				this.packer.flush();
 			}
 			catch (ExecutionException ex) {
@@ -197,6 +201,7 @@ final class BackupRun {
 	private void walk() {
 		try {
 			walk(this.root, "");
+			this.walked = true;
 			put(END);
 		}
 		catch (RuntimeException | IOException ex) {
@@ -215,17 +220,20 @@ final class BackupRun {
 			return;
 		}
 		children.sort(java.util.Comparator.comparing(Path::toString));
-		for (Path child : children) {
+		// the readers are mostly idle when few files changed, and then reading attributes is all the walk does
+		FolderStats ahead = new FolderStats(folder, children, WALK_ATTRIBUTES, this.readers);
+		for (int i = 0; i < children.size(); i++) {
 			if (this.stopped) {
 				return;
 			}
+			Path child = children.get(i);
 			String name = child.toString();
 			String relativePath = relative.isEmpty() ? name : relative + "/" + name;
 			// the name as the manifest will hold it: a name that is not valid UTF-8 does not survive this
 			Path path = folder.resolve(name);
 			Map<String, Object> attributes;
 			try {
-				attributes = Files.readAttributes(path, WALK_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
+				attributes = ahead.get(i);
 			}
 			catch (NoSuchFileException ex) {
 				if (Files.exists(folder.resolve(child), LinkOption.NOFOLLOW_LINKS)) {

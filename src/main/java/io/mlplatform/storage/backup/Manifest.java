@@ -1,15 +1,14 @@
 package io.mlplatform.storage.backup;
 
-import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.Iterator;
@@ -69,7 +68,10 @@ final class Manifest {
 			string(line, "path", entry.path());
 			string(line, "type", entry.type());
 			string(line, "mode", entry.mode());
-			string(line, "mtime", (entry.mtime() != null) ? entry.mtime().toString() : null);
+			if (entry.mtime() != null) {
+				separate(line, "mtime");
+				instant(line.append('"'), entry.mtime()).append('"');
+			}
 			number(line, "size", entry.size());
 			string(line, "sha256", entry.sha256());
 			string(line, "blob", entry.blob());
@@ -119,6 +121,53 @@ final class Manifest {
 				}
 			}
 			line.append('"');
+		}
+
+		/**
+		 * As {@link Instant#toString()} writes it ({@code 2024-01-02T03:04:05.123456789Z}, the fraction in groups
+		 * of three digits, none when zero), without the general formatter: every entry has an mtime.
+		 */
+		private static final long YEAR_1000 = LocalDate.of(1000, 1, 1).toEpochDay() * 86_400;
+
+		private static final long YEAR_10000 = LocalDate.of(9999, 12, 31).toEpochDay() * 86_400 + 86_400;
+
+		static StringBuilder instant(StringBuilder line, Instant time) {
+			long seconds = time.getEpochSecond();
+			if (seconds < YEAR_1000 || seconds >= YEAR_10000) {
+				// years the general formatter writes with a sign or padding
+				return line.append(time);
+			}
+			LocalDate day = LocalDate.ofEpochDay(Math.floorDiv(seconds, 86_400));
+			int second = (int) Math.floorMod(seconds, 86_400);
+			pad(line, day.getYear(), 4).append('-');
+			pad(line, day.getMonthValue(), 2).append('-');
+			pad(line, day.getDayOfMonth(), 2).append('T');
+			pad(line, second / 3600, 2).append(':');
+			pad(line, second / 60 % 60, 2).append(':');
+			pad(line, second % 60, 2);
+			int nanos = time.getNano();
+			if (nanos != 0) {
+				line.append('.');
+				if (nanos % 1_000_000 == 0) {
+					pad(line, nanos / 1_000_000, 3);
+				}
+				else if (nanos % 1000 == 0) {
+					pad(line, nanos / 1000, 6);
+				}
+				else {
+					pad(line, nanos, 9);
+				}
+			}
+			return line.append('Z');
+		}
+
+		private static StringBuilder pad(StringBuilder line, int value, int width) {
+			for (int limit = 10, digits = 1; digits < width; limit *= 10, digits++) {
+				if (value < limit) {
+					line.append('0');
+				}
+			}
+			return line.append(value);
 		}
 
 		private static boolean plain(String value) {
@@ -187,8 +236,8 @@ final class Manifest {
 
 		Reader(InputStream in) {
 			try {
-				this.parser = JSON.createParser(new BufferedReader(
-						new InputStreamReader(new GZIPInputStream(in, 64 * 1024), StandardCharsets.UTF_8), 64 * 1024));
+				// bytes, not chars: Jackson decodes UTF-8 itself, faster than a reader in front of it
+				this.parser = JSON.createParser(new GZIPInputStream(in, 64 * 1024));
 			}
 			catch (IOException ex) {
 				throw new UncheckedIOException(ex);

@@ -49,6 +49,30 @@ class ManifestTests {
 			.isInstanceOf(java.time.DateTimeException.class);
 	}
 
+	@Test
+	void writesTimesAsInstantToStringDoes() {
+		List<Instant> times = new ArrayList<>(List.of(Instant.parse("2024-01-02T03:04:05Z"),
+				Instant.parse("2024-01-02T03:04:05.100Z"), Instant.parse("2024-01-02T03:04:05.000100Z"),
+				Instant.parse("2024-01-02T03:04:05.000000001Z"), Instant.parse("1969-12-31T23:59:59.999999999Z"),
+				Instant.parse("1970-01-01T00:00:00Z"), Instant.parse("2000-02-29T12:00:00.5Z"),
+				Instant.parse("9999-12-31T23:59:59.999Z"), Instant.parse("0999-12-31T23:59:59Z"),
+				Instant.parse("+10000-01-01T00:00:00Z"), Instant.parse("-0001-06-01T00:00:00Z"), Instant.EPOCH,
+				Instant.MIN, Instant.MAX));
+		java.util.Random random = new java.util.Random(42);
+		for (int i = 0; i < 10_000; i++) {
+			times.add(Instant.ofEpochSecond(random.nextLong(-62_135_596_800L, 253_402_300_800L),
+					switch (i % 4) {
+						case 0 -> 0;
+						case 1 -> random.nextInt(1000) * 1_000_000;
+						case 2 -> random.nextInt(1_000_000) * 1000;
+						default -> random.nextInt(1_000_000_000);
+					}));
+		}
+		for (Instant time : times) {
+			assertThat(Manifest.Writer.instant(new StringBuilder(), time)).hasToString(time.toString());
+		}
+	}
+
 	private static byte[] manifestOf(int files) {
 		ByteArrayOutputStream bytes = new ByteArrayOutputStream();
 		try (Manifest.Writer writer = new Manifest.Writer(bytes)) {
