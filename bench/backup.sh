@@ -35,20 +35,26 @@ timed() {
 }
 
 # ---- our engine: one JVM runs every step (JVM and embedded Postgres start are not in the step times).
-# Round 1 is the JVM's first backups. Round 2 repeats B and C in the same JVM, in a project of their own
-# (so nothing of round 1 is reused), as a service that has run backups before does them; its C is the
-# median of three incremental backups, each after another 1% of B was rewritten with new content.
+# Round 1 is the JVM's first backups. Rounds 2 and 3 repeat B and C in the same JVM, each in a project of
+# its own (so nothing of an earlier round is reused), as a service that has run backups before does them;
+# their C is the median of three incremental backups, each after another 1% of B was rewritten with new
+# content. Between rounds 2 and 3 the JVM runs WARM more backups of B in a project of their own, the first
+# full and the rest incremental (not in the table): round 3 is a service that has been backing up for a
+# while, its JIT compiler mostly done.
 # "ceiling B" PUTs B's bytes as packs, as many at once as the engine does, with nothing else: the floor.
+WARM=${WARM:-20}
 echo "== engine"
 STEPS=("backup:a:1:$W/A" "restore:a:1:$W/restore-engine-A"
   "backup:b:1:$W/B" "restore:b:1:$W/restore-engine-B"
-  "exec:python3 bench/backup_data.py mutate $W/B" "backup:b:2:$W/B"
-  "exec:rm -rf $W/restore-engine-B"
-  "backup:round2/b:1:$W/B" "restore:round2/b:1:$W/restore-engine-B"
-  "exec:python3 bench/backup_data.py mutate $W/B 4" "backup:round2/b:2:$W/B"
-  "exec:python3 bench/backup_data.py mutate $W/B 5" "backup:round2/b:3:$W/B"
-  "exec:python3 bench/backup_data.py mutate $W/B 6" "backup:round2/b:4:$W/B"
-  "ceiling:$W/B")
+  "exec:python3 bench/backup_data.py mutate $W/B" "backup:b:2:$W/B")
+round() {  # round N FIRST_SEED
+  STEPS+=("exec:rm -rf $W/restore-engine-B" "backup:round$1/b:1:$W/B" "restore:round$1/b:1:$W/restore-engine-B")
+  for i in 2 3 4; do STEPS+=("exec:python3 bench/backup_data.py mutate $W/B $(($2 + i))" "backup:round$1/b:$i:$W/B"); done
+}
+round 2 2
+for i in $(seq 1 "$WARM"); do STEPS+=("exec:python3 bench/backup_data.py mutate $W/B $((100 + i))" "backup:warm/b:$i:$W/B"); done
+round 3 200
+STEPS+=("ceiling:$W/B")
 # every timed step, of every tool, starts with nothing left for the kernel to write back
 SYNCED=(); for s in "${STEPS[@]}"; do case "$s" in exec:*) SYNCED+=("$s");; *) SYNCED+=("exec:sync" "$s");; esac; done
 /usr/bin/time -f "%M" -o "$W/engine.time" java $JAVA_OPTS -cp "$CP" $MAIN engine "$EP" "$W/engine" "${SYNCED[@]}" \
@@ -58,8 +64,9 @@ grep '^RESULT' "$W/engine.log" | while read -r _ step secs files bytes uploaded;
   case "$step" in
     backup:a:1:*) op="backup A";; restore:a:1:*) op="restore A";;
     backup:b:1:*) op="backup B";; restore:b:1:*) op="restore B";; backup:b:2:*) op="backup C";;
-    backup:round2/b:1:*) op="backup B, round 2";; restore:round2/b:1:*) op="restore B, round 2";;
-    backup:round2/b:*) op="backup C, round 2 #${step#backup:round2/b:}"; op="${op%%:*}";;
+    backup:round?/b:1:*) r=${step#backup:round}; op="backup B, round ${r%%/*}";;
+    restore:round?/b:1:*) r=${step#restore:round}; op="restore B, round ${r%%/*}";;
+    backup:round?/b:*) r=${step#backup:round}; n=${r#*/b:}; op="backup C, round ${r%%/*} #${n%%:*}";;
     ceiling:*) op="ceiling B";;
     *) continue;;
   esac
@@ -99,7 +106,7 @@ python3 bench/backup_data.py mutate "$W/B"
 (cd "$W/B" && timed restic "backup C" restic-bench $R backup --tag b --host bench .)
 
 # ---- the table
-python3 - "$RESULTS" <<'PY'
+python3 - "$RESULTS" "$WARM" <<'PY'
 import sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 t = {(r[0], r[1]): (float(r[2]), int(r[3]), int(r[4])) for r in rows}
@@ -120,24 +127,27 @@ for op, (unit, amount) in work.items():
         op, e[0], "%.2f" % r[0] if r else "-", "%.2f" % s[0] if s else "-", rate, unit, ratio(r), ratio(s),
         mib(e, 1), mib(r, 1), mib(s, 1), "%.0f" % (e[2] / 1024), "%.0f" % (r[2] / 1024) if r else "-",
         "%.0f" % (s[2] / 1024) if s else "-"))
-c2 = sorted(v for (tool, op), v in t.items() if tool == "engine" and op.startswith("backup C, round 2 #"))
-if c2:
-    t[("engine", "backup C, round 2")] = c2[len(c2) // 2]
-print("\nRound 2, the same JVM again (a project of its own; C is the median of %d incremental backups):\n" % len(c2))
-print("| operation | engine s | engine rate | speed-up vs rclone | speed-up vs restic |")
-print("|---|---|---|---|---|")
-for op, (unit, amount) in work.items():
-    if op not in ("backup B", "restore B", "backup C"):
+for n in (2, 3):
+    cs = sorted(v for (tool, op), v in t.items() if tool == "engine" and op.startswith("backup C, round %d #" % n))
+    if not cs:
         continue
-    e, r, s = t.get(("engine", op + ", round 2")), t.get(("rclone", op)), t.get(("restic", op))
-    if e:
-        print("| %s | %.2f | %.0f %s | %s | %s |" % (op, e[0], amount / e[0], unit,
-              "%.2fx" % (r[0] / e[0]) if r else "-", "%.2fx" % (s[0] / e[0]) if s else "-"))
-for name in ("", ", round 2"):
+    t[("engine", "backup C, round %d" % n)] = cs[len(cs) // 2]
+    print("\nRound %d, the same JVM again (a project of its own; C is the median of %d incremental backups%s):\n"
+          % (n, len(cs), "; after %d more backups of B, the first full" % int(sys.argv[2]) if n == 3 else ""))
+    print("| operation | engine s | engine rate | speed-up vs rclone | speed-up vs restic |")
+    print("|---|---|---|---|---|")
+    for op, (unit, amount) in work.items():
+        if op not in ("backup B", "restore B", "backup C"):
+            continue
+        e, r, s = t.get(("engine", op + ", round %d" % n)), t.get(("rclone", op)), t.get(("restic", op))
+        if e:
+            print("| %s | %.2f | %.0f %s | %s | %s |" % (op, e[0], amount / e[0], unit,
+                  "%.2fx" % (r[0] / e[0]) if r else "-", "%.2fx" % (s[0] / e[0]) if s else "-"))
+print()
+for name in ("", ", round 2", ", round 3"):
     eb, ec = t.get(("engine", "backup B" + name)), t.get(("engine", "backup C" + name))
     if eb and ec:
-        print("\nengine backup C / backup B time%s: %.1f%%" % (name, 100 * ec[0] / eb[0]), end="")
-print()
+        print("engine backup C / backup B time%s: %.1f%%" % (name or ", round 1", 100 * ec[0] / eb[0]))
 ce, cr, sb = t.get(("engine", "ceiling B")), t.get(("rclone", "ceiling B")), t.get(("restic", "backup B"))
 if ce and cr and sb:
     print("\nceiling for B: its bytes PUT as packs by our client %.2f s; one tar stream through rclone rcat %.2f s;"
