@@ -17,8 +17,9 @@ import java.util.concurrent.RejectedExecutionException;
  * An incremental backup reads every entry's attributes and little else, so on its own the walker
  * thread is the backup's bottleneck. A chunk the pool has not started yet is run by the walker
  * itself when it gets there: when the pool is busy (readers hashing a full backup), the walk goes on
- * at its own pace instead of waiting in the pool's queue. At most {@link #AHEAD} chunks are held per
- * folder, so memory does not grow with the size of a folder.
+ * at its own pace instead of waiting in the pool's queue. The attributes of at most {@link #AHEAD}
+ * chunks beyond the walker's are held per folder: what grows with a folder's size is its list of names,
+ * which the walk holds anyway to sort it, and one small task per chunk.
  */
 final class FolderStats {
 
