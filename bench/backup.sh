@@ -76,7 +76,11 @@ grep '^RESULT' "$W/engine.log" | while read -r _ step secs files bytes uploaded;
   esac
   printf "engine\t%s\t%s\t%s\t%s\n" "$op" "${secs#seconds=}" "${uploaded#uploaded=}" "$RSS" >> "$RESULTS"
 done
-cmp -s <(cd "$W/A" && find . -type f -exec sha256sum {} + | sort) <(cd "$W/restore-engine-A" && find . -type f -exec sha256sum {} + | sort) && echo "engine restore A identical"
+if cmp -s <(cd "$W/A" && find . -type f -exec sha256sum {} + | sort) <(cd "$W/restore-engine-A" && find . -type f -exec sha256sum {} + | sort); then
+  echo "engine restore A identical (round 3)"
+else
+  echo "engine restore A differs from A"; exit 1
+fi
 rm -rf "$W/restore-engine-A" "$W/restore-engine-B" "$W/B"; python3 bench/backup_data.py b "$W/B"
 
 # ---- rclone copy

@@ -94,8 +94,11 @@ final class BackupRun {
 
 	private volatile boolean stopped;
 
-	/** Set once the walk has listed everything: no later file can fill a batch then. */
+	/** Set once the walk has listed everything: no later file can join a batch then. */
 	private volatile boolean walked;
+
+	/** Small files being read, not yet added to the packer's batch. */
+	private final java.util.concurrent.atomic.AtomicInteger reading = new java.util.concurrent.atomic.AtomicInteger();
 
 	/** Runs before a changed file is read: where tests delete or rewrite it. */
 	private final java.util.function.Consumer<Path> beforeRead;
@@ -152,13 +155,16 @@ final class BackupRun {
 	}
 
 	private SnapshotEntry await(CompletableFuture<SnapshotEntry> entry) throws InterruptedException {
-		// the entry may wait for a batch that no later file will fill; once the walk is over none will, so the
-		// batch is resolved at once (then less often: the entry may be a large file still uploading)
-		for (long wait = 1;; wait = Math.min(2 * wait, 20)) {
+		while (true) {
+			if (!entry.isDone() && this.walked && this.reading.get() == 0) {
+				// every small file has joined its batch: none will fill it any more, so it is resolved now
+				this.packer.flush();
+			}
 			try {
-				return entry.get(this.walked ? wait : 20, TimeUnit.MILLISECONDS);
+				return entry.get(20, TimeUnit.MILLISECONDS);
 			}
 			catch (TimeoutException ex) {
+				// the entry may wait for a batch that no later file will fill
 				this.packer.flush();
 			}
 			catch (ExecutionException ex) {
@@ -205,6 +211,8 @@ final class BackupRun {
 			put(END);
 		}
 		catch (RuntimeException | IOException ex) {
+			// the failure and the end must reach the writer, whatever interrupted this thread
+			Thread.interrupted();
 			put(CompletableFuture.failedFuture((ex instanceof IOException io) ? new UncheckedIOException(io) : ex));
 			put(END);
 		}
@@ -221,7 +229,12 @@ final class BackupRun {
 		}
 		children.sort(java.util.Comparator.comparing(Path::toString));
 		// the readers are mostly idle when few files changed, and then reading attributes is all the walk does
-		FolderStats ahead = new FolderStats(folder, children, WALK_ATTRIBUTES, this.readers);
+		try (FolderStats ahead = new FolderStats(folder, children, WALK_ATTRIBUTES, this.readers)) {
+			walk(folder, relative, children, ahead);
+		}
+	}
+
+	private void walk(Path folder, String relative, List<Path> children, FolderStats ahead) throws IOException {
 		for (int i = 0; i < children.size(); i++) {
 			if (this.stopped) {
 				return;
@@ -252,6 +265,8 @@ final class BackupRun {
 				put(CompletableFuture.completedFuture(new SnapshotEntry(relativePath, SnapshotEntry.DIR, mode, mtime,
 						null, null, null, null, null, null, null)));
 				walk(path, relativePath);
+				// what was read ahead of the subfolder is as old as its walk
+				ahead.reread(i + 1);
 			}
 			else if (type == SYMLINK) {
 				String target;
@@ -306,12 +321,25 @@ final class BackupRun {
 		if (file.size() > this.largeFileThreshold) {
 			return CompletableFuture.supplyAsync(() -> storeLarge(path, file), this.readers);
 		}
+		this.reading.incrementAndGet();
 		return CompletableFuture.supplyAsync(() -> readSmall(path, file), this.readers)
-			.thenCompose(content -> (content == null) ? CompletableFuture.completedFuture(null)
-					: this.packer.add(order, sha256(content), content)
-						.thenApply(location -> new SnapshotEntry(file.path(), file.type(), file.mode(), file.mtime(),
-								(long) content.length, null, null, null, null, null, file.inode())
-							.storedAt(location)));
+			.<CompletableFuture<SnapshotEntry>>handle((content, failure) -> {
+				try {
+					if (failure != null) {
+						return CompletableFuture.failedFuture(failure);
+					}
+					return (content == null) ? CompletableFuture.completedFuture(null)
+							: this.packer.add(order, sha256(content), content)
+								.thenApply(location -> new SnapshotEntry(file.path(), file.type(), file.mode(),
+										file.mtime(), (long) content.length, null, null, null, null, null, file.inode())
+									.storedAt(location));
+				}
+				finally {
+					// after add: once none is reading and the walk is over, every small file is in a batch
+					this.reading.decrementAndGet();
+				}
+			})
+			.thenCompose(stored -> stored);
 	}
 
 	private SnapshotEntry previousEntry(String path) {

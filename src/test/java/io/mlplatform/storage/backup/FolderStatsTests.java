@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 
 import org.junit.jupiter.api.Test;
@@ -57,15 +58,52 @@ class FolderStatsTests {
 		// a pool too busy to start anything: every chunk handed to it waits in its queue
 		List<Runnable> queued = new ArrayList<>();
 		FolderStats stats = new FolderStats(this.folder, names, ATTRIBUTES, queued::add);
-		assertThat(queued).hasSize(FolderStats.AHEAD);
+		// nothing is read before the walker asks, nor ahead of the first child: it may be a folder
+		assertThat(queued).isEmpty();
+		assertThat(stats.get(0)).containsEntry("size", 0L);
+		assertThat(queued).isEmpty();
 
-		for (int i = 0; i < names.size(); i++) {
+		for (int i = 1; i < names.size(); i++) {
 			assertThat(stats.get(i)).containsEntry("size", (long) i);
-			int chunk = i / FolderStats.CHUNK;
+			// chunks of 32 from child 1 on: the walker's and up to 3 more, 9 in all
+			int chunk = (i - 1) / FolderStats.CHUNK;
 			assertThat(queued).as("chunks handed out at child %d", i).hasSize(Math.min(9, chunk + FolderStats.AHEAD));
 		}
-		// what the pool starts late finds its chunk already read and does nothing
+		// the walker ran every chunk itself: what the pool starts late is already done and does nothing
+		assertThat(queued).allMatch(task -> ((Future<?>) task).isDone() && !((Future<?>) task).isCancelled());
+	}
+
+	@Test
+	void rereadsWhatWasReadAheadOnceTheWalkerComesBackFromASubfolder() throws IOException {
+		List<Path> names = children(FolderStats.CHUNK * 3);
+		List<Runnable> queued = new ArrayList<>();
+		FolderStats stats = new FolderStats(this.folder, names, ATTRIBUTES, queued::add);
+		assertThat(stats.get(0)).containsEntry("size", 0L);
+		assertThat(stats.get(1)).containsEntry("size", 1L);
 		queued.forEach(Runnable::run);
+		// meanwhile (the walk of a subfolder at child 1) children in the walker's chunk and ahead of it change
+		Files.writeString(this.folder.resolve(names.get(2)), "changed");
+		Files.writeString(this.folder.resolve(names.get(FolderStats.CHUNK + 2)), "changed too");
+		assertThat(queued).hasSize(2).allMatch(task -> ((Future<?>) task).isDone());
+
+		stats.reread(2);
+
+		assertThat(stats.get(2)).containsEntry("size", 7L);
+		assertThat(stats.get(FolderStats.CHUNK + 2)).containsEntry("size", 11L);
+		assertThat(stats.get(FolderStats.CHUNK * 3 - 1)).containsEntry("size", FolderStats.CHUNK * 3 - 1L);
+	}
+
+	@Test
+	void closingCancelsTheChunksNoThreadHasStarted() throws IOException {
+		List<Path> names = children(FolderStats.CHUNK * 10);
+		List<Runnable> queued = new ArrayList<>();
+		FolderStats stats = new FolderStats(this.folder, names, ATTRIBUTES, queued::add);
+		stats.get(0);
+		stats.get(1);
+
+		stats.close();
+
+		assertThat(queued).hasSize(FolderStats.AHEAD).allMatch(task -> ((Future<?>) task).isCancelled());
 	}
 
 	@Test
