@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -349,11 +350,16 @@ final class BackupRun {
 		return (this.previous.hasNext() && this.previous.peek().path().equals(path)) ? this.previous.next() : null;
 	}
 
-	/** A small file's content, or null when it vanished since the walk saw it. */
+	/** A small file's content, or null when it vanished or was replaced since the walk saw it. */
 	private byte[] readSmall(Path path, SnapshotEntry file) {
 		this.beforeRead.accept(path);
 		try {
-			byte[] content = Files.readAllBytes(path);
+			byte[] content;
+			// never through a link: a file swapped for one since the walk would store whatever it points at,
+			// readable by anyone who may restore this storage
+			try (SeekableByteChannel channel = Files.newByteChannel(path, READ_NOT_FOLLOWING)) {
+				content = readAll(channel);
+			}
 			this.stats.filesRead.incrementAndGet();
 			this.stats.bytesRead.addAndGet(content.length);
 			return content;
@@ -363,8 +369,49 @@ final class BackupRun {
 			return null;
 		}
 		catch (IOException ex) {
+			if (!regularFile(path)) {
+				// a link (the open refused to follow it) or a folder now
+				skip(file.path(), "it was replaced while the backup read it");
+				return null;
+			}
 			throw new UncheckedIOException("Could not read " + path, ex);
 		}
+	}
+
+	private static final java.util.Set<java.nio.file.OpenOption> READ_NOT_FOLLOWING = java.util.Set
+		.of(java.nio.file.StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+
+	private static boolean regularFile(Path path) {
+		try {
+			return Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+				.isRegularFile();
+		}
+		catch (IOException ex) {
+			return false;
+		}
+	}
+
+	/** All of the channel's content, as {@link Files#readAllBytes} reads a file: its size first, then what is left. */
+	private static byte[] readAll(SeekableByteChannel channel) throws IOException {
+		long size = channel.size();
+		if (size > Integer.MAX_VALUE - 8) {
+			throw new IOException("Too large to read into memory: " + size + " bytes");
+		}
+		java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate((int) size);
+		while (buffer.hasRemaining() && channel.read(buffer) >= 0) {
+			// until full or at its end
+		}
+		if (buffer.hasRemaining()) {
+			return java.util.Arrays.copyOf(buffer.array(), buffer.position());
+		}
+		// it grew since its size was read: the rest as it comes
+		byte[] rest = java.nio.channels.Channels.newInputStream(channel).readAllBytes();
+		if (rest.length == 0) {
+			return buffer.array();
+		}
+		byte[] all = java.util.Arrays.copyOf(buffer.array(), buffer.capacity() + rest.length);
+		System.arraycopy(rest, 0, all, buffer.capacity(), rest.length);
+		return all;
 	}
 
 	/**

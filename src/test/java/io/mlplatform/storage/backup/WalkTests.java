@@ -48,6 +48,54 @@ class WalkTests extends BackupTestSupport {
 	}
 
 	@Test
+	void aFileSwappedForALinkOrAFolderWhileTheBackupRunsIsNeverReadThroughIt() throws Exception {
+		Path source = folder("source");
+		Path secret = folder("elsewhere").resolve("secret");
+		write(secret, "not for this storage".getBytes());
+		for (int i = 0; i < 10; i++) {
+			write(source.resolve("d/f" + i), random(1000, i));
+		}
+		this.snapshots.beforeRead = path -> {
+			try {
+				if (path.endsWith("f3")) {
+					Files.delete(path);
+					Files.createSymbolicLink(path, secret);
+				}
+				else if (path.endsWith("f5")) {
+					Files.delete(path);
+					Files.createDirectory(path);
+				}
+			}
+			catch (java.io.IOException ex) {
+				throw new java.io.UncheckedIOException(ex);
+			}
+		};
+
+		BackupResult result = this.snapshots.backup(this.project, "s1", "b1", source);
+
+		assertThat(result.skippedPaths()).containsExactlyInAnyOrder(
+				"d/f3: it was replaced while the backup read it", "d/f5: it was replaced while the backup read it");
+		assertThat(this.snapshots.entry(this.project, "s1", "b1", "d/f3")).isEmpty();
+		assertThat(this.snapshots.entry(this.project, "s1", "b1", "d/f5")).isEmpty();
+		Path target = folder("target");
+		this.snapshots.restore(this.project, "s1", "b1", target, List.of(), RestoreMode.MERGE);
+		assertThat(Trees.describe(target)).hasSize(9).doesNotContainKeys("d/f3", "d/f5");
+		try (var files = Files.walk(target)) {
+			assertThat(files.filter(Files::isRegularFile).map(WalkTests::content))
+				.noneMatch(content -> content.contains("not for this storage"));
+		}
+	}
+
+	private static String content(Path file) {
+		try {
+			return new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1);
+		}
+		catch (java.io.IOException ex) {
+			throw new java.io.UncheckedIOException(ex);
+		}
+	}
+
+	@Test
 	void namesBeyondAsciiRoundTrip() throws Exception {
 		Path source = folder("source");
 		write(source.resolve("café/naïve ü.txt"), "bonjour".getBytes());
