@@ -55,7 +55,9 @@ class ManifestTests {
 				Instant.parse("2024-01-02T03:04:05.100Z"), Instant.parse("2024-01-02T03:04:05.000100Z"),
 				Instant.parse("2024-01-02T03:04:05.000000001Z"), Instant.parse("1969-12-31T23:59:59.999999999Z"),
 				Instant.parse("1970-01-01T00:00:00Z"), Instant.parse("2000-02-29T12:00:00.5Z"),
-				Instant.parse("9999-12-31T23:59:59.999Z"), Instant.parse("0999-12-31T23:59:59Z"),
+				Instant.parse("9999-12-31T23:59:59.999Z"), Instant.parse("9999-12-31T23:59:59.999999999Z"),
+				Instant.parse("1000-01-01T00:00:00Z"), Instant.parse("0999-12-31T23:59:59.999999999Z"),
+				Instant.parse("0999-12-31T23:59:59Z"),
 				Instant.parse("+10000-01-01T00:00:00Z"), Instant.parse("-0001-06-01T00:00:00Z"), Instant.EPOCH,
 				Instant.MIN, Instant.MAX));
 		java.util.Random random = new java.util.Random(42);
@@ -69,7 +71,10 @@ class ManifestTests {
 					}));
 		}
 		for (Instant time : times) {
-			assertThat(Manifest.Writer.instant(new StringBuilder(), time)).hasToString(time.toString());
+			String written = Manifest.Writer.instant(new StringBuilder(), time).toString();
+			assertThat(written).isEqualTo(time.toString());
+			// and the reader's fast path gives the same instant back
+			assertThat(Manifest.Reader.instant(written)).isEqualTo(time);
 		}
 	}
 
