@@ -74,16 +74,18 @@ class WorkerFleetIntegrationTests extends IntegrationTestSupport {
 			BackupTestSupport.write(TestInfrastructure.sharesRoot().resolve("fleet/s" + i + "/f.bin"),
 					BackupTestSupport.random(2000 + i, i));
 		}
-		// as the operator would report them: Ready, so the queue hands their jobs out
-		this.db.sql("UPDATE storages SET phase = 'Ready'").update();
 		int appFinishedBefore = this.appWorker.finished();
-		for (int i = 0; i < 3; i++) {
-			this.fleet.add(worker(i));
-		}
+		// queued while the storages are still provisioning, so the app's worker cannot run them all
+		// before the fleet starts
 		for (int i = 0; i < storages; i++) {
 			assertThat(this.api.post("/api/v1/projects/fleet/storages/s" + i + "/backups", null).status()).isEqualTo(202);
 		}
+		for (int i = 0; i < 3; i++) {
+			this.fleet.add(worker(i));
+		}
 		this.fleet.forEach(BackupWorker::start);
+		// as the operator would report them: Ready, so the queue hands their jobs out to all four workers
+		this.db.sql("UPDATE storages SET phase = 'Ready'").update();
 
 		await().atMost(Duration.ofSeconds(120))
 			.pollInterval(Duration.ofMillis(100))
