@@ -214,40 +214,31 @@ public class Snapshots implements AutoCloseable {
 	/** Deletes one snapshot's manifest; its content is left to garbage collection. */
 	void delete(String project, String storage, String backup) {
 		this.store.delete(List.of(manifestKey(project, storage, backup)));
-		forgetNewest(project, storage, backup);
+		forgetNewest(project, storage, List.of(backup));
 	}
 
-	/** The next backup of the storage then looks for its newest snapshot in S3. */
-	private void forgetNewest(String project, String storage, String backup) {
-		this.db.sql("DELETE FROM newest_snapshots WHERE project = ? AND storage = ? AND backup = ?")
-			.param(project)
-			.param(storage)
-			.param(backup)
+	/** If one of these was the storage's newest snapshot, its next backup looks for the newest in S3. */
+	private void forgetNewest(String project, String storage, List<String> backups) {
+		this.db.sql("DELETE FROM newest_snapshots WHERE project = ? AND storage = ? AND backup = ANY (?)")
+			.params(project, storage, backups.toArray(String[]::new))
 			.update();
 	}
 
 	/** Makes this snapshot the one the storage's next backup compares against, unless a newer one is. */
 	private void recordNewest(String project, String storage, String backup, Instant time) {
 		try {
-			upsertNewest(project, storage, backup, time);
+			this.db.sql("""
+					INSERT INTO newest_snapshots (project, storage, backup, snapshot_time) VALUES (?, ?, ?, ?)
+					ON CONFLICT (project, storage) DO UPDATE SET backup = EXCLUDED.backup, snapshot_time = EXCLUDED.snapshot_time
+					WHERE newest_snapshots.snapshot_time <= EXCLUDED.snapshot_time""")
+				.params(project, storage, backup, time.atOffset(java.time.ZoneOffset.UTC))
+				.update();
 		}
 		catch (RuntimeException ex) {
 			// only a hint: the snapshot is stored, and the next backup finds it by listing
 			log.warn("Could not record snapshot {} as the newest of storage {} in project {}", backup, storage, project,
 					ex);
 		}
-	}
-
-	private void upsertNewest(String project, String storage, String backup, Instant time) {
-		this.db.sql("""
-				INSERT INTO newest_snapshots (project, storage, backup, snapshot_time) VALUES (?, ?, ?, ?)
-				ON CONFLICT (project, storage) DO UPDATE SET backup = EXCLUDED.backup, snapshot_time = EXCLUDED.snapshot_time
-				WHERE newest_snapshots.snapshot_time <= EXCLUDED.snapshot_time""")
-			.param(project)
-			.param(storage)
-			.param(backup)
-			.param(time.atOffset(java.time.ZoneOffset.UTC))
-			.update();
 	}
 
 	private static long millis(long from, long to) {
@@ -494,8 +485,8 @@ public class Snapshots implements AutoCloseable {
 		policy.keep(all, zone).forEach(s -> kept.add(s.id()));
 		List<String> expired = all.stream().map(RetentionPolicy.Snapshot::id).filter(id -> !kept.contains(id)).toList();
 		this.store.delete(expired.stream().map(id -> this.layout.manifest(project, storage, id)).toList());
-		expired.forEach(id -> forgetNewest(project, storage, id));
 		if (!expired.isEmpty()) {
+			forgetNewest(project, storage, expired);
 			log.info("Retention deleted {} snapshots of storage {} in project {}", expired.size(), storage, project);
 		}
 		return expired;
