@@ -148,8 +148,14 @@ class BackupSchedulerIntegrationTests extends IntegrationTestSupport {
 		this.db.sql("UPDATE storages SET next_backup_at = NULL").update();
 		Instant now = Instant.now();
 
-		assertThat(schedulerAt(now).tick()).isZero();
+		// a tick skips the row while the cluster mirror's status write holds it: the next one plans it
+		int[] fired = { 0 };
+		Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).until(() -> {
+			fired[0] += schedulerAt(now).tick();
+			return nextRun("data") != null;
+		});
 
+		assertThat(fired[0]).isZero();
 		assertThat(nextRun("data")).isEqualTo(BackupScheduler.next("0 2 * * *", "UTC", now));
 		assertThat(count("select count(*) from backups")).isZero();
 	}

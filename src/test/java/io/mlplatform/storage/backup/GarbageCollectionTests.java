@@ -32,6 +32,12 @@ class GarbageCollectionTests extends BackupTestSupport {
 
 	private final ScheduledExecutorService leaseTimer = Executors.newSingleThreadScheduledExecutor();
 
+	/**
+	 * Short, so that a backup paused past it shows its renewals at work; renewed every third of it, so a
+	 * loaded 2-core machine that stalls the renewing thread a second does not lose it.
+	 */
+	private static final Duration LEASE_TTL = Duration.ofSeconds(2);
+
 	@AfterEach
 	void stopLeaseTimer() {
 		this.leaseTimer.shutdownNow();
@@ -40,7 +46,7 @@ class GarbageCollectionTests extends BackupTestSupport {
 	/** A lease as a backup of another storage takes it: that backup runs until the lease is closed. */
 	private BackupLease runningBackup(String storage) {
 		return BackupLease.acquire(this.db, new TransactionTemplate(new DataSourceTransactionManager(dataSource())),
-				this.leaseTimer, this.project, storage, BackupLease.Kind.BACKUP, Duration.ofSeconds(1));
+				this.leaseTimer, this.project, storage, BackupLease.Kind.BACKUP, LEASE_TTL);
 	}
 
 	/** The objects a backup added to the bucket, its manifest left out. */
@@ -105,7 +111,7 @@ class GarbageCollectionTests extends BackupTestSupport {
 		BackupProperties defaults = super.properties();
 		return new BackupProperties(defaults.s3(), defaults.largeFileThreshold(), DataSize.ofKilobytes(32),
 				defaults.readers(), defaults.uploads(), defaults.queueLength(), this.grace,
-				defaults.abandonedUploadAge(), Duration.ofSeconds(1));
+				defaults.abandonedUploadAge(), LEASE_TTL);
 	}
 
 	private Path tree(String name, int files, long seed) {
@@ -260,7 +266,7 @@ class GarbageCollectionTests extends BackupTestSupport {
 		List<String> content = keys("");
 
 		GarbageCollector.Result during = this.snapshots.collectGarbage(this.project);
-		Thread.sleep(2500); // past the one-second lease: its renewals keep it
+		Thread.sleep(LEASE_TTL.multipliedBy(2).plusMillis(500).toMillis()); // past the lease's TTL: its renewals keep it
 		GarbageCollector.Result later = this.snapshots.collectGarbage(this.project);
 		pause.released.countDown();
 		BackupResult result = running.get(60, TimeUnit.SECONDS);
