@@ -62,25 +62,27 @@ public abstract class IntegrationTestSupport {
 
 	@BeforeEach
 	protected void cleanDatabaseAndConnect() {
-		// a change the previous test queued may be in a reconciler's hands: let it land before clearing
-		Awaitility.await()
-			.atMost(Duration.ofSeconds(30))
-			.until(() -> count("select count(*) from cluster_outbox where claimed_until > now()") == 0);
-		// one the local cluster's reconciler is about to claim would land in the cluster after it is cleared,
-		// and the next test's object of the same name would then not be ours; a change that waits behind a
-		// failing one of its object, or for a cluster that is down, does not land, and is cleared with the outbox
+		// a change the previous test queued that the local cluster's reconciler is about to claim would land
+		// in the cluster after it is cleared, and the next test's object of the same name would then not be
+		// ours; one that waits behind a failing change of its object, or for a cluster that is down, does not
+		// land, and is cleared with the outbox
 		try {
 			Awaitility.await()
 				.atMost(Duration.ofSeconds(10))
 				.until(() -> count("""
 						select count(*) from cluster_outbox o
-						where claimed_until > now() or (cluster = 'local' and attempts = 0 and not_before <= now()
+						where cluster = 'local' and attempts = 0 and not_before <= now()
+						  and (claimed_until is null or claimed_until <= now())
 						  and not exists (select 1 from cluster_outbox f where f.cluster = o.cluster and f.kind = o.kind
-						    and f.namespace = o.namespace and f.name = o.name and f.attempts > 0))""") == 0);
+						    and f.namespace = o.namespace and f.name = o.name and f.attempts > 0)""") == 0);
 		}
 		catch (org.awaitility.core.ConditionTimeoutException ex) {
 			// the local cluster is paused or down: nothing of it will land
 		}
+		// one in a reconciler's hands: let it land before clearing
+		Awaitility.await()
+			.atMost(Duration.ofSeconds(30))
+			.until(() -> count("select count(*) from cluster_outbox where claimed_until > now()") == 0);
 		// the app's worker may hold locks on job rows a moment: a deadlock with it is retried
 		Awaitility.await()
 			.atMost(Duration.ofSeconds(30))

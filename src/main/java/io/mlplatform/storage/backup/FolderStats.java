@@ -24,8 +24,9 @@ import java.util.concurrent.RejectedExecutionException;
  * Attributes are meant to be as fresh as if the walker had read them itself: the walker calls
  * {@link #reread} after walking a subfolder, which may have taken hours, and what was read ahead
  * before it is read again; nothing is read ahead until the walker has met an entry that is not a
- * folder, so a folder of folders is read one entry at a time, as without read-ahead. At most {@link #AHEAD} chunks beyond the walker's are planned at a time;
- * what grows with a folder's size is only its list of names, which the walk holds anyway to sort it.
+ * folder, so a folder of folders is read one entry at a time, as without read-ahead. At most
+ * {@link #AHEAD} chunks beyond the walker's are planned at a time; what grows with a folder's size is
+ * only its list of names, which the walk holds anyway to sort it.
  */
 final class FolderStats implements AutoCloseable {
 

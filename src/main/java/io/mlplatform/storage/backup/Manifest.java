@@ -123,14 +123,14 @@ final class Manifest {
 			line.append('"');
 		}
 
-		/**
-		 * As {@link Instant#toString()} writes it ({@code 2024-01-02T03:04:05.123456789Z}, the fraction in groups
-		 * of three digits, none when zero), without the general formatter: every entry has an mtime.
-		 */
 		private static final long YEAR_1000 = LocalDate.of(1000, 1, 1).toEpochDay() * 86_400;
 
 		private static final long YEAR_10000 = LocalDate.of(9999, 12, 31).toEpochDay() * 86_400 + 86_400;
 
+		/**
+		 * As {@link Instant#toString()} writes it ({@code 2024-01-02T03:04:05.123456789Z}, the fraction in groups
+		 * of three digits, none when zero), without the general formatter: every entry has an mtime.
+		 */
 		static StringBuilder instant(StringBuilder line, Instant time) {
 			long seconds = time.getEpochSecond();
 			if (seconds < YEAR_1000 || seconds >= YEAR_10000) {

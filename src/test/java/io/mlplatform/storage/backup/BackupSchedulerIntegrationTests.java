@@ -59,11 +59,20 @@ class BackupSchedulerIntegrationTests extends IntegrationTestSupport {
 	 * the app's scheduler does a minute later; the count of backups shows nothing was queued twice.
 	 */
 	private int tickUntilQueued(Instant at, int expected) {
+		return tickUntil(at, queued -> queued >= expected);
+	}
+
+	/**
+	 * Ticks at {@code at} until {@code done} holds, given what the ticks queued so far: a tick skips a row
+	 * that another transaction holds (the cluster mirror writing a status), and the next one takes it.
+	 * Returns the number of backups the ticks queued.
+	 */
+	private int tickUntil(Instant at, java.util.function.IntPredicate done) {
 		int[] queued = { 0 };
 		Awaitility.await()
 			.atMost(Duration.ofSeconds(20))
 			.pollInterval(Duration.ofMillis(50))
-			.until(() -> (queued[0] += schedulerAt(at).tick()) >= expected);
+			.until(() -> done.test(queued[0] += schedulerAt(at).tick()));
 		return queued[0];
 	}
 
@@ -103,15 +112,9 @@ class BackupSchedulerIntegrationTests extends IntegrationTestSupport {
 		Response listed = this.api.get(STORAGES + "/data/backups");
 		assertThat(listed.json().path("items").get(0).path("trigger").asString()).isEqualTo("scheduled");
 		// the next day's run finds this one still queued: no second backup of the storage waits
-		int[] queuedNextDay = { 0 };
-		Awaitility.await()
-			.atMost(Duration.ofSeconds(20))
-			.pollInterval(Duration.ofMillis(50))
-			.until(() -> {
-				queuedNextDay[0] += schedulerAt(due.plusSeconds(24 * 3600 + 1)).tick();
-				return due.plusSeconds(2 * 24 * 3600).equals(nextRun("data"));
-			});
-		assertThat(queuedNextDay[0]).isZero();
+		int queuedNextDay = tickUntil(due.plusSeconds(24 * 3600 + 1),
+				queued -> due.plusSeconds(2 * 24 * 3600).equals(nextRun("data")));
+		assertThat(queuedNextDay).isZero();
 		assertThat(count("select count(*) from backups")).isEqualTo(1);
 	}
 
@@ -148,14 +151,9 @@ class BackupSchedulerIntegrationTests extends IntegrationTestSupport {
 		this.db.sql("UPDATE storages SET next_backup_at = NULL").update();
 		Instant now = Instant.now();
 
-		// a tick skips the row while the cluster mirror's status write holds it: the next one plans it
-		int[] fired = { 0 };
-		Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).until(() -> {
-			fired[0] += schedulerAt(now).tick();
-			return nextRun("data") != null;
-		});
+		int fired = tickUntil(now, queued -> nextRun("data") != null);
 
-		assertThat(fired[0]).isZero();
+		assertThat(fired).isZero();
 		assertThat(nextRun("data")).isEqualTo(BackupScheduler.next("0 2 * * *", "UTC", now));
 		assertThat(count("select count(*) from backups")).isZero();
 	}
