@@ -94,11 +94,20 @@ public class TestInfrastructure {
 		return postgres;
 	}
 
-	/** One S3 server for the whole test JVM, its data in a temporary folder. */
+	/**
+	 * One S3 server for the whole test JVM, its data in a temporary folder that goes with the JVM: the
+	 * backup tests leave most of a GiB there, and a machine that runs the suite often would fill up.
+	 */
 	public static synchronized S3ProxyServer s3() {
 		if (s3 == null) {
 			try {
-				s3 = S3ProxyServer.start(Files.createTempDirectory("pss-test-s3"), 0);
+				Path data = Files.createTempDirectory("pss-test-s3");
+				S3ProxyServer server = S3ProxyServer.start(data, 0);
+				Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+					server.close();
+					deleteQuietly(data);
+				}, "pss-test-s3-cleanup"));
+				s3 = server;
 			}
 			catch (IOException ex) {
 				throw new UncheckedIOException(ex);
@@ -107,13 +116,25 @@ public class TestInfrastructure {
 		return s3;
 	}
 
+	/** Deletes a folder and what it holds, as far as it can: cleanup at exit must not fail the run. */
+	static void deleteQuietly(Path folder) {
+		try (var paths = Files.walk(folder)) {
+			paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+		}
+		catch (IOException | UncheckedIOException ex) {
+			// left for the system's temporary-file cleanup
+		}
+	}
+
 	private static Path sharesRoot;
 
 	/** Where storages' shares are folders: the simulated operator creates them, the worker backs them up. */
 	public static synchronized Path sharesRoot() {
 		if (sharesRoot == null) {
 			try {
-				sharesRoot = Files.createTempDirectory("pss-test-shares");
+				Path root = Files.createTempDirectory("pss-test-shares");
+				Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(root), "pss-test-shares-cleanup"));
+				sharesRoot = root;
 			}
 			catch (IOException ex) {
 				throw new UncheckedIOException(ex);
