@@ -28,17 +28,17 @@ for line in open(log):
     m = re.match(r"CPU (before|after)(\d+) (\d+) (\d+)", line)
     if m:
         cpu[(m.group(1), int(m.group(2)))] = (int(m.group(3)), int(m.group(4)))
-    m = re.search(r"Backup (\d+) of storage b .* in (\d+) ms \(previous snapshot (\d+) ms, walk and content (\d+) ms, manifest (\d+) ms\)", line)
+    m = re.search(r"Backup (\d+) of storage b .* in (\d+) ms \(previous snapshot (\d+) ms, walk and content (\d+) ms, manifest (\d+) ms(?:; (\d+) of its (\d+) parts copied)?\)", line)
     if m:
-        rows.append([int(g) for g in m.groups()])
-print("backup  total ms  previous  walk  manifest  JVM CPU ms  JIT CPU ms")
+        rows.append([int(g or 0) for g in m.groups()])
+print("backup  total ms  previous  walk  manifest  JVM CPU ms  JIT CPU ms  manifest parts copied")
 picked = []
-for n, total, prev, walk, manifest in rows:
+for n, total, prev, walk, manifest, copied, parts in rows:
     if n < 2 or ("after", n) not in cpu:
         continue
     b, a = cpu[("before", n)], cpu[("after", n)]
     row = (total, prev, walk, manifest, (a[0] - b[0]) * tick, (a[1] - b[1]) * tick)
-    print("%6d  %8d  %8d  %4d  %8d  %10.0f  %10.0f" % ((n,) + row))
+    print("%6d  %8d  %8d  %4d  %8d  %10.0f  %10.0f  %d of %d" % ((n,) + row + (copied, parts)))
     if n >= first:
         picked.append(row)
 if picked:

@@ -42,6 +42,15 @@ final class BackupRun {
 	private static final CompletableFuture<SnapshotEntry> END = CompletableFuture.completedFuture(null);
 
 	/**
+	 * Entries the walker hands to the manifest writer at a time. One at a time, each hand-over woke the
+	 * waiting writer: in an incremental backup, where nearly every entry is ready at once, that wake-up
+	 * was a tenth of the walker's time and as much again of the writer's.
+	 */
+	private static final int HAND_OVER = 64;
+
+	private static final List<CompletableFuture<SnapshotEntry>> LAST = List.of(END);
+
+	/**
 	 * What the walk reads of every entry: the type comes from the mode's file-type bits. Each name asked
 	 * for costs a lookup in the JDK's attribute map, and the walk of an incremental backup is mostly this call.
 	 */
@@ -86,7 +95,10 @@ final class BackupRun {
 
 	private final long largeFileThreshold;
 
-	private final BlockingQueue<CompletableFuture<SnapshotEntry>> queue;
+	private final BlockingQueue<List<CompletableFuture<SnapshotEntry>>> queue;
+
+	/** The walker's entries not handed over yet; the walker's own. */
+	private List<CompletableFuture<SnapshotEntry>> batch = new ArrayList<>(HAND_OVER);
 
 	private final BackupStats stats;
 
@@ -123,7 +135,7 @@ final class BackupRun {
 		this.readers = readers;
 		this.uploads = uploads;
 		this.largeFileThreshold = largeFileThreshold;
-		this.queue = new ArrayBlockingQueue<>(queueLength);
+		this.queue = new ArrayBlockingQueue<>(Math.max(1, queueLength / HAND_OVER));
 		this.stats = stats;
 		this.beforeRead = beforeRead;
 	}
@@ -133,14 +145,18 @@ final class BackupRun {
 		Thread walker = new Thread(this::walk, this.threads.name("backup-walker"));
 		walker.setDaemon(true);
 		walker.start();
-		try (Manifest.Writer manifest = new Manifest.Writer(out)) {
-			for (CompletableFuture<SnapshotEntry> next = this.queue.take(); next != END; next = this.queue.take()) {
-				SnapshotEntry entry = await(next);
-				if (entry != null) {
-					manifest.write(entry);
+		try (Manifest.Writer manifest = new Manifest.Writer(out, this.previous.members())) {
+			for (List<CompletableFuture<SnapshotEntry>> batch = this.queue.take(); batch != LAST; batch = this.queue.take()) {
+				for (CompletableFuture<SnapshotEntry> next : batch) {
+					SnapshotEntry entry = await(next);
+					if (entry != null) {
+						manifest.write(entry);
+					}
 				}
 			}
 			this.packer.finish();
+			manifest.close();
+			this.stats.manifest(manifest.members(), manifest.copied());
 			return manifest.entries();
 		}
 		catch (InterruptedException ex) {
@@ -509,8 +525,18 @@ final class BackupRun {
 
 	private void put(CompletableFuture<SnapshotEntry> entry) {
 		try {
-			if (!this.stopped || entry == END) {
-				this.queue.put(entry);
+			if (entry == END) {
+				if (!this.batch.isEmpty() && !this.stopped) {
+					this.queue.put(this.batch);
+				}
+				this.queue.put(LAST);
+			}
+			else if (!this.stopped) {
+				this.batch.add(entry);
+				if (this.batch.size() == HAND_OVER) {
+					this.queue.put(this.batch);
+					this.batch = new ArrayList<>(HAND_OVER);
+				}
 			}
 		}
 		catch (InterruptedException ex) {

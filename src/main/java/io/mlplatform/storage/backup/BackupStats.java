@@ -35,6 +35,16 @@ final class BackupStats {
 		}
 	}
 
+	/** The manifest's gzip members, and those copied from the previous manifest as they were. */
+	volatile long manifestMembers;
+
+	volatile long manifestMembersCopied;
+
+	void manifest(long members, long copied) {
+		this.manifestMembers = members;
+		this.manifestMembersCopied = copied;
+	}
+
 	void stored(long size) {
 		this.bytesStored.addAndGet(size);
 	}

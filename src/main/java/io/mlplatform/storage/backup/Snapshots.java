@@ -157,7 +157,8 @@ public class Snapshots implements AutoCloseable {
 			long walked;
 			try (ManifestDownload download = previousManifest(project, storage, previousFile);
 					Manifest.Entries previous = (download != null)
-							? new Manifest.ReadAhead(download.reader(), "backup-previous-manifest [backup " + backup + "]")
+							? new Manifest.ReadAhead(download.reader(), "backup-previous-manifest [backup " + backup + "]",
+									this.properties.queueLength())
 							: Manifest.Reader.empty();
 					OutputStream out = Files.newOutputStream(manifestFile)) {
 				compared = System.nanoTime();
@@ -193,9 +194,10 @@ public class Snapshots implements AutoCloseable {
 			BackupResult result = stats.result(manifestKey, entries);
 			// where the time went: finding the previous snapshot, the walk and its uploads, the manifest's PUT
 			log.info("Backup {} of storage {} in project {}: {} entries, {} files read, {} bytes uploaded in {} ms "
-					+ "(previous snapshot {} ms, walk and content {} ms, manifest {} ms)", backup, storage, project,
-					entries, result.filesRead(), result.bytesUploaded(), millis(start, System.nanoTime()),
-					millis(start, compared), millis(compared, walked), millis(walked, System.nanoTime()));
+					+ "(previous snapshot {} ms, walk and content {} ms, manifest {} ms; {} of its {} parts copied)",
+					backup, storage, project, entries, result.filesRead(), result.bytesUploaded(),
+					millis(start, System.nanoTime()), millis(start, compared), millis(compared, walked),
+					millis(walked, System.nanoTime()), stats.manifestMembersCopied, stats.manifestMembers);
 			return result;
 		}
 		catch (IOException ex) {
