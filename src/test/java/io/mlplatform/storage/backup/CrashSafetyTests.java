@@ -1,5 +1,6 @@
 package io.mlplatform.storage.backup;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -37,6 +38,8 @@ class CrashSafetyTests extends BackupTestSupport {
 
 		Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
 				System.getProperty("java.class.path"), "-Xmx256m",
+				// its temporary manifests outlive the kill: here, not in the machine's /tmp
+				"-Djava.io.tmpdir=" + Files.createDirectories(this.temp.resolve("child-tmp")),
 				"-Dpss.test.s3-endpoint=" + TestInfrastructure.s3().endpoint(), Child.class.getName(),
 				TestInfrastructure.postgres().jdbcUrl(), this.project, source.toString())
 			.redirectErrorStream(true)

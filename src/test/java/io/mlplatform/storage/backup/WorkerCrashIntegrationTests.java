@@ -1,5 +1,6 @@
 package io.mlplatform.storage.backup;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -57,6 +58,8 @@ class WorkerCrashIntegrationTests extends WorkerTestSupport {
 
 		Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
 				System.getProperty("java.class.path"), "-Xmx256m",
+				// its temporary manifests outlive the kill: with the shares, which go when the tests end
+				"-Djava.io.tmpdir=" + Files.createDirectories(TestInfrastructure.sharesRoot().resolve("crash-child-tmp")),
 				"-Dpss.test.s3-endpoint=" + TestInfrastructure.s3().endpoint(), Child.class.getName(),
 				TestInfrastructure.postgres().jdbcUrl(), "crash", storageId, backup, share.toString())
 			.redirectErrorStream(true)
