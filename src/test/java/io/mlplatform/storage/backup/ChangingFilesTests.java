@@ -62,10 +62,12 @@ class ChangingFilesTests extends BackupTestSupport {
 	/**
 	 * A rewrite that no reader sees half done, as an editor's save is: a write in place can be caught
 	 * truncated to nothing by a stat, a hash and a stat that all agree, a real state that a backup may keep.
+	 * Each rewrite has a file of its own: the parts of a multipart upload are sent in parallel, and two
+	 * rewrites sharing one name could write into the file the other had just moved into place.
 	 */
 	private void replace(Path file, byte[] content) {
 		// outside the folder backed up, on the same file system
-		Path next = this.temp.resolve("next-" + file.getFileName());
+		Path next = this.temp.resolve("next-" + java.util.UUID.randomUUID() + "-" + file.getFileName());
 		write(next, content);
 		try {
 			java.nio.file.Files.move(next, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
