@@ -79,7 +79,8 @@ final class GzipMembers {
 		 * @param start offset of the member's first uncompressed byte in the whole stream
 		 * @param end offset just after its last
 		 * @param last its last uncompressed byte, or -1 when it has none
-		 * @param compressed the member exactly as it was read, header to trailer
+		 * @param compressed the member exactly as it was read, header to trailer; null when it was over
+		 * {@link Reader#KEPT_AT_MOST} bytes
 		 */
 		void member(long start, long end, int last, byte[] compressed);
 
@@ -92,6 +93,12 @@ final class GzipMembers {
 	 * nothing available at that moment (JDK-7036144), which would cut a manifest short without a word.
 	 */
 	static final class Reader extends InputStream {
+
+		/**
+		 * The most compressed bytes of one member kept for a listener. A manifest's members are far smaller;
+		 * one written before members is a single member of the whole manifest, which must not be held in memory.
+		 */
+		static final int KEPT_AT_MOST = 1 << 20;
 
 		private final InputStream in;
 
@@ -123,6 +130,7 @@ final class GzipMembers {
 		/** The current member's compressed bytes, kept only for a listener. */
 		private byte[] kept;
 
+		/** How many of {@link #kept} hold the current member; -1 once it grew over {@link #KEPT_AT_MOST}. */
 		private int keptLength;
 
 		Reader(InputStream in) {
@@ -243,7 +251,7 @@ final class GzipMembers {
 			this.members++;
 			if (this.listener != null) {
 				this.listener.member(this.memberStart, this.position, this.last,
-						Arrays.copyOf(this.kept, this.keptLength));
+						(this.keptLength >= 0) ? Arrays.copyOf(this.kept, this.keptLength) : null);
 			}
 		}
 
@@ -262,13 +270,18 @@ final class GzipMembers {
 
 		/** Moves past {@code n} bytes of input, keeping them for the listener. */
 		private void consume(int n) {
-			if (this.listener != null && n > 0) {
-				if (this.kept == null || this.keptLength + n > this.kept.length) {
-					this.kept = Arrays.copyOf((this.kept == null) ? new byte[0] : this.kept,
-							Math.max(this.keptLength + n, Math.max(4096, 2 * this.keptLength)));
+			if (this.listener != null && n > 0 && this.keptLength >= 0) {
+				if (this.keptLength + n > KEPT_AT_MOST) {
+					this.keptLength = -1;
 				}
-				System.arraycopy(this.buffer, this.at, this.kept, this.keptLength, n);
-				this.keptLength += n;
+				else {
+					if (this.kept == null || this.keptLength + n > this.kept.length) {
+						this.kept = Arrays.copyOf((this.kept == null) ? new byte[0] : this.kept,
+								Math.max(this.keptLength + n, Math.max(4096, 2 * this.keptLength)));
+					}
+					System.arraycopy(this.buffer, this.at, this.kept, this.keptLength, n);
+					this.keptLength += n;
+				}
 			}
 			this.at += n;
 		}

@@ -700,7 +700,8 @@ final class Manifest {
 		private void settle(long upTo) {
 			while (!this.read.isEmpty() && this.read.peek().end() <= upTo) {
 				Read member = this.read.remove();
-				if (!this.overflow && this.plain && !this.entries.isEmpty() && this.start == member.start()
+				if (member.gzip() != null && !this.overflow && this.plain && !this.entries.isEmpty()
+						&& this.start == member.start()
 						&& this.end == member.end() - 1 && member.last() == '\n') {
 					this.sink.add(new Member(this.entries.toArray(new SnapshotEntry[0]), member.gzip()));
 				}

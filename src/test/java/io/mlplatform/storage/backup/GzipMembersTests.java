@@ -100,6 +100,34 @@ class GzipMembersTests {
 	}
 
 	@Test
+	void aMemberTooLargeToKeepIsReportedWithoutItsBytesAndTheNextIsKeptAgain() throws IOException {
+		// random 7-bit bytes compress to about 7/8: this member is over the limit compressed too
+		String large = new String(random(2 * GzipMembers.Reader.KEPT_AT_MOST), StandardCharsets.ISO_8859_1) + "\n";
+		byte[] small = members("ab\n");
+		byte[] gzip = concat(members(large), small);
+		List<byte[]> kept = new ArrayList<>();
+
+		try (GzipMembers.Reader reader = new GzipMembers.Reader(new ByteArrayInputStream(gzip),
+				(start, end, last, compressed) -> kept.add(compressed))) {
+			assertThat(reader.readAllBytes()).hasSize(large.getBytes(StandardCharsets.UTF_8).length + 3);
+		}
+
+		assertThat(kept).hasSize(2);
+		assertThat(kept.get(0)).isNull();
+		assertThat(kept.get(1)).isEqualTo(small);
+	}
+
+	private static byte[] random(int size) {
+		byte[] bytes = new byte[size];
+		new java.util.Random(7).nextBytes(bytes);
+		// only characters that encode as one byte each in UTF-8, so the member's content is the test's string
+		for (int i = 0; i < size; i++) {
+			bytes[i] = (byte) (bytes[i] & 0x7f);
+		}
+		return bytes;
+	}
+
+	@Test
 	void readsMembersWithTheOptionalHeaderFieldsOtherToolsWrite() throws IOException {
 		ByteArrayOutputStream jdk = new ByteArrayOutputStream();
 		try (GZIPOutputStream out = new GZIPOutputStream(jdk)) {
