@@ -173,7 +173,8 @@ public final class SimulatedOperator implements AutoCloseable {
 		}
 	}
 
-	private static void deleteRecursively(Path share) throws IOException {
+	/** Deletes a folder and what it holds, if it exists. */
+	static void deleteRecursively(Path share) throws IOException {
 		if (!Files.exists(share)) {
 			return;
 		}

@@ -118,8 +118,8 @@ public class TestInfrastructure {
 
 	/** Deletes a folder and what it holds, as far as it can: cleanup at exit must not fail the run. */
 	static void deleteQuietly(Path folder) {
-		try (var paths = Files.walk(folder)) {
-			paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+		try {
+			SimulatedOperator.deleteRecursively(folder);
 		}
 		catch (IOException | UncheckedIOException ex) {
 			// left for the system's temporary-file cleanup

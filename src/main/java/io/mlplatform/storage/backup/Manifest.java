@@ -127,7 +127,10 @@ final class Manifest {
 	 */
 	static final class Writer implements AutoCloseable {
 
-		/** Entries per member on average: 32 costs about 4% in size against one member, and a 1% change spread evenly leaves some 70% of members as they were. */
+		/**
+		 * Entries per member on average: 32 costs about 4% in size against one member, and a 1% change
+		 * spread evenly leaves some 70% of members as they were.
+		 */
 		static final int AVERAGE_MEMBER = 32;
 
 		/** Entries per member at most, whatever the paths: what a member being gathered holds in memory. */
@@ -141,7 +144,8 @@ final class Manifest {
 
 		private final List<SnapshotEntry> member = new ArrayList<>();
 
-		private final ByteArrayBuilder text = new ByteArrayBuilder();
+		/** The lines of the member being written, when it is not copied. */
+		private final StringBuilder text = new StringBuilder(64 * 1024);
 
 		private long entries;
 
@@ -189,11 +193,13 @@ final class Manifest {
 					this.copied++;
 				}
 				else {
-					this.text.reset();
+					this.text.setLength(0);
 					for (SnapshotEntry entry : this.member) {
 						line(entry);
 					}
-					this.compressor.member(this.text.bytes(), this.text.length(), this.out);
+					// a lone surrogate becomes '?', as any UTF-8 writer of Java's replaces it
+					byte[] content = this.text.toString().getBytes(StandardCharsets.UTF_8);
+					this.compressor.member(content, content.length, this.out);
 				}
 				this.members++;
 				this.member.clear();
@@ -352,68 +358,18 @@ final class Manifest {
 			}
 			this.closed = true;
 			try (this.compressor; OutputStream out = this.out) {
-				if (!this.member.isEmpty() || this.members == 0) {
+				if (!this.member.isEmpty()) {
+					endMember();
+				}
+				else if (this.members == 0) {
 					// a manifest of no entries is still gzip: one empty member
-					if (this.member.isEmpty()) {
-						this.compressor.member(new byte[0], 0, out);
-						this.members++;
-					}
-					else {
-						endMember();
-					}
+					this.compressor.member(new byte[0], 0, out);
+					this.members++;
 				}
 			}
 			catch (IOException ex) {
 				throw new UncheckedIOException(ex);
 			}
-		}
-
-	}
-
-	/** UTF-8 bytes of the lines of one member, in one array reused from member to member. */
-	private static final class ByteArrayBuilder {
-
-		private byte[] bytes = new byte[64 * 1024];
-
-		private int length;
-
-		void reset() {
-			this.length = 0;
-		}
-
-		void append(CharSequence text) {
-			int n = text.length();
-			ensure(this.length + n);
-			for (int i = 0; i < n; i++) {
-				char c = text.charAt(i);
-				if (c >= 0x80) {
-					// not ASCII: the whole line through the encoder, which also replaces a lone surrogate
-					appendEncoded(text, i);
-					return;
-				}
-				this.bytes[this.length++] = (byte) c;
-			}
-		}
-
-		private void appendEncoded(CharSequence text, int from) {
-			byte[] rest = text.subSequence(from, text.length()).toString().getBytes(StandardCharsets.UTF_8);
-			ensure(this.length + rest.length);
-			System.arraycopy(rest, 0, this.bytes, this.length, rest.length);
-			this.length += rest.length;
-		}
-
-		private void ensure(int capacity) {
-			if (capacity > this.bytes.length) {
-				this.bytes = java.util.Arrays.copyOf(this.bytes, Math.max(capacity, 2 * this.bytes.length));
-			}
-		}
-
-		byte[] bytes() {
-			return this.bytes;
-		}
-
-		int length() {
-			return this.length;
 		}
 
 	}
@@ -722,9 +678,14 @@ final class Manifest {
 
 		private static final int BATCH = 512;
 
+		private static final int QUEUED = 8;
+
+		/** How far the parser runs ahead of the walk: the batches queued, the one it fills and the one being read. */
+		static final int LEAD = BATCH * (QUEUED + 2);
+
 		private static final Object END = new Object();
 
-		private final BlockingQueue<Object> batches = new ArrayBlockingQueue<>(8);
+		private final BlockingQueue<Object> batches = new ArrayBlockingQueue<>(QUEUED);
 
 		private final Thread parser;
 
@@ -733,9 +694,6 @@ final class Manifest {
 		private int at;
 
 		private boolean ended;
-
-		/** Entries a batch holds, and the batches queued: how far the parser runs ahead of the walk. */
-		static final int LEAD = BATCH * 10;
 
 		private final Members members;
 
