@@ -19,18 +19,49 @@ python3 bench/backup_data.py b "$W/B"
 start_s3proxy "$W"
 echo "S3Proxy at $EP"
 
+export RCLONE_CONFIG_BENCH_TYPE=s3 RCLONE_CONFIG_BENCH_PROVIDER=Other RCLONE_CONFIG_BENCH_ENDPOINT="$EP" \
+  RCLONE_CONFIG_BENCH_ACCESS_KEY_ID=local-access-key RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY=local-secret-key \
+  RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE=true RCLONE_CONFIG_BENCH_REGION=us-east-1
+RC="env -u AWS_CA_BUNDLE rclone --transfers 16 --checkers 16"
+export RESTIC_PASSWORD=bench AWS_ACCESS_KEY_ID=local-access-key AWS_SECRET_ACCESS_KEY=local-secret-key \
+  RESTIC_CACHE_DIR="$W/restic-cache"
+R="env -u AWS_CA_BUNDLE restic"
+
+# ---- warm-up, not timed. S3Proxy is a JVM as well: its first GiB cost it about twice the CPU of later ones,
+# on the same 2 cores as the tool it serves, so whichever tool went first met a colder server than the others.
+# Each tool now backs up and restores a small set (2 of A's files, 2 of B's 20 folders) into a bucket or
+# project of its own before anything is timed. The engine's warm-up runs in a JVM of its own: its timed JVM
+# still starts cold, and round 1 below is still that JVM's first backups.
+WARMUP="$W/warmup"; mkdir -p "$WARMUP/set"
+cp "$W/A/big0.bin" "$W/A/big1.bin" "$WARMUP/set/"; cp -r "$W/B/d00" "$W/B/d01" "$WARMUP/set/"
+echo "== warm-up (not timed)"
+java $JAVA_OPTS -cp "$CP" $MAIN engine "$EP" "$WARMUP/engine" "backup:warmup/set:1:$WARMUP/set" \
+  "restore:warmup/set:1:$WARMUP/restore-engine" > "$WARMUP/engine.log" 2>&1 || { tail -50 "$WARMUP/engine.log"; exit 1; }
+$RC mkdir bench:rclone-warmup
+$RC copy "$WARMUP/set" bench:rclone-warmup/set && $RC copy bench:rclone-warmup/set "$WARMUP/restore-rclone"
+RESTIC_REPOSITORY="s3:$EP/restic-warmup" $R init > /dev/null
+(cd "$WARMUP/set" && RESTIC_REPOSITORY="s3:$EP/restic-warmup" $R backup --host bench . > /dev/null)
+RESTIC_REPOSITORY="s3:$EP/restic-warmup" $R restore latest --target "$WARMUP/restore-restic" > /dev/null
+rm -rf "$WARMUP"
+
 RESULTS="$W/results.tsv"; : > "$RESULTS"
 bucket_bytes() { du -sb "$W/s3/$1" 2>/dev/null | cut -f1 || echo 0; }
-# timed TOOL OP BUCKET CMD...: wall time, bytes added to the bucket, peak RSS
+# S3Proxy's CPU seconds so far (utime + stime of its JVM, in clock ticks of 1/100 s)
+s3proxy_cpu() { awk '{ sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / 100 }' "/proc/$S3PID/stat"; }
+# timed TOOL OP BUCKET CMD...: wall time, bytes added to the bucket, peak RSS, the tool's CPU, S3Proxy's CPU
 timed() {
   local tool=$1 op=$2 bucket=$3; shift 3
   local before; before=$(bucket_bytes "$bucket")
   sync
+  local s3before; s3before=$(s3proxy_cpu)
   local start; start=$(date +%s.%N)
-  /usr/bin/time -f "%M" -o "$W/time.out" "$@" > "$W/last.log" 2>&1 || { cat "$W/last.log"; exit 1; }
+  /usr/bin/time -f "%M %U %S" -o "$W/time.out" "$@" > "$W/last.log" 2>&1 || { cat "$W/last.log"; exit 1; }
   local end; end=$(date +%s.%N)
+  local s3after; s3after=$(s3proxy_cpu)
   local after; after=$(bucket_bytes "$bucket")
-  printf "%s\t%s\t%.2f\t%d\t%d\n" "$tool" "$op" "$(echo "$end - $start" | bc)" $((after - before)) "$(tail -1 "$W/time.out")" >> "$RESULTS"
+  read -r rss user system < <(tail -1 "$W/time.out")
+  printf "%s\t%s\t%.2f\t%d\t%d\t%.2f\t%.2f\n" "$tool" "$op" "$(echo "$end - $start" | bc)" $((after - before)) "$rss" \
+    "$(echo "$user + $system" | bc)" "$(echo "$s3after - $s3before" | bc)" >> "$RESULTS"
   tail -1 "$RESULTS"
 }
 
@@ -59,10 +90,10 @@ round 3 200
 STEPS+=("ceiling:$W/B")
 # every timed step, of every tool, starts with nothing left for the kernel to write back
 SYNCED=(); for s in "${STEPS[@]}"; do case "$s" in exec:*) SYNCED+=("$s");; *) SYNCED+=("exec:sync" "$s");; esac; done
-/usr/bin/time -f "%M" -o "$W/engine.time" java $JAVA_OPTS -cp "$CP" $MAIN engine "$EP" "$W/engine" "${SYNCED[@]}" \
+BENCH_S3PROXY_PID=$S3PID /usr/bin/time -f "%M" -o "$W/engine.time" java $JAVA_OPTS -cp "$CP" $MAIN engine "$EP" "$W/engine" "${SYNCED[@]}" \
   > "$W/engine.log" 2>&1 || { tail -50 "$W/engine.log"; exit 1; }
 RSS=$(tail -1 "$W/engine.time")
-grep '^RESULT' "$W/engine.log" | while read -r _ step secs files bytes uploaded; do
+grep '^RESULT' "$W/engine.log" | while read -r _ step secs files bytes uploaded cpu postgres s3proxy; do
   case "$step" in
     backup:a:1:*) op="backup A";; restore:a:1:*) op="restore A";;
     backup:b:1:*) op="backup B";; restore:b:1:*) op="restore B";; backup:b:2:*) op="backup C";;
@@ -74,7 +105,9 @@ grep '^RESULT' "$W/engine.log" | while read -r _ step secs files bytes uploaded;
     ceiling:*) op="ceiling B";;
     *) continue;;
   esac
-  printf "engine\t%s\t%s\t%s\t%s\n" "$op" "${secs#seconds=}" "${uploaded#uploaded=}" "$RSS" >> "$RESULTS"
+  # the engine's CPU is its JVM's and its PostgreSQL's: the index is part of the engine
+  printf "engine\t%s\t%s\t%s\t%s\t%s\t%s\n" "$op" "${secs#seconds=}" "${uploaded#uploaded=}" "$RSS" \
+    "$(echo "${cpu#cpu=} + ${postgres#postgres=}" | bc)" "${s3proxy#s3proxy=}" >> "$RESULTS"
 done
 if cmp -s <(cd "$W/A" && find . -type f -exec sha256sum {} + | sort) <(cd "$W/restore-engine-A" && find . -type f -exec sha256sum {} + | sort); then
   echo "engine restore A identical (round 3)"
@@ -85,10 +118,6 @@ rm -rf "$W/restore-engine-A" "$W/restore-engine-B" "$W/B"; python3 bench/backup_
 
 # ---- rclone copy
 echo "== rclone"
-export RCLONE_CONFIG_BENCH_TYPE=s3 RCLONE_CONFIG_BENCH_PROVIDER=Other RCLONE_CONFIG_BENCH_ENDPOINT="$EP" \
-  RCLONE_CONFIG_BENCH_ACCESS_KEY_ID=local-access-key RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY=local-secret-key \
-  RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE=true RCLONE_CONFIG_BENCH_REGION=us-east-1
-RC="env -u AWS_CA_BUNDLE rclone --transfers 16 --checkers 16"
 $RC mkdir bench:rclone-bench
 timed rclone "backup A" rclone-bench $RC copy "$W/A" bench:rclone-bench/A
 timed rclone "restore A" rclone-bench $RC copy bench:rclone-bench/A "$W/restore-rclone-A"
@@ -102,10 +131,8 @@ rm -rf "$W/restore-rclone-A" "$W/restore-rclone-B" "$W/B"; python3 bench/backup_
 
 # ---- restic backup
 echo "== restic"
-export RESTIC_REPOSITORY="s3:$EP/restic-bench" RESTIC_PASSWORD=bench AWS_ACCESS_KEY_ID=local-access-key \
-  AWS_SECRET_ACCESS_KEY=local-secret-key RESTIC_CACHE_DIR="$W/restic-cache"
-env -u AWS_CA_BUNDLE restic init > /dev/null
-R="env -u AWS_CA_BUNDLE restic"
+export RESTIC_REPOSITORY="s3:$EP/restic-bench"
+$R init > /dev/null
 (cd "$W/A" && timed restic "backup A" restic-bench $R backup --tag a --host bench .)
 timed restic "restore A" restic-bench $R restore latest --tag a --target "$W/restore-restic-A"
 (cd "$W/B" && timed restic "backup B" restic-bench $R backup --tag b --host bench .)
@@ -117,7 +144,8 @@ python3 bench/backup_data.py mutate "$W/B"
 python3 - "$RESULTS" "$WARM" <<'PY'
 import sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
-t = {(r[0], r[1]): (float(r[2]), int(r[3]), int(r[4])) for r in rows}
+# (seconds, bytes uploaded, peak RSS KiB, the tool's CPU s, S3Proxy's CPU s)
+t = {(r[0], r[1]): (float(r[2]), int(r[3]), int(r[4]), float(r[5]), float(r[6])) for r in rows}
 work = {"backup A": ("MB/s", 1024), "restore A": ("MB/s", 1024), "backup B": ("files/s", 20000),
         "restore B": ("files/s", 20000), "backup C": ("files/s", 20000)}
 print("| operation | engine s | rclone s | restic s | engine rate | speed-up vs rclone | speed-up vs restic | uploaded engine / rclone / restic (MiB) | peak RSS engine / rclone / restic (MiB) |")
@@ -149,6 +177,18 @@ for n in (2, 3):
         if e:
             print("| %s | %.2f | %.0f %s | %s | %s |" % (op, e[0], amount / e[0], unit,
                   "%.2fx" % (r[0] / e[0]) if r else "-", "%.2fx" % (s[0] / e[0]) if s else "-"))
+print("\nCPU seconds of each operation: the tool's own (the engine's JVM with its PostgreSQL) + S3Proxy's while"
+      " serving it. On these 2 cores, half their sum is the least wall time that CPU allows.\n")
+print("| operation | engine | rclone | restic |")
+print("|---|---|---|---|")
+def cpu(p):
+    return "%.1f + %.1f (%.2f s)" % (p[3], p[4], (p[3] + p[4]) / 2) if p else "-"
+for name in ("", ", round 2", ", round 3"):
+    for op in work:
+        e = t.get(("engine", op + name))
+        if e:
+            peers = (t.get(("rclone", op)), t.get(("restic", op))) if not name else (None, None)
+            print("| %s%s | %s | %s | %s |" % (op, name, cpu(e), cpu(peers[0]), cpu(peers[1])))
 print()
 for name in ("", ", round 2", ", round 3"):
     eb, ec = t.get(("engine", "backup B" + name)), t.get(("engine", "backup C" + name))

@@ -22,7 +22,9 @@ import org.springframework.util.unit.DataSize;
  * {@code backup:[PROJECT/]STORAGE:ID:DIR}, {@code restore:[PROJECT/]STORAGE:ID:DIR} (project "bench" if none),
  * {@code ceiling:DIR} (DIR's files PUT as packs and nothing else: the floor under a backup of them) and
  * {@code exec:COMMAND} (not timed).
- * Settings come from system properties {@code pss.backup.*} (readers, uploads, pack-size, checksum).
+ * Settings come from system properties {@code pss.backup.*} (readers, uploads, pack-size, checksum). Each
+ * {@code RESULT} also gives the CPU seconds the step cost this JVM, its PostgreSQL and the S3 server, whose
+ * pid the environment's {@code BENCH_S3PROXY_PID} names.
  */
 public final class BackupBenchmark {
 
@@ -38,6 +40,7 @@ public final class BackupBenchmark {
 		}
 		Path work = Path.of(args[2]);
 		EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(work.resolve("pg"), 0, true);
+		Cpu cpu = new Cpu(work.resolve("pg"), System.getenv().getOrDefault("BENCH_S3PROXY_PID", ""));
 		HikariConfig config = new HikariConfig();
 		config.setJdbcUrl(postgres.jdbcUrl());
 		config.setUsername("postgres");
@@ -50,7 +53,7 @@ public final class BackupBenchmark {
 							Clock.systemUTC())) {
 				store.createBucketIfMissing();
 				for (int i = 3; i < args.length; i++) {
-					step(snapshots, store, Math.toIntExact(properties.packSize().toBytes()), args[i]);
+					step(snapshots, store, Math.toIntExact(properties.packSize().toBytes()), args[i], cpu);
 				}
 			}
 		}
@@ -59,25 +62,26 @@ public final class BackupBenchmark {
 		}
 	}
 
-	private static void step(Snapshots snapshots, S3Store store, int packSize, String step) throws Exception {
+	private static void step(Snapshots snapshots, S3Store store, int packSize, String step, Cpu cpu) throws Exception {
 		String[] parts = step.split(":", 4);
 		// PROJECT/STORAGE, or STORAGE of project "bench"
 		String[] storage = (parts.length > 1 && parts[1].contains("/")) ? parts[1].split("/", 2)
 				: new String[] { "bench", (parts.length > 1) ? parts[1] : "" };
+		double[] used = cpu.now();
 		long start = System.nanoTime();
 		switch (parts[0]) {
 			case "backup" -> {
 				BackupResult result = snapshots.backup(storage[0], storage[1], parts[2], Path.of(parts[3]));
-				report(step, start, result.files(), result.bytes(), result.bytesUploaded());
+				report(step, seconds(start), cpu.since(used), result.files(), result.bytes(), result.bytesUploaded());
 			}
 			case "restore" -> {
 				RestoreResult result = snapshots.restore(storage[0], storage[1], parts[2], Path.of(parts[3]), List.of(),
 						RestoreMode.REPLACE);
-				report(step, start, result.files(), result.bytes(), 0);
+				report(step, seconds(start), cpu.since(used), result.files(), result.bytes(), 0);
 			}
 			case "ceiling" -> {
 				long[] sent = uploadAsPacks(store, Path.of(step.substring("ceiling:".length())), packSize);
-				report(step, start, sent[0], sent[1], sent[1]);
+				report(step, seconds(start), cpu.since(used), sent[0], sent[1], sent[1]);
 			}
 			case "exec" -> {
 				int exit = new ProcessBuilder("sh", "-c", step.substring(5)).inheritIO().start().waitFor();
@@ -142,10 +146,32 @@ public final class BackupBenchmark {
 		});
 	}
 
-	private static void report(String step, long start, long files, long bytes, long uploaded) {
-		double seconds = (System.nanoTime() - start) / 1e9;
-		System.out.printf("RESULT %s seconds=%.2f files=%d bytes=%d uploaded=%d%n", step, seconds, files, bytes,
-				uploaded);
+	/** Taken before the CPU is read after a step: reading PostgreSQL's lists every process. */
+	private static double seconds(long start) {
+		return (System.nanoTime() - start) / 1e9;
+	}
+
+	private static void report(String step, double seconds, double[] cpu, long files, long bytes, long uploaded) {
+		System.out.printf("RESULT %s seconds=%.2f files=%d bytes=%d uploaded=%d cpu=%.2f postgres=%.2f s3proxy=%.2f%n",
+				step, seconds, files, bytes, uploaded, cpu[0], cpu[1], cpu[2]);
+	}
+
+	/** CPU seconds of this JVM, its PostgreSQL and the S3 server (if its pid was given). */
+	private record Cpu(Path postgresData, String s3proxyPid) {
+
+		double[] now() {
+			return new double[] { ProcessCpu.self(), ProcessCpu.postgres(this.postgresData),
+					this.s3proxyPid.isEmpty() ? 0 : ProcessCpu.seconds(this.s3proxyPid, false) };
+		}
+
+		double[] since(double[] before) {
+			double[] now = now();
+			for (int i = 0; i < now.length; i++) {
+				now[i] -= before[i];
+			}
+			return now;
+		}
+
 	}
 
 	private static BackupProperties properties(java.net.URI endpoint) {
