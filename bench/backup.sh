@@ -2,7 +2,9 @@
 # Backup engine benchmark (issue #4): our engine, rclone and restic against ONE in-process S3Proxy.
 #   A = 8 x 128 MiB files; B = 20,000 x 16 KiB files in nested folders; C = B after changing 1% of it.
 # Every tool backs up and restores the same data in the same run; figures are whole-operation wall
-# times. "uploaded" is the growth of S3Proxy's bucket folders on disk; "peak RSS" from /usr/bin/time.
+# times. "uploaded" is the growth of S3Proxy's bucket folders on disk; "peak RSS" from /usr/bin/time;
+# CPU is each tool's own (the engine's JVM plus its PostgreSQL) and S3Proxy's while it served that step.
+# Every tool warms S3Proxy up first, untimed, so none meets a colder server than another.
 # Usage: bench/backup.sh [WORKDIR]   (needs: mvn, python3, rclone, restic, /usr/bin/time)
 set -euo pipefail
 cd "$(dirname "$0")/.."
