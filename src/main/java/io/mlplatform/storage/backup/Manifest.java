@@ -12,6 +12,7 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -58,15 +59,7 @@ final class Manifest {
 
 		/** Whether writing {@code entries} would give what this member holds. */
 		boolean holds(List<SnapshotEntry> entries) {
-			if (entries.size() != this.entries.length) {
-				return false;
-			}
-			for (int i = 0; i < this.entries.length; i++) {
-				if (!this.entries[i].equals(entries.get(i))) {
-					return false;
-				}
-			}
-			return true;
+			return Arrays.asList(this.entries).equals(entries);
 		}
 
 	}
@@ -209,10 +202,12 @@ final class Manifest {
 			}
 		}
 
-		/** One line, the record's fields in order, nulls left out: what the reader and any JSON tool read. */
+		/**
+		 * One line, the record's fields in order, nulls left out: what the reader and any JSON tool read.
+		 * Appended straight to the member's text.
+		 */
 		private void line(SnapshotEntry entry) {
-			StringBuilder line = this.line;
-			line.setLength(0);
+			StringBuilder line = this.text;
 			line.append('{');
 			string(line, "path", entry.path());
 			string(line, "type", entry.type());
@@ -229,10 +224,7 @@ final class Manifest {
 			string(line, "target", entry.target());
 			number(line, "inode", entry.inode());
 			line.append("}\n");
-			this.text.append(line);
 		}
-
-		private final StringBuilder line = new StringBuilder(256);
 
 		private static void string(StringBuilder line, String name, String value) {
 			if (value == null) {
@@ -331,7 +323,8 @@ final class Manifest {
 		}
 
 		private static void separate(StringBuilder line, String name) {
-			if (line.length() > 1) {
+			// a field is the line's first right after its brace: every value ends with a quote or a digit
+			if (line.charAt(line.length() - 1) != '{') {
 				line.append(',');
 			}
 			line.append('"').append(name).append("\":");
