@@ -29,8 +29,8 @@ export RESTIC_PASSWORD=bench AWS_ACCESS_KEY_ID=local-access-key AWS_SECRET_ACCES
   RESTIC_CACHE_DIR="$W/restic-cache"
 R="env -u AWS_CA_BUNDLE restic"
 
-# ---- warm-up, not timed. S3Proxy is a JVM as well: its first GiB cost it about twice the CPU of later ones,
-# on the same 2 cores as the tool it serves, so whichever tool went first met a colder server than the others.
+# ---- warm-up, not timed. S3Proxy is a JVM as well: cold, it spent 6.5-7.1 core-s storing A against 5.3-5.7
+# warm, on the same 2 cores as the tool it serves, so whichever tool went first met a colder server.
 # Each tool now backs up and restores a small set (2 of A's files, 2 of B's 20 folders) into a bucket or
 # project of its own before anything is timed. The engine's warm-up runs in a JVM of its own: its timed JVM
 # still starts cold, and round 1 below is still that JVM's first backups.
@@ -41,9 +41,10 @@ java $JAVA_OPTS -cp "$CP" $MAIN engine "$EP" "$WARMUP/engine" "backup:warmup/set
   "restore:warmup/set:1:$WARMUP/restore-engine" > "$WARMUP/engine.log" 2>&1 || { tail -50 "$WARMUP/engine.log"; exit 1; }
 $RC mkdir bench:rclone-warmup
 $RC copy "$WARMUP/set" bench:rclone-warmup/set && $RC copy bench:rclone-warmup/set "$WARMUP/restore-rclone"
-RESTIC_REPOSITORY="s3:$EP/restic-warmup" $R init > /dev/null
-(cd "$WARMUP/set" && RESTIC_REPOSITORY="s3:$EP/restic-warmup" $R backup --host bench . > /dev/null)
-RESTIC_REPOSITORY="s3:$EP/restic-warmup" $R restore latest --target "$WARMUP/restore-restic" > /dev/null
+(export RESTIC_REPOSITORY="s3:$EP/restic-warmup"; cd "$WARMUP/set"
+  $R init > /dev/null
+  $R backup --host bench . > /dev/null
+  $R restore latest --target "$WARMUP/restore-restic" > /dev/null)
 rm -rf "$WARMUP"
 
 RESULTS="$W/results.tsv"; : > "$RESULTS"
