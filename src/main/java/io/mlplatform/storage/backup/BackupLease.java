@@ -12,14 +12,18 @@ import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import io.mlplatform.storage.snapshot.LeaseLostException;
+import io.mlplatform.storage.snapshot.RunLease;
+
 /**
  * A running backup's or restore's claim on its project's content, in Postgres: a collection deletes
  * content it condemned only once every lease that started before the condemnation has ended (see
  * {@link GarbageCollector}). Renewed in the background; a process that dies stops renewing and its
  * lease expires. A backup that finds its lease gone (it was paused past its expiry, and a collection
- * may have run) stores nothing more and writes no manifest.
+ * may have run) stores nothing more and writes no manifest. A mover's run holds one too, renewed by
+ * its heartbeats through the static methods, whichever instance answers them.
  */
-final class BackupLease implements AutoCloseable {
+final class BackupLease implements RunLease, AutoCloseable {
 
 	private static final Logger log = LoggerFactory.getLogger(BackupLease.class);
 
@@ -63,6 +67,12 @@ final class BackupLease implements AutoCloseable {
 	 */
 	static BackupLease acquire(JdbcClient db, TransactionTemplate transactions, ScheduledExecutorService timer,
 			String project, String storage, Kind kind, Duration ttl) {
+		return new BackupLease(db, start(db, transactions, project, storage, kind, ttl), ttl, timer);
+	}
+
+	/** Takes a lease as {@link #acquire} does, for a holder that renews it itself; returns its id. */
+	static UUID start(JdbcClient db, TransactionTemplate transactions, String project, String storage, Kind kind,
+			Duration ttl) {
 		UUID id = UUID.randomUUID();
 		transactions.executeWithoutResult(status -> {
 			lockShared(db, project);
@@ -73,7 +83,7 @@ final class BackupLease implements AutoCloseable {
 				.param(ttl.toMillis() / 1000.0)
 				.update();
 		});
-		return new BackupLease(db, id, ttl, timer);
+		return id;
 	}
 
 	/** Within a transaction: waits until no collection of the project condemns or deletes, until commit. */
@@ -92,14 +102,18 @@ final class BackupLease implements AutoCloseable {
 		return this.id;
 	}
 
+	/** Extends a lease that has not run out; false if it had. */
+	static boolean renew(JdbcClient db, UUID id, Duration ttl) {
+		return db.sql("""
+				UPDATE backup_leases SET expires_at = now() + make_interval(secs => ?)
+				WHERE id = ? AND finished_at IS NULL AND expires_at > now()""")
+			.param(ttl.toMillis() / 1000.0).param(id)
+			.update() == 1;
+	}
+
 	private void renew() {
 		try {
-			int renewed = this.db.sql("""
-					UPDATE backup_leases SET expires_at = now() + make_interval(secs => ?)
-					WHERE id = ? AND finished_at IS NULL AND expires_at > now()""")
-				.param(this.ttl.toMillis() / 1000.0).param(this.id)
-				.update();
-			if (renewed == 0) {
+			if (!renew(this.db, this.id, this.ttl)) {
 				this.lost = true;
 				this.renewal.cancel(false);
 			}
@@ -111,14 +125,15 @@ final class BackupLease implements AutoCloseable {
 	}
 
 	/** Fails the backup if its lease ran out: a collection may have removed content it relies on. */
-	void check() {
+	@Override
+	public void check() {
 		if (this.lost) {
-			throw lost();
+			throw lost(this.id);
 		}
 	}
 
-	private IllegalStateException lost() {
-		return new IllegalStateException("Backup lease " + this.id
+	static LeaseLostException lost(UUID id) {
+		return new LeaseLostException("Backup lease " + id
 				+ " expired before the backup finished (the process was paused or cut off from the database)");
 	}
 
@@ -129,10 +144,15 @@ final class BackupLease implements AutoCloseable {
 	boolean finish() {
 		this.renewal.cancel(false);
 		this.finished = true;
-		return this.db.sql("""
+		return finish(this.db, this.id);
+	}
+
+	/** Ends a lease; false if it had run out (or ended) before. */
+	static boolean finish(JdbcClient db, UUID id) {
+		return db.sql("""
 				UPDATE backup_leases SET finished_at = now()
 				WHERE id = ? AND finished_at IS NULL AND expires_at > now()""")
-			.param(this.id)
+			.param(id)
 			.update() == 1;
 	}
 

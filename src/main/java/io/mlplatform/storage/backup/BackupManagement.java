@@ -34,6 +34,8 @@ import io.mlplatform.storage.web.Preconditions;
 import io.mlplatform.storage.web.Quantities;
 import io.mlplatform.storage.web.SqlFilter;
 import io.mlplatform.storage.web.UnprocessableException;
+import io.mlplatform.storage.snapshot.SnapshotEntry;
+import io.mlplatform.storage.snapshot.SnapshotException;
 
 import tools.jackson.databind.json.JsonMapper;
 

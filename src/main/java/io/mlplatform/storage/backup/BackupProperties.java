@@ -8,6 +8,8 @@ import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 
+import io.mlplatform.storage.snapshot.EngineSettings;
+
 /**
  * Settings of the backup engine and of the S3 bucket it writes snapshots into.
  * @param largeFileThreshold files above this size are stored as their own blob; smaller ones are packed
@@ -36,6 +38,12 @@ public record BackupProperties(@DefaultValue S3 s3, @DefaultValue("8MB") DataSiz
 		if (packRewriteBelow < 0 || packRewriteBelow > 1) {
 			throw new IllegalArgumentException("packRewriteBelow must be a fraction between 0 and 1: " + packRewriteBelow);
 		}
+	}
+
+	/** What the engine needs of these, wherever it runs. */
+	public EngineSettings engine() {
+		return new EngineSettings(this.largeFileThreshold.toBytes(), Math.toIntExact(this.packSize.toBytes()),
+				this.readers, this.uploads, this.queueLength);
 	}
 
 	public BackupProperties(S3 s3, DataSize largeFileThreshold, DataSize packSize, int readers, int uploads,

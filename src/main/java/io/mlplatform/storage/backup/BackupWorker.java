@@ -27,6 +27,10 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import io.mlplatform.storage.backup.JobQueue.Kind;
 import io.mlplatform.storage.backup.JobQueue.Progress;
 import io.mlplatform.storage.web.JsonColumns;
+import io.mlplatform.storage.snapshot.BackupProgress;
+import io.mlplatform.storage.snapshot.BackupResult;
+import io.mlplatform.storage.snapshot.RestoreProgress;
+import io.mlplatform.storage.snapshot.RestoreResult;
 
 /**
  * Runs queued backups and restores: claims them from Postgres (any number of instances share the

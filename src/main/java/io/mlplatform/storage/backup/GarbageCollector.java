@@ -29,6 +29,10 @@ import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import io.mlplatform.storage.snapshot.Manifest;
+import io.mlplatform.storage.snapshot.SnapshotEntry;
+import io.mlplatform.storage.snapshot.SnapshotLayout;
+
 /**
  * Removes a project's packs and blobs that no manifest references, in two phases, so that backups
  * running all the time do not keep it from ever removing anything.

@@ -9,6 +9,11 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.mlplatform.storage.snapshot.BackupProgress;
+import io.mlplatform.storage.snapshot.BackupResult;
+import io.mlplatform.storage.snapshot.RestoreProgress;
+import io.mlplatform.storage.snapshot.RestoreResult;
+
 /**
  * The {@code local} executor: this instance sees every storage's share under one mount root (the NFS
  * exports mounted into the pod; in development and tests the simulated operator's shares folder) and

@@ -27,6 +27,13 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import io.mlplatform.storage.snapshot.Sha256;
+import io.mlplatform.storage.snapshot.SnapshotEngine;
+import io.mlplatform.storage.snapshot.ContentLocation;
+import io.mlplatform.storage.snapshot.Manifest;
+import io.mlplatform.storage.snapshot.SnapshotEntry;
+import io.mlplatform.storage.snapshot.SnapshotLayout;
+
 /**
  * Rewrites packs that are mostly garbage (SPEC §5): the contents manifests reference are copied, by
  * ranged reads, into new packs; the index points at the new places; every manifest that references
@@ -223,7 +230,7 @@ final class PackRewriter {
 					int from = (int) (Ranges.offset(range) - start);
 					String sha256 = candidate.getValue().get(range);
 					byte[] content = Arrays.copyOfRange(bytes, from, from + size);
-					if (!BackupRun.sha256(content).equals(sha256)) {
+					if (!Sha256.of(content).equals(sha256)) {
 						throw new IllegalStateException("Pack " + pack + " of project " + project + " holds other bytes at "
 								+ Ranges.offset(range) + " than content " + sha256);
 					}
@@ -343,7 +350,7 @@ final class PackRewriter {
 			throw new UncheckedIOException("Could not rewrite " + key, ex);
 		}
 		finally {
-			Snapshots.deleteQuietly(file);
+			SnapshotEngine.deleteQuietly(file);
 		}
 	}
 

@@ -10,6 +10,7 @@ import tools.jackson.core.type.TypeReference;
 
 import io.mlplatform.storage.web.JsonColumns;
 import io.mlplatform.storage.web.Preconditions;
+import io.mlplatform.storage.snapshot.RestoreMode;
 
 /**
  * Bringing a backup back into a storage, in place ({@code merge} or {@code replace}) or into a new

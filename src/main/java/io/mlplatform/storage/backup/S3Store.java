@@ -46,6 +46,10 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
+import io.mlplatform.storage.snapshot.ChangedContentException;
+import io.mlplatform.storage.snapshot.FileDigest;
+import io.mlplatform.storage.snapshot.ObjectStore;
+
 /**
  * The backup bucket: the few S3 operations the engine needs, over one pooled sync client whose
  * requests are retried with backoff on 5xx, throttling and connection resets.
@@ -119,10 +123,7 @@ public final class S3Store implements AutoCloseable {
 	}
 
 	/** Reads of a response body cut off mid-way (the SDK retries only until the headers arrive). */
-	static final int BODY_ATTEMPTS = 4;
-
-	/** S3 takes at most this many parts of one multipart upload. */
-	static final int MAX_PARTS = 10_000;
+	static final int BODY_ATTEMPTS = ObjectStore.BODY_ATTEMPTS;
 
 	long multipartThreshold() {
 		return this.settings.multipartThreshold().toBytes();
@@ -130,16 +131,10 @@ public final class S3Store implements AutoCloseable {
 
 	/**
 	 * The part size of a content of this size: all of it when it goes in one PUT, else the configured
-	 * one, grown in whole MiB so that it never needs more than {@link #MAX_PARTS} parts.
+	 * one, grown in whole MiB so that it never needs more than {@link ObjectStore#MAX_PARTS} parts.
 	 */
 	long partSize(long size) {
-		return (size <= multipartThreshold()) ? Math.max(size, 1) : partSize(partSize(), size);
-	}
-
-	static long partSize(long configured, long size) {
-		long mib = 1024 * 1024;
-		long least = (size + MAX_PARTS - 1) / MAX_PARTS;
-		return Math.max(configured, (least + mib - 1) / mib * mib);
+		return (size <= multipartThreshold()) ? Math.max(size, 1) : ObjectStore.partSize(partSize(), size);
 	}
 
 	void put(String key, byte[] bytes, int length) {
@@ -161,7 +156,7 @@ public final class S3Store implements AutoCloseable {
 					RequestBody.fromFile(file));
 			return;
 		}
-		upload(key, file, size, partSize(partSize(), size), null, parts, metadata, () -> true);
+		upload(key, file, size, ObjectStore.partSize(partSize(), size), null, parts, metadata, () -> true);
 	}
 
 	/**

@@ -16,6 +16,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 import io.mlplatform.storage.backup.JobQueue.Kind;
+import io.mlplatform.storage.snapshot.BackupResult;
 
 /**
  * The worker's Prometheus metrics (SPEC §7): runs by outcome and their durations, bytes uploaded

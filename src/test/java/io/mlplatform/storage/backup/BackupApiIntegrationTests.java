@@ -15,6 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.mlplatform.storage.ApiClient.Response;
+import io.mlplatform.storage.snapshot.SnapshotLayout;
 
 import tools.jackson.databind.JsonNode;
 

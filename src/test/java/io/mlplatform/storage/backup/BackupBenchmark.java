@@ -10,6 +10,9 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.mlplatform.storage.EmbeddedPostgresServer;
 import io.mlplatform.storage.S3ProxyServer;
+import io.mlplatform.storage.snapshot.BackupResult;
+import io.mlplatform.storage.snapshot.RestoreMode;
+import io.mlplatform.storage.snapshot.RestoreResult;
 import org.flywaydb.core.Flyway;
 
 import org.springframework.jdbc.core.simple.JdbcClient;

@@ -10,6 +10,8 @@ import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 
+import io.mlplatform.storage.snapshot.SnapshotEntry;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 class BrowseTests extends BackupTestSupport {

@@ -10,6 +10,12 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.SdkHttpMethod;
 
+import io.mlplatform.storage.snapshot.BackupResult;
+import io.mlplatform.storage.snapshot.Sha256;
+import io.mlplatform.storage.snapshot.RestoreMode;
+import io.mlplatform.storage.snapshot.SnapshotEntry;
+import io.mlplatform.storage.snapshot.ObjectStore;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -100,12 +106,12 @@ class ChangingFilesTests extends BackupTestSupport {
 
 	private void backUpWhileTheFileIsRewrittenOnce() throws Exception {
 		Path source = source();
-		String before = BackupRun.sha256(this.large);
+		String before = Sha256.of(this.large);
 		this.rewrites.set(1);
 
 		BackupResult result = this.snapshots.backup(this.project, "s1", "b1", source);
 
-		String after = BackupRun.sha256(this.large);
+		String after = Sha256.of(this.large);
 		assertThat(this.rewritten.get()).isEqualTo(1);
 		assertThat(after).isNotEqualTo(before);
 		assertThat(result.skipped()).isZero();
@@ -123,7 +129,7 @@ class ChangingFilesTests extends BackupTestSupport {
 	@Test
 	void aLargeFileThatNeverHoldsStillIsLeftOutAndReported() throws Exception {
 		Path source = source();
-		String before = BackupRun.sha256(this.large);
+		String before = Sha256.of(this.large);
 		this.rewrites.set(Integer.MAX_VALUE);
 
 		BackupResult result = this.snapshots.backup(this.project, "s1", "b1", source);
@@ -140,11 +146,11 @@ class ChangingFilesTests extends BackupTestSupport {
 	@Test
 	void partsGrowSoThatNoFileNeedsMoreThanTenThousand() {
 		long part = 16L * 1024 * 1024;
-		assertThat(S3Store.partSize(part, 1024L * 1024 * 1024)).isEqualTo(part);
-		assertThat(S3Store.partSize(part, 10_000 * part)).isEqualTo(part);
+		assertThat(ObjectStore.partSize(part, 1024L * 1024 * 1024)).isEqualTo(part);
+		assertThat(ObjectStore.partSize(part, 10_000 * part)).isEqualTo(part);
 		for (long size : new long[] { 10_000 * part + 1, 5L << 40, (5L << 40) + 12345 }) {
-			long grown = S3Store.partSize(part, size);
-			assertThat((size + grown - 1) / grown).isLessThanOrEqualTo(S3Store.MAX_PARTS);
+			long grown = ObjectStore.partSize(part, size);
+			assertThat((size + grown - 1) / grown).isLessThanOrEqualTo(ObjectStore.MAX_PARTS);
 			assertThat(grown % (1024 * 1024)).isZero();
 		}
 	}

@@ -23,6 +23,11 @@ import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.util.unit.DataSize;
 
+import io.mlplatform.storage.snapshot.BackupResult;
+import io.mlplatform.storage.snapshot.Manifest;
+import io.mlplatform.storage.snapshot.RestoreMode;
+import io.mlplatform.storage.snapshot.SnapshotEntry;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -232,11 +237,11 @@ class GarbageCollectionTests extends BackupTestSupport {
 
 		/** Starts a backup and returns once it stands still before its manifest. */
 		CompletableFuture<BackupResult> backup(String storage, String backup, Path source) throws InterruptedException {
-			GarbageCollectionTests.this.snapshots.beforeManifest = this;
+			GarbageCollectionTests.this.snapshots.engine().beforeManifest = this;
 			CompletableFuture<BackupResult> running = CompletableFuture.supplyAsync(
 					() -> GarbageCollectionTests.this.snapshots.backup(GarbageCollectionTests.this.project, storage, backup, source));
 			assertThat(this.reached.await(60, TimeUnit.SECONDS)).isTrue();
-			GarbageCollectionTests.this.snapshots.beforeManifest = () -> {
+			GarbageCollectionTests.this.snapshots.engine().beforeManifest = () -> {
 			};
 			return running;
 		}

@@ -17,6 +17,11 @@ import software.amazon.awssdk.http.HttpExecuteRequest;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
+import io.mlplatform.storage.snapshot.ManifestDownload;
+import io.mlplatform.storage.snapshot.ObjectRef;
+import io.mlplatform.storage.snapshot.ObjectStore;
+import io.mlplatform.storage.snapshot.SnapshotLayout;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -41,10 +46,10 @@ class ManifestDownloadTests extends BackupTestSupport {
 	@Test
 	void readsTheWholeObjectWhileItArrivesInPiecesCutOffByResets() throws Exception {
 		byte[] content = random(300_000, 1);
-		String key = put("whole.json.gz", content);
+		ObjectRef key = put("whole", content);
 		this.cutAfter = 7_000;
 
-		try (ManifestDownload download = ManifestDownload.start(this.store, key, temp("whole"), this.executor);
+		try (ManifestDownload download = ManifestDownload.start(objects(), key, temp("whole"), this.executor);
 				InputStream in = download.reader()) {
 			assertThat(in.readAllBytes()).isEqualTo(content);
 		}
@@ -52,15 +57,15 @@ class ManifestDownloadTests extends BackupTestSupport {
 
 	@Test
 	void failsRatherThanJoinAnotherVersionOfTheObjectToWhatArrived() throws Exception {
-		String key = put("rewritten.json.gz", random(100_000, 2));
+		ObjectRef key = put("rewritten", random(100_000, 2));
 		byte[] rewritten = random(100_000, 3);
 		this.cutAfter = 10_000;
-		this.beforeResume = () -> this.store.put(key, rewritten, rewritten.length);
+		this.beforeResume = () -> this.store.put(key(key), rewritten, rewritten.length);
 
-		try (ManifestDownload download = ManifestDownload.start(this.store, key, temp("rewritten"), this.executor);
+		try (ManifestDownload download = ManifestDownload.start(objects(), key, temp("rewritten"), this.executor);
 				InputStream in = download.reader()) {
 			assertThatThrownBy(in::readAllBytes).isInstanceOf(IOException.class)
-				.hasMessageContaining(key)
+				.hasMessageContaining(key.toString())
 				.cause()
 				.isInstanceOfSatisfying(S3Exception.class, ex -> assertThat(ex.statusCode()).isEqualTo(412));
 		}
@@ -68,7 +73,7 @@ class ManifestDownloadTests extends BackupTestSupport {
 
 	@Test
 	void closingStopsAFetchThatIsStillGoing() throws Exception {
-		String key = put("slow.json.gz", random(200_000, 4));
+		ObjectRef key = put("slow", random(200_000, 4));
 		this.cutAfter = 1_000;
 		this.beforeResume = () -> {
 			try {
@@ -79,7 +84,7 @@ class ManifestDownloadTests extends BackupTestSupport {
 			}
 		};
 
-		ManifestDownload download = ManifestDownload.start(this.store, key, temp("slow"), this.executor);
+		ManifestDownload download = ManifestDownload.start(objects(), key, temp("slow"), this.executor);
 		assertThat(download.reader().read(new byte[500])).isPositive();
 		download.close();
 
@@ -99,10 +104,19 @@ class ManifestDownloadTests extends BackupTestSupport {
 		return where.toString();
 	}
 
-	private String put(String name, byte[] content) {
-		String key = "pss/projects/" + this.project + "/snapshots/s1/" + name;
-		this.store.put(key, content, content.length);
-		return key;
+	/** A manifest of storage s1 named {@code name}, holding {@code content}. */
+	private ObjectRef put(String name, byte[] content) {
+		ObjectRef manifest = ObjectRef.manifest("s1", name);
+		this.store.put(key(manifest), content, content.length);
+		return manifest;
+	}
+
+	private String key(ObjectRef object) {
+		return new SnapshotLayout("pss").key(this.project, object);
+	}
+
+	private ObjectStore objects() {
+		return new ProjectObjects(this.store, new SnapshotLayout("pss"), this.project);
 	}
 
 	private Path temp(String name) throws IOException {

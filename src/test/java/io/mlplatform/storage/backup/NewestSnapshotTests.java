@@ -10,6 +10,9 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.SdkHttpMethod;
 
+import io.mlplatform.storage.snapshot.BackupResult;
+import io.mlplatform.storage.snapshot.RestoreMode;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

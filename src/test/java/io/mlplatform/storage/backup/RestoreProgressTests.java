@@ -13,6 +13,10 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.SdkHttpMethod;
 
+import io.mlplatform.storage.snapshot.RestoreMode;
+import io.mlplatform.storage.snapshot.RestoreProgress;
+import io.mlplatform.storage.snapshot.RestoreResult;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

@@ -9,6 +9,10 @@ import java.util.zip.GZIPOutputStream;
 
 import org.junit.jupiter.api.Test;
 
+import io.mlplatform.storage.snapshot.Sha256;
+import io.mlplatform.storage.snapshot.RestoreMode;
+import io.mlplatform.storage.snapshot.SnapshotException;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -18,7 +22,7 @@ class RestoreSafetyTests extends BackupTestSupport {
 	private String packedLine(String path, String pack, byte[] content) {
 		return """
 				{"path":"%s","type":"file","mode":"644","mtime":"2024-01-01T00:00:00Z","size":%d,"sha256":"%s","pack":"%s","offset":0}"""
-			.formatted(path, content.length, BackupRun.sha256(content), pack);
+			.formatted(path, content.length, Sha256.of(content), pack);
 	}
 
 	/** A real pack holding {@code content}, and a manifest of the given lines beside it. */
@@ -98,7 +102,7 @@ class RestoreSafetyTests extends BackupTestSupport {
 		byte[] content = "x".getBytes();
 		craft("b1", content, """
 				{"path":"a.bin","type":"file","mode":"644","mtime":"2024-01-01T00:00:00Z","size":1,"sha256":"%s","blob":"pss/projects/other/blobs/aa/%s"}"""
-			.formatted(BackupRun.sha256(content), BackupRun.sha256(content)));
+			.formatted(Sha256.of(content), Sha256.of(content)));
 
 		assertRefused("b1", folder("target"), List.of());
 	}

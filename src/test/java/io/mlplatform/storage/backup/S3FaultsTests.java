@@ -18,6 +18,9 @@ import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.SdkHttpMethod;
 import software.amazon.awssdk.http.SdkHttpResponse;
 
+import io.mlplatform.storage.snapshot.BackupResult;
+import io.mlplatform.storage.snapshot.RestoreMode;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** A flaky network to S3: reset connections and 503s. Backup and restore retry through them. */

@@ -9,6 +9,13 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import io.mlplatform.storage.snapshot.BackupResult;
+import io.mlplatform.storage.snapshot.Sha256;
+import io.mlplatform.storage.snapshot.Packer;
+import io.mlplatform.storage.snapshot.RestoreMode;
+import io.mlplatform.storage.snapshot.RestoreResult;
+import io.mlplatform.storage.snapshot.SnapshotException;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -43,8 +50,8 @@ class SnapshotsTests extends BackupTestSupport {
 
 		assertThat(result.files()).isEqualTo(45);
 		assertThat(keys("snapshots/s1/")).containsExactly("pss/projects/" + this.project + "/snapshots/s1/b1.json.gz");
-		String largeSha = BackupRun.sha256(source.resolve("models/large.bin"));
-		String mediumSha = BackupRun.sha256(source.resolve("models/medium.bin"));
+		String largeSha = Sha256.of(source.resolve("models/large.bin"));
+		String mediumSha = Sha256.of(source.resolve("models/medium.bin"));
 		assertThat(keys("blobs/")).containsExactlyInAnyOrder(
 				"pss/projects/" + this.project + "/blobs/" + largeSha.substring(0, 2) + "/" + largeSha,
 				"pss/projects/" + this.project + "/blobs/" + mediumSha.substring(0, 2) + "/" + mediumSha);

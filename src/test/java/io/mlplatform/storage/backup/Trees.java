@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
+import io.mlplatform.storage.snapshot.Sha256;
+
 /** A folder described exactly: every entry's type, mode, mtime and content (or link target). */
 final class Trees {
 
@@ -37,7 +39,7 @@ final class Trees {
 			if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
 				return "dir " + mode + " " + mtime;
 			}
-			return "file " + mode + " " + mtime + " " + BackupRun.sha256(Files.readAllBytes(path));
+			return "file " + mode + " " + mtime + " " + Sha256.of(Files.readAllBytes(path));
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);

@@ -9,6 +9,9 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
+import io.mlplatform.storage.snapshot.BackupResult;
+import io.mlplatform.storage.snapshot.RestoreMode;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** What the walk meets besides plain files: files that vanish, names beyond ASCII and beyond UTF-8. */
@@ -21,7 +24,7 @@ class WalkTests extends BackupTestSupport {
 			write(source.resolve("d/f" + i), random(1000, i));
 		}
 		write(source.resolve("large.bin"), random(200 * 1024, 1));
-		this.snapshots.beforeRead = path -> {
+		this.snapshots.engine().beforeRead = path -> {
 			if (path.endsWith("f7") || path.endsWith("large.bin")) {
 				try {
 					Files.delete(path);
@@ -55,7 +58,7 @@ class WalkTests extends BackupTestSupport {
 		for (int i = 0; i < 10; i++) {
 			write(source.resolve("d/f" + i), random(1000, i));
 		}
-		this.snapshots.beforeRead = path -> {
+		this.snapshots.engine().beforeRead = path -> {
 			try {
 				if (path.endsWith("f3")) {
 					Files.delete(path);

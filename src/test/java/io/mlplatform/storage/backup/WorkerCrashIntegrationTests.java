@@ -21,6 +21,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 
 import io.mlplatform.storage.ApiClient.Response;
 import io.mlplatform.storage.TestInfrastructure;
+import io.mlplatform.storage.snapshot.RestoreMode;
+import io.mlplatform.storage.snapshot.SnapshotLayout;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;

@@ -1,0 +1,136 @@
+package io.mlplatform.storage.backup;
+
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.springframework.dao.TransientDataAccessException;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import io.mlplatform.storage.snapshot.ContentIndex;
+import io.mlplatform.storage.snapshot.ContentLocation;
+import io.mlplatform.storage.snapshot.LeaseLostException;
+import io.mlplatform.storage.snapshot.SnapshotLayout;
+
+/**
+ * A project's content index in Postgres, as one run under a lease uses it: which contents the bucket
+ * already holds and where. Content
+ * a collection condemned is revived by the lookup that finds it (see {@link GarbageCollector}): the
+ * row update either precedes the collection's delete of that row, which then keeps the content, or
+ * finds the row gone, and the content is stored again.
+ */
+final class PostgresContentIndex implements ContentIndex {
+
+	private final JdbcClient db;
+
+	private final TransactionTemplate transactions;
+
+	private final SnapshotLayout layout;
+
+	private final String project;
+
+	/** The run's {@link BackupLease}: content is recorded only while it holds. */
+	private final UUID lease;
+
+	PostgresContentIndex(JdbcClient db, TransactionTemplate transactions, SnapshotLayout layout, String project,
+			UUID lease) {
+		this.db = db;
+		this.transactions = transactions;
+		this.layout = layout;
+		this.project = project;
+		this.lease = lease;
+	}
+
+	/**
+	 * The stored contents among {@code sha256s}, condemned ones revived. Content not found goes into a
+	 * new pack, whose key no collection can be deleting.
+	 */
+	@Override
+	public Map<String, ContentLocation> find(Collection<String> sha256s) {
+		String project = this.project;
+		Map<String, ContentLocation> found = new HashMap<>();
+		if (sha256s.isEmpty()) {
+			return found;
+		}
+		// the outer query sees the rows as before the update: condemned ones come from the update only
+		this.db.sql("""
+				WITH revived AS (
+					UPDATE backup_contents SET condemned_at = NULL, used_at = now()
+					WHERE project = :project AND sha256 = ANY (:sha256s::varchar[]) AND condemned_at IS NOT NULL
+					RETURNING sha256, size, pack_id, pack_offset)
+				SELECT sha256, size, pack_id, pack_offset FROM revived
+				UNION ALL
+				SELECT sha256, size, pack_id, pack_offset FROM backup_contents
+				WHERE project = :project AND sha256 = ANY (:sha256s::varchar[]) AND condemned_at IS NULL""")
+			.param("project", project)
+			.param("sha256s", sha256s.toArray(String[]::new))
+			.query((rs, row) -> {
+				String sha256 = rs.getString(1);
+				long size = rs.getLong(2);
+				String pack = rs.getString(3);
+				return (pack != null) ? ContentLocation.packed(sha256, size, pack, rs.getLong(4))
+						: ContentLocation.blob(sha256, size, this.layout.blob(project, sha256));
+			})
+			.list()
+			.forEach(location -> found.put(location.sha256(), location));
+		return found;
+	}
+
+	/**
+	 * A large content, if stored, revived if condemned. Content not found is uploaded under its
+	 * sha256, the key a collection deletes: the lookup waits (on the advisory lock) for a collection
+	 * that is deleting objects, so an upload after it never lands before a delete of the same key.
+	 */
+	@Override
+	public ContentLocation findBlob(String sha256) {
+		return this.transactions.execute(status -> {
+			BackupLease.lockShared(this.db, this.project);
+			return find(List.of(sha256)).get(sha256);
+		});
+	}
+
+	/**
+	 * Records contents whose objects are complete in the bucket; one that is already known keeps its
+	 * place, and is no longer condemned. Only under a live lease: a backup whose lease expired may have uploaded into a collection
+	 * that removes the same keys, and must not point the index at them.
+	 */
+	@Override
+	public void record(List<ContentLocation> contents) {
+		if (contents.isEmpty()) {
+			return;
+		}
+		List<ContentLocation> stored = contents.stream().sorted(java.util.Comparator.comparing(ContentLocation::sha256)).toList();
+		// a deadlock with another backup recording the same contents costs one attempt, not the backup
+		for (int attempt = 1;; attempt++) {
+			try {
+				int recorded = this.db.sql("""
+						WITH lease AS (SELECT 1 FROM backup_leases
+							WHERE id = ? AND finished_at IS NULL AND expires_at > now() FOR SHARE)
+						INSERT INTO backup_contents (project, sha256, size, pack_id, pack_offset, used_at)
+						SELECT ?, s, z, p, o, now() FROM unnest(?::varchar[], ?::bigint[], ?::varchar[], ?::bigint[]) AS t(s, z, p, o)
+						WHERE EXISTS (SELECT 1 FROM lease)
+						ON CONFLICT (project, sha256) DO UPDATE SET used_at = now(), condemned_at = NULL""")
+					.param(this.lease)
+					.param(this.project)
+					.param(stored.stream().map(ContentLocation::sha256).toArray(String[]::new))
+					.param(stored.stream().map(ContentLocation::size).toArray(Long[]::new))
+					.param(stored.stream().map(ContentLocation::pack).toArray(String[]::new))
+					.param(stored.stream().map(ContentLocation::offset).toArray(Long[]::new))
+					.update();
+				if (recorded == 0) {
+					throw BackupLease.lost(this.lease);
+				}
+				return;
+			}
+			catch (TransientDataAccessException ex) {
+				if (attempt == 5) {
+					throw ex;
+				}
+			}
+		}
+	}
+
+}

@@ -1,5 +1,0 @@
-package io.mlplatform.storage.backup;
-
-/** What a restore wrote: files, their bytes, and what it removed in {@link RestoreMode#REPLACE}. */
-public record RestoreResult(long files, long bytes, long removed) {
-}
