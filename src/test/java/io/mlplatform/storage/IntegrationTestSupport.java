@@ -87,7 +87,7 @@ public abstract class IntegrationTestSupport {
 		Awaitility.await()
 			.atMost(Duration.ofSeconds(30))
 			.ignoreException(org.springframework.dao.PessimisticLockingFailureException.class)
-			.until(() -> this.db.sql("TRUNCATE projects, audit_events CASCADE").update() >= 0);
+			.until(() -> this.db.sql("TRUNCATE projects, audit_events, mover_runs CASCADE").update() >= 0);
 		this.db.sql("DELETE FROM clusters WHERE source = 'api'").update();
 		this.db.sql("TRUNCATE cluster_outbox").update();
 		// the mock API server's event loop can stall for up to 30 s when a watch closes while it sends

@@ -52,7 +52,12 @@ public class BackupWorker implements AutoCloseable {
 
 	private final LocalExecutor executor;
 
+	/** The {@code process} executor, when this instance runs jobs as movers; null for {@code local}. */
+	private volatile ProcessExecutor movers;
+
 	private final Snapshots snapshots;
+
+	private final Retention retention;
 
 	private final BackupScheduler scheduler;
 
@@ -102,6 +107,7 @@ public class BackupWorker implements AutoCloseable {
 		this.db = db;
 		this.executor = executor;
 		this.snapshots = snapshots;
+		this.retention = new Retention(db, snapshots);
 		this.scheduler = scheduler;
 		this.properties = properties;
 		this.clock = clock;
@@ -141,6 +147,11 @@ public class BackupWorker implements AutoCloseable {
 		this.control.scheduleWithFixedDelay(this::poll, 0, this.properties.poll().toMillis(), TimeUnit.MILLISECONDS);
 		this.control.scheduleWithFixedDelay(this::heartbeat, this.properties.progressEvery().toMillis(),
 				this.properties.progressEvery().toMillis(), TimeUnit.MILLISECONDS);
+	}
+
+	/** Runs this instance's jobs as mover processes from now on (executor {@code process}). */
+	void moveWith(ProcessExecutor movers) {
+		this.movers = movers;
 	}
 
 	/** Looks at the queue now rather than at the next poll: called after a job was queued here. */
@@ -235,6 +246,9 @@ public class BackupWorker implements AutoCloseable {
 
 		volatile boolean cancelled;
 
+		/** A mover runs it: its run's heartbeats keep its lease, not this worker's. */
+		volatile boolean moved;
+
 		volatile boolean lost;
 
 		/** Its row has its final state: the heartbeat leaves it alone (retention may still run). */
@@ -258,7 +272,11 @@ public class BackupWorker implements AutoCloseable {
 	private void run(Running job) {
 		job.thread = Thread.currentThread();
 		try {
-			if (job.kind == Kind.BACKUP) {
+			ProcessExecutor movers = this.movers;
+			if (movers != null) {
+				runMoved(job, movers);
+			}
+			else if (job.kind == Kind.BACKUP) {
 				runBackup(job);
 			}
 			else {
@@ -270,6 +288,29 @@ public class BackupWorker implements AutoCloseable {
 			Thread.interrupted(); // a late cancel must not leak into the pool's next job
 			this.running.remove(job.id);
 			wake();
+		}
+	}
+
+	/** Hands the job to a mover process and waits for it; the run itself ends the job (see {@link MoverRuns}). */
+	private void runMoved(Running job, ProcessExecutor movers) {
+		job.moved = true;
+		try {
+			record Share(String namespace, String storage) {
+			}
+			Share share = job.kind == Kind.BACKUP
+					? this.db.sql(Backup.SELECT + " WHERE b.id = ?").param(job.id)
+						.query((row, n) -> new Share(row.getString("project_namespace"), row.getString("storage_name")))
+						.single()
+					: this.db.sql(Restore.SELECT + " WHERE r.id = ?").param(job.id)
+						.query((row, n) -> new Share(row.getString("project_namespace"), row.getString("storage_name")))
+						.single();
+			movers.run(job.kind, job.id, this.owner, share.namespace(), share.storage());
+			this.finished.incrementAndGet();
+		}
+		catch (RuntimeException ex) {
+			// before the hand-over the job is still this worker's: back to the queue; after it, the run's
+			log.warn("{} {} could not be handed to a mover: {}", job.kind, job.id, ex.toString());
+			this.queue.release(job.kind, job.id, this.owner);
 		}
 	}
 
@@ -395,8 +436,8 @@ public class BackupWorker implements AutoCloseable {
 		BackupProgress counts = job.counters.backup;
 		long files = counts.files();
 		long bytes = counts.bytes();
-		Long filesTotal = job.counters.scanned ? Math.max(files, job.counters.filesTotal.get()) : null;
-		Long bytesTotal = job.counters.scanned ? Math.max(bytes, job.counters.bytesTotal.get()) : null;
+		Long filesTotal = job.counters.scanned() ? Math.max(files, job.counters.scan.files()) : null;
+		Long bytesTotal = job.counters.scanned() ? Math.max(bytes, job.counters.scan.bytes()) : null;
 		return new Progress(files, filesTotal, bytes, bytesTotal, counts.bytesUploaded(), eta(job, bytes, bytesTotal));
 	}
 
@@ -412,7 +453,7 @@ public class BackupWorker implements AutoCloseable {
 	/** Writes every running job's progress and renews its lease; stops jobs that were cancelled or lost. */
 	private void heartbeat() {
 		for (Running job : this.running.values()) {
-			if (job.lost || job.ended) {
+			if (job.lost || job.ended || job.moved) {
 				continue;
 			}
 			try {
@@ -438,35 +479,8 @@ public class BackupWorker implements AutoCloseable {
 		}
 	}
 
-	/**
-	 * Deletes the snapshots the storage's retention does not keep and marks their backups Expired. A
-	 * failure is logged, not the backup's: the next backup applies retention again.
-	 */
 	private void applyRetention(Backup backup) {
-		try {
-			record Policy(RetentionPolicy retention, String zone) {
-			}
-			Policy policy = this.db.sql("""
-					SELECT keep_last, keep_daily, keep_weekly, keep_monthly, backup_time_zone FROM storages WHERE id = ?""")
-				.param(backup.storageId())
-				.query((row, n) -> new Policy(new RetentionPolicy(row.getObject("keep_last", Integer.class),
-						row.getObject("keep_daily", Integer.class), row.getObject("keep_weekly", Integer.class),
-						row.getObject("keep_monthly", Integer.class)), row.getString("backup_time_zone")))
-				.single();
-			List<String> expired = this.snapshots.forget(backup.project(), backup.snapshotStorage(), policy.retention(),
-					ZoneId.of(policy.zone()));
-			if (!expired.isEmpty()) {
-				this.db.sql("""
-						UPDATE backups SET state = 'Expired', version = version + 1
-						WHERE storage_id = ? AND state = 'Succeeded' AND id::text = ANY (?)""")
-					.params(backup.storageId(), expired.toArray(String[]::new))
-					.update();
-			}
-		}
-		catch (RuntimeException ex) {
-			log.warn("Retention after backup {} of storage {} failed; the next backup applies it: {}", backup.id(),
-					backup.storage(), ex.toString());
-		}
+		this.retention.apply(backup.storageId(), backup.project(), backup.id(), backup.storage());
 	}
 
 	/** Starts garbage collection when it is due and no other instance runs it. */

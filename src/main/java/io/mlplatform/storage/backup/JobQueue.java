@@ -209,4 +209,65 @@ final class JobQueue {
 			.update();
 	}
 
+
+	/**
+	 * Passes a job this worker claimed to a new owner (a mover's run), whose renewals keep it from now on.
+	 * @return the job's attempt, or empty if the claim was lost meanwhile
+	 */
+	Optional<Integer> handOver(Kind kind, UUID id, String owner, String newOwner) {
+		return this.db.sql("""
+				UPDATE %s SET lease_owner = :newOwner, version = version + 1
+				WHERE id = :id AND lease_owner = :owner AND state = 'Running'
+				RETURNING attempt""".formatted(kind.table))
+			.param("newOwner", newOwner)
+			.param("id", id)
+			.param("owner", owner)
+			.query(Integer.class)
+			.optional();
+	}
+
+	/**
+	 * Ends a running job this owner holds, keeping the counters last written.
+	 * @return false when the lease was lost meanwhile
+	 */
+	boolean end(Kind kind, UUID id, String owner, JobState state, String error) {
+		return this.db.sql("""
+				UPDATE %s SET state = :state, finished_at = :now, error = :error, eta_seconds = NULL,
+				  lease_owner = NULL, lease_until = NULL, version = version + 1
+				WHERE id = :id AND lease_owner = :owner AND state = 'Running'""".formatted(kind.table))
+			.param("state", state.name())
+			.param("now", now())
+			.param("error", error)
+			.param("id", id)
+			.param("owner", owner)
+			.update() == 1;
+	}
+
+	/**
+	 * Gives up the attempt of a job this owner holds (its mover stopped without ending it): the job is
+	 * queued for its next attempt, or ends Cancelled if a cancel was asked for, or Failed after
+	 * {@code maxAttempts}, with {@code error} as the reason.
+	 * @return the state the job is in now, or empty when the lease had passed to someone else
+	 */
+	Optional<JobState> retry(Kind kind, UUID id, String owner, String error) {
+		Optional<JobState> state = this.db.sql("""
+				UPDATE %s SET state = CASE WHEN cancel_requested THEN 'Cancelled'
+				    WHEN attempt >= :attempts THEN 'Failed' ELSE 'Queued' END,
+				  error = CASE WHEN cancel_requested THEN NULL ELSE :error END,
+				  finished_at = CASE WHEN cancel_requested OR attempt >= :attempts THEN :now END,
+				  lease_owner = NULL, lease_until = NULL, eta_seconds = NULL, version = version + 1
+				WHERE id = :id AND lease_owner = :owner AND state = 'Running'
+				RETURNING state""".formatted(kind.table))
+			.param("attempts", this.properties.maxAttempts())
+			.param("error", error)
+			.param("now", now())
+			.param("id", id)
+			.param("owner", owner)
+			.query(String.class)
+			.optional()
+			.map(JobState::valueOf);
+		state.filter(s -> s != JobState.Queued).ifPresent(s -> this.metrics.abandoned(kind, s));
+		return state;
+	}
+
 }

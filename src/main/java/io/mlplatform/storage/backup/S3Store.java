@@ -4,10 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URL;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -48,6 +45,7 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 import io.mlplatform.storage.snapshot.ChangedContentException;
 import io.mlplatform.storage.snapshot.FileDigest;
+import io.mlplatform.storage.snapshot.FileSlice;
 import io.mlplatform.storage.snapshot.ObjectStore;
 
 /**
@@ -279,15 +277,7 @@ public final class S3Store implements AutoCloseable {
 	}
 
 	private static InputStream slice(Path file, long offset, long length) {
-		try {
-			FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
-			channel.position(offset);
-			return new java.io.BufferedInputStream(
-					new BoundedInputStream(Channels.newInputStream(channel), length), 256 * 1024);
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
+		return FileSlice.open(file, offset, length);
 	}
 
 	private void abortQuietly(String key, String uploadId, RuntimeException cause) {
@@ -388,10 +378,88 @@ public final class S3Store implements AutoCloseable {
 
 	/** A URL that GETs an object, or a range of it, without credentials until it expires. */
 	URL presignGet(String key, String range, Duration lifetime) {
-		return this.presigner
-			.presignGetObject(p -> p.signatureDuration(lifetime)
-				.getObjectRequest(g -> g.bucket(bucket()).key(key).range(range)))
-			.url();
+		return presignRead(key, range, lifetime).url();
+	}
+
+	/**
+	 * A request that can be sent without credentials until it expires: its URL, and the headers it was
+	 * signed with, which the sender must send as they are.
+	 */
+	record Presigned(URL url, String method, Map<String, List<String>> headers, Instant expiresAt) {
+
+		static Presigned of(software.amazon.awssdk.awscore.presigner.PresignedRequest request) {
+			Map<String, List<String>> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+			// the client sets Host from the URL itself
+			request.signedHeaders().forEach((name, values) -> {
+				if (!name.equalsIgnoreCase("host")) {
+					headers.put(name, List.copyOf(values));
+				}
+			});
+			return new Presigned(request.url(), request.httpRequest().method().name(), headers, request.expiration());
+		}
+
+	}
+
+	Presigned presignRead(String key, String range, Duration lifetime) {
+		return Presigned.of(this.presigner.presignGetObject(
+				p -> p.signatureDuration(lifetime).getObjectRequest(g -> g.bucket(bucket()).key(key).range(range))));
+	}
+
+	/**
+	 * A PUT of one object: with {@code sha256} (base64), S3 refuses bytes of another content; with
+	 * {@code createOnly}, it refuses to replace an object that exists (412).
+	 */
+	Presigned presignPut(String key, Duration lifetime, String sha256, boolean createOnly, Map<String, String> metadata) {
+		PutObjectRequest.Builder put = encrypted(PutObjectRequest.builder().bucket(bucket()).key(key))
+			.checksumSHA256(sha256)
+			.metadata(metadata);
+		if (createOnly) {
+			put.ifNoneMatch("*");
+		}
+		PutObjectRequest request = put.build();
+		return Presigned.of(this.presigner.presignPutObject(p -> p.signatureDuration(lifetime).putObjectRequest(request)));
+	}
+
+	/** A PUT of one part of a multipart upload, its bytes refused unless they have this CRC32C (base64). */
+	Presigned presignPart(String key, String uploadId, int partNumber, String crc32c, Duration lifetime) {
+		return Presigned.of(this.presigner.presignUploadPart(p -> p.signatureDuration(lifetime)
+			.uploadPartRequest(u -> u.bucket(bucket()).key(key).uploadId(uploadId).partNumber(partNumber)
+				.checksumCRC32C(crc32c))));
+	}
+
+	/** Starts a multipart upload whose parts declare their CRC32C (when {@code checked}); returns its id. */
+	String startUpload(String key, boolean checked, Map<String, String> metadata) {
+		var create = CreateMultipartUploadRequest.builder().bucket(bucket()).key(key).metadata(metadata);
+		if (checked) {
+			create.checksumAlgorithm(ChecksumAlgorithm.CRC32_C);
+		}
+		applyEncryption(create);
+		return this.client.createMultipartUpload(create.build()).uploadId();
+	}
+
+	void completeUpload(String key, String uploadId, List<CompletedPart> parts) {
+		this.client.completeMultipartUpload(
+				c -> c.bucket(bucket()).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(parts)));
+	}
+
+	void abortUpload(String key, String uploadId) {
+		this.client.abortMultipartUpload(a -> a.bucket(bucket()).key(key).uploadId(uploadId));
+	}
+
+	/** An object's size, or null if there is no such object. */
+	Long size(String key) {
+		try {
+			return this.client.headObject(h -> h.bucket(bucket()).key(key)).contentLength();
+		}
+		catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException ex) {
+			return null;
+		}
+		catch (S3Exception ex) {
+			if (ex.statusCode() == 404) {
+				return null;
+			}
+			throw ex;
+		}
 	}
 
 	void createBucketIfMissing() {
@@ -404,42 +472,6 @@ public final class S3Store implements AutoCloseable {
 	public void close() {
 		this.client.close();
 		this.presigner.close();
-	}
-
-	/** Reads at most a fixed number of bytes: one part of a file. */
-	private static final class BoundedInputStream extends java.io.FilterInputStream {
-
-		private long remaining;
-
-		BoundedInputStream(InputStream in, long remaining) {
-			super(in);
-			this.remaining = remaining;
-		}
-
-		@Override
-		public int read() throws IOException {
-			if (this.remaining <= 0) {
-				return -1;
-			}
-			int b = super.read();
-			if (b >= 0) {
-				this.remaining--;
-			}
-			return b;
-		}
-
-		@Override
-		public int read(byte[] buffer, int offset, int length) throws IOException {
-			if (this.remaining <= 0) {
-				return -1;
-			}
-			int n = super.read(buffer, offset, (int) Math.min(length, this.remaining));
-			if (n > 0) {
-				this.remaining -= n;
-			}
-			return n;
-		}
-
 	}
 
 }

@@ -1,10 +1,15 @@
 package io.mlplatform.storage.backup;
 
+import java.net.URI;
 import java.time.Clock;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 import io.micrometer.core.instrument.MeterRegistry;
 
 import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.boot.web.server.context.WebServerInitializedEvent;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -31,22 +36,56 @@ class WorkerConfiguration {
 		return new WorkerMetrics(meters, db, clock);
 	}
 
+	@Bean
+	JobQueue jobQueue(JdbcClient db, PlatformTransactionManager transactionManager, Clock clock,
+			WorkerProperties properties, WorkerMetrics metrics) {
+		return new JobQueue(db, new TransactionTemplate(transactionManager), clock, properties, metrics);
+	}
+
+	/** Every instance answers every mover, whichever instance started its run. */
+	@Bean
+	MoverRuns moverRuns(JdbcClient db, PlatformTransactionManager transactionManager, JobQueue jobQueue,
+			Snapshots snapshots, S3Store backupStore, BackupProperties backup, MoverProperties properties,
+			WorkerProperties worker, WorkerMetrics metrics, Clock clock, JsonColumns columns) {
+		return new MoverRuns(db, new TransactionTemplate(transactionManager), jobQueue, snapshots, backupStore, backup,
+				properties, worker, metrics, clock, columns);
+	}
+
 	@Bean(destroyMethod = "close")
-	BackupWorker backupWorker(JdbcClient db, PlatformTransactionManager transactionManager, Snapshots snapshots,
-			BackupScheduler backupScheduler, WorkerProperties properties, Clock clock, JsonColumns columns,
-			ApplicationEventPublisher events, WorkerMetrics metrics) {
-		JobQueue queue = new JobQueue(db, new TransactionTemplate(transactionManager), clock, properties, metrics);
-		return new BackupWorker(BackupWorker.instanceName(), queue, db,
+	BackupWorker backupWorker(JdbcClient db, JobQueue jobQueue, Snapshots snapshots, BackupScheduler backupScheduler,
+			WorkerProperties properties, Clock clock, JsonColumns columns, ApplicationEventPublisher events,
+			WorkerMetrics metrics) {
+		return new BackupWorker(BackupWorker.instanceName(), jobQueue, db,
 				new LocalExecutor(snapshots, properties.mountRoot()), snapshots,
 				properties.schedulerEnabled() ? backupScheduler : null, properties, clock, columns,
 				events::publishEvent, metrics);
 	}
 
+	/** This instance's own port, where a child mover reaches it unless another URL is configured. */
+	private final AtomicInteger port = new AtomicInteger();
+
+	@EventListener
+	void rememberPort(WebServerInitializedEvent event) {
+		if (event.getApplicationContext().getServerNamespace() == null) {
+			this.port.set(event.getWebServer().getPort());
+		}
+	}
+
 	@EventListener
 	void startWorker(ApplicationReadyEvent event) {
-		WorkerProperties properties = event.getApplicationContext().getBean(WorkerProperties.class);
+		ApplicationContext context = event.getApplicationContext();
+		WorkerProperties properties = context.getBean(WorkerProperties.class);
+		BackupWorker worker = context.getBean(BackupWorker.class);
+		if ("process".equals(properties.executor())) {
+			MoverProperties movers = context.getBean(MoverProperties.class);
+			Supplier<URI> url = (movers.serviceUrl() != null && !movers.serviceUrl().toString().isBlank())
+					? movers::serviceUrl : () -> URI.create("http://127.0.0.1:" + this.port.get());
+			worker.moveWith(new ProcessExecutor(context.getBean(MoverRuns.class), movers,
+					new LocalExecutor(context.getBean(Snapshots.class), properties.mountRoot()), url,
+					context.getBean(JdbcClient.class)));
+		}
 		if (properties.enabled()) {
-			event.getApplicationContext().getBean(BackupWorker.class).start();
+			worker.start();
 		}
 	}
 

@@ -10,9 +10,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * Settings of the scheduled worker that runs backups and restores.
  * @param enabled whether this instance claims and runs jobs (off: jobs only queue up)
  * @param schedulerEnabled whether this instance turns due schedules into queued backups
- * @param executor where a job reads and writes a storage's files; only {@code local} exists so far (a
- * Kubernetes Job in the storage's cluster is the planned other one)
- * @param mountRoot {@code local}: every storage's share is the folder {@code <mount-root>/<namespace>/<storage>}
+ * @param executor where a job reads and writes a storage's files (SPEC §5): {@code local}, the engine in
+ * this JVM; {@code process}, a mover process started by this instance (a Kubernetes Job in the storage's
+ * cluster is the planned third)
+ * @param mountRoot {@code local} and {@code process}: every storage's share is the folder
+ * {@code <mount-root>/<namespace>/<storage>}
  * @param threads jobs this instance runs at once
  * @param maxRunning jobs running at once across all instances
  * @param maxRunningPerCluster jobs running at once in one cluster, across all instances
@@ -32,8 +34,8 @@ public record WorkerProperties(@DefaultValue("true") boolean enabled, @DefaultVa
 		@DefaultValue("5m") Duration downloadLinkLifetime) {
 
 	public WorkerProperties {
-		if (!"local".equals(executor)) {
-			throw new IllegalArgumentException("pss.worker.executor must be 'local' (the only executor so far): " + executor);
+		if (!"local".equals(executor) && !"process".equals(executor)) {
+			throw new IllegalArgumentException("pss.worker.executor must be 'local' or 'process': " + executor);
 		}
 		if (threads < 1 || maxRunning < 1 || maxRunningPerCluster < 1 || maxAttempts < 1) {
 			throw new IllegalArgumentException("pss.worker.threads, max-running, max-running-per-cluster and max-attempts must be at least 1");

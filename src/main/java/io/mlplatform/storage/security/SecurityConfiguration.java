@@ -7,6 +7,7 @@ import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
 import org.springframework.security.authentication.AuthenticationProvider;
 import org.springframework.security.authentication.ProviderManager;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
@@ -26,6 +27,7 @@ import org.springframework.security.oauth2.server.resource.authentication.JwtAut
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.firewall.StrictHttpFirewall;
 
+import io.mlplatform.storage.mover.MoverProtocol;
 import io.mlplatform.storage.web.ProblemWriter;
 import io.mlplatform.storage.web.UnauthorizedException;
 
@@ -36,6 +38,23 @@ import io.mlplatform.storage.web.UnauthorizedException;
  */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration {
+
+	/**
+	 * The mover API authenticates each call by its run token itself ({@code MoverRuns}): no user or CI
+	 * credential is looked at there, and the chain below refuses run tokens (they are neither).
+	 */
+	@Bean
+	@Order(0)
+	SecurityFilterChain moverApi(HttpSecurity http) throws Exception {
+		http.securityMatcher(MoverProtocol.RUNS + "/**")
+			.csrf(csrf -> csrf.disable())
+			.sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+			.requestCache(cache -> cache.disable())
+			.logout(logout -> logout.disable())
+			.servletApi(servletApi -> servletApi.disable())
+			.authorizeHttpRequests(requests -> requests.anyRequest().permitAll());
+		return http.build();
+	}
 
 	@Bean
 	SecurityFilterChain api(HttpSecurity http, JwtDecoder jwtDecoder, SecurityProperties properties,

@@ -1,0 +1,310 @@
+package io.mlplatform.storage.mover;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+
+import io.mlplatform.storage.mover.MoverProtocol.ObjectName;
+import io.mlplatform.storage.mover.MoverProtocol.Part;
+import io.mlplatform.storage.mover.MoverProtocol.Presign;
+import io.mlplatform.storage.mover.MoverProtocol.Presigned;
+import io.mlplatform.storage.snapshot.ChangedContentException;
+import io.mlplatform.storage.snapshot.FileDigest;
+import io.mlplatform.storage.snapshot.FileSlice;
+import io.mlplatform.storage.snapshot.ObjectNotFoundException;
+import io.mlplatform.storage.snapshot.ObjectRef;
+import io.mlplatform.storage.snapshot.ObjectStore;
+import io.mlplatform.storage.snapshot.ObjectStream;
+
+/**
+ * The run's project in the bucket as a mover reaches it: every request presigned by the service for
+ * one object (and one part, or one range), sent straight to S3. The mover holds no S3 credential,
+ * and never names a key. A request S3 fails with a 5xx, or whose connection breaks, is signed and
+ * sent again; what a URL allows and its signature never reach a log or an error message.
+ */
+final class RemoteObjects implements ObjectStore {
+
+	private static final int ATTEMPTS = 5;
+
+	/** Headers java.net.http sets itself from the request and its body. */
+	private static final Set<String> SET_BY_CLIENT = Set.of("host", "content-length", "connection", "expect",
+			"upgrade");
+
+	private final MoverClient service;
+
+	private final HttpClient http;
+
+	private final long partSize;
+
+	private final long multipartThreshold;
+
+	private final AtomicLong requests = new AtomicLong();
+
+	RemoteObjects(MoverClient service, long partSize, long multipartThreshold) {
+		this.service = service;
+		this.partSize = partSize;
+		this.multipartThreshold = multipartThreshold;
+		this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).version(HttpClient.Version.HTTP_1_1)
+			.build();
+	}
+
+	/** Requests sent to S3 so far. */
+	long requests() {
+		return this.requests.get();
+	}
+
+	static ObjectName name(ObjectRef object) {
+		return new ObjectName(object.kind().name().toLowerCase(), object.id(), object.storage());
+	}
+
+	@Override
+	public long partSize() {
+		return this.partSize;
+	}
+
+	@Override
+	public long partSize(long size) {
+		return (size <= this.multipartThreshold) ? Math.max(size, 1) : ObjectStore.partSize(this.partSize, size);
+	}
+
+	@Override
+	public void put(ObjectRef pack, byte[] bytes, int length) {
+		send(pack, new Presign("PUT", name(pack), null, null, null, null, null, null),
+				() -> HttpRequest.BodyPublishers.ofByteArray(bytes, 0, length));
+	}
+
+	@Override
+	public void putContent(ObjectRef blob, Path file, FileDigest digest, Executor parts, BooleanSupplier unchanged) {
+		if (digest.size() <= this.multipartThreshold && digest.parts().size() == 1) {
+			// signed with the content's sha256: S3 refuses other bytes (a file changed since it was hashed)
+			send(blob, new Presign("PUT", name(blob), null, null, null, null, null, null),
+					() -> slice(file, 0, digest.size()));
+			return;
+		}
+		upload(blob, file, digest.size(), digest.partSize(), digest, parts, Map.of(), unchanged);
+	}
+
+	@Override
+	public void putFile(ObjectRef manifest, Path file, long size, Executor parts, Map<String, String> metadata) {
+		if (size <= this.partSize) {
+			send(manifest, new Presign("PUT", name(manifest), null, null, metadata, null, null, null),
+					() -> slice(file, 0, size));
+			return;
+		}
+		upload(manifest, file, size, ObjectStore.partSize(this.partSize, size), null, parts, metadata, () -> true);
+	}
+
+	private void upload(ObjectRef object, Path file, long size, long partSize, FileDigest digest, Executor parts,
+			Map<String, String> metadata, BooleanSupplier unchanged) {
+		String uploadId = this.service
+			.post("/uploads:start", new MoverProtocol.UploadStart(name(object), metadata), MoverProtocol.Upload.class)
+			.uploadId();
+		try {
+			List<CompletableFuture<Part>> futures = new ArrayList<>();
+			// an empty content is still one (empty) part
+			for (int number = 1; number == 1 || (long) (number - 1) * partSize < size; number++) {
+				int partNumber = number;
+				long offset = (number - 1) * partSize;
+				long length = Math.min(partSize, size - offset);
+				String checksum = (digest != null) ? digest.part(number - 1) : null;
+				futures.add(CompletableFuture.supplyAsync(() -> {
+					HttpResponse<InputStream> response = send(object,
+							new Presign("PUT", name(object), null, null, null, uploadId, partNumber, checksum),
+							() -> slice(file, offset, length));
+					String eTag = response.headers().firstValue("ETag").orElseThrow(
+							() -> new IllegalStateException("S3 gave part " + partNumber + " of " + object + " no ETag"));
+					return new Part(partNumber, eTag, checksum);
+				}, parts));
+			}
+			List<Part> completed = new ArrayList<>();
+			for (CompletableFuture<Part> future : futures) {
+				try {
+					completed.add(future.join());
+				}
+				catch (CompletionException ex) {
+					throw (ex.getCause() instanceof RuntimeException runtime) ? runtime : ex;
+				}
+			}
+			if (!unchanged.getAsBoolean()) {
+				throw new ChangedContentException(file, null);
+			}
+			this.service.post("/uploads:complete", new MoverProtocol.UploadComplete(name(object), uploadId, completed),
+					null);
+		}
+		catch (RuntimeException ex) {
+			try {
+				this.service.post("/uploads:abort", new MoverProtocol.UploadAbort(name(object), uploadId), null);
+			}
+			catch (RuntimeException abort) {
+				ex.addSuppressed(abort);
+			}
+			throw ex;
+		}
+	}
+
+	@Override
+	public ObjectStream get(ObjectRef object) {
+		return stream(object, new Presign("GET", name(object), null, null, null, null, null, null), null);
+	}
+
+	@Override
+	public ObjectStream get(ObjectRef object, long offset, long length) {
+		return stream(object, new Presign("GET", name(object), offset, length, null, null, null, null), null);
+	}
+
+	@Override
+	public ObjectStream getFrom(ObjectRef object, long offset, String eTag) {
+		return stream(object, new Presign("GET", name(object), offset, null, null, null, null, null), eTag);
+	}
+
+	private ObjectStream stream(ObjectRef object, Presign presign, String ifMatch) {
+		HttpResponse<InputStream> response = send(object, presign, null, ifMatch);
+		return new ObjectStream(response.body()) {
+
+			@Override
+			public String eTag() {
+				return response.headers().firstValue("ETag").orElse(null);
+			}
+
+			@Override
+			public Long length() {
+				return response.headers().firstValueAsLong("Content-Length").stream().boxed().findFirst().orElse(null);
+			}
+
+			@Override
+			public String contentRange() {
+				return response.headers().firstValue("Content-Range").orElse(null);
+			}
+
+			@Override
+			public void abort() {
+				try {
+					// closing a body before its end cancels the exchange: nothing more is read
+					response.body().close();
+				}
+				catch (IOException ex) {
+					// dropped either way
+				}
+			}
+
+		};
+	}
+
+	private HttpResponse<InputStream> send(ObjectRef object, Presign presign,
+			java.util.function.Supplier<HttpRequest.BodyPublisher> body) {
+		return send(object, presign, body, null);
+	}
+
+	/**
+	 * Signs and sends one request, again with a fresh signature after a 5xx or a broken connection.
+	 * @return the response, its body not read yet (empty for a PUT)
+	 * @throws ObjectNotFoundException on a 404
+	 * @throws ChangedContentException when S3 refused a PUT's bytes for their checksum
+	 */
+	private HttpResponse<InputStream> send(ObjectRef object, Presign presign,
+			java.util.function.Supplier<HttpRequest.BodyPublisher> body, String ifMatch) {
+		for (int attempt = 1;; attempt++) {
+			Presigned signed = this.service.post("/objects:presign", presign, Presigned.class);
+			HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(signed.url())).timeout(Duration.ofMinutes(5));
+			signed.headers().forEach((name, values) -> {
+				if (!SET_BY_CLIENT.contains(name.toLowerCase())) {
+					values.forEach(value -> request.header(name, value));
+				}
+			});
+			if (ifMatch != null) {
+				request.header("If-Match", ifMatch);
+			}
+			request.method(signed.method(), (body == null) ? HttpRequest.BodyPublishers.noBody() : body.get());
+			HttpResponse<InputStream> response;
+			try {
+				this.requests.incrementAndGet();
+				response = this.http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+			}
+			catch (IOException ex) {
+				if (attempt == ATTEMPTS) {
+					throw new UncheckedIOException(presign.method() + " of " + object + " failed", ex);
+				}
+				pause(attempt);
+				continue;
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new IllegalStateException(presign.method() + " of " + object + " interrupted", ex);
+			}
+			int status = response.statusCode();
+			if (status / 100 == 2) {
+				if (body != null) {
+					drain(response);
+				}
+				return response;
+			}
+			String error = errorCode(response);
+			if (status == 404) {
+				throw new ObjectNotFoundException(object, null);
+			}
+			if (status == 400 && ("BadDigest".equals(error) || "XAmzContentChecksumMismatch".equals(error))) {
+				throw new ChangedContentException(Path.of(object.id()), null);
+			}
+			if ((status / 100 != 5 && status != 429) || attempt == ATTEMPTS) {
+				// the status and S3's error code say what went wrong; the URL would say what it allows
+				throw new IllegalStateException(presign.method() + " of " + object + " refused by S3: " + status
+						+ (error == null ? "" : " " + error));
+			}
+			pause(attempt);
+		}
+	}
+
+	/** S3's error code from an error response's XML body (it is small), or null. */
+	private static String errorCode(HttpResponse<InputStream> response) {
+		try (InputStream in = response.body()) {
+			String xml = new String(in.readNBytes(8192), java.nio.charset.StandardCharsets.UTF_8);
+			int start = xml.indexOf("<Code>");
+			int end = xml.indexOf("</Code>");
+			return (start >= 0 && end > start) ? xml.substring(start + 6, end) : null;
+		}
+		catch (IOException ex) {
+			return null;
+		}
+	}
+
+	private static void drain(HttpResponse<InputStream> response) {
+		try (InputStream in = response.body()) {
+			in.transferTo(java.io.OutputStream.nullOutputStream());
+		}
+		catch (IOException ex) {
+			// the PUT succeeded; its (empty) body does not matter
+		}
+	}
+
+	private static void pause(int attempt) {
+		try {
+			Thread.sleep(Math.min(100L << attempt, 5_000));
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException("Interrupted between attempts", ex);
+		}
+	}
+
+	/** A part of a file as a request body of known length. */
+	private static HttpRequest.BodyPublisher slice(Path file, long offset, long length) {
+		return HttpRequest.BodyPublishers
+			.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> FileSlice.open(file, offset, length)), length);
+	}
+
+}
