@@ -3,6 +3,8 @@ package io.mlplatform.storage.backup;
 import java.util.UUID;
 
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 
 import org.springframework.http.HttpHeaders;
@@ -38,7 +40,7 @@ import io.mlplatform.storage.mover.MoverProtocol.UploadStart;
 @RestController
 @RequestMapping(path = MoverProtocol.RUNS, produces = MediaType.APPLICATION_JSON_VALUE,
 		consumes = MediaType.APPLICATION_JSON_VALUE)
-@Tag(name = "Mover", description = "The internal API a mover calls with its one-time run token")
+@Tag(name = MoverApiDocumentation.TAG, description = "The internal API a mover calls with its one-time run token")
 class MoverController {
 
 	private final MoverRuns runs;
@@ -53,27 +55,27 @@ class MoverController {
 
 	@PostMapping("/{run}:claim")
 	@Operation(summary = "Claim the run: start its lease and learn what it is")
-	Claim claim(@PathVariable UUID run, @RequestHeader(name = HttpHeaders.AUTHORIZATION, required = false) String token) {
+	Claim claim(@PathVariable UUID run, @Parameter(hidden = true) @RequestHeader(name = HttpHeaders.AUTHORIZATION, required = false) String token) {
 		return this.runs.claim(run(run, token));
 	}
 
 	@PostMapping("/{run}:heartbeat")
 	@Operation(summary = "Report progress and renew the run's lease; the answer says continue, cancel or lost")
-	Heartbeat heartbeat(@PathVariable UUID run, @RequestHeader(name = HttpHeaders.AUTHORIZATION, required = false) String token,
+	Heartbeat heartbeat(@PathVariable UUID run, @Parameter(hidden = true) @RequestHeader(name = HttpHeaders.AUTHORIZATION, required = false) String token,
 			@RequestBody Progress progress) {
 		return new Heartbeat(this.runs.heartbeat(run(run, token), progress));
 	}
 
 	@PostMapping("/{run}:previous")
 	@Operation(summary = "The storage's newest snapshot, unless it is the one found gone")
-	Previous previous(@PathVariable UUID run, @RequestHeader(name = HttpHeaders.AUTHORIZATION, required = false) String token,
+	Previous previous(@PathVariable UUID run, @Parameter(hidden = true) @RequestHeader(name = HttpHeaders.AUTHORIZATION, required = false) String token,
 			@RequestBody Previous gone) {
 		return this.runs.previous(run(run, token), gone.backup());
 	}
 
 	@PostMapping("/{run}/contents:lookup")
 	@Operation(summary = "Which of these contents the project stores already, and where")
-	Contents lookup(@PathVariable UUID run, @RequestHeader(name = HttpHeaders.AUTHORIZATION, required = false) String token,
+	Contents lookup(@PathVariable UUID run, @Parameter(hidden = true) @RequestHeader(name = HttpHeaders.AUTHORIZATION, required = false) String token,
 			@RequestBody Lookup lookup) {
 		return new Contents(this.runs.lookup(run(run, token), lookup.sha256()));
 	}
@@ -81,14 +83,15 @@ class MoverController {
 	@PostMapping("/{run}/blobs/{sha256}:lookup")
 	@Operation(summary = "Whether the project stores this large content already; waits for a collection deleting")
 	Contents lookupBlob(@PathVariable UUID run, @PathVariable String sha256,
-			@RequestHeader(name = HttpHeaders.AUTHORIZATION, required = false) String token) {
+			@Parameter(hidden = true) @RequestHeader(name = HttpHeaders.AUTHORIZATION, required = false) String token) {
 		return new Contents(this.runs.lookupBlob(run(run, token), sha256));
 	}
 
 	@PostMapping("/{run}/contents:record")
 	@Operation(summary = "Record contents stored, as soon as their pack or blob is complete")
+	@ApiResponse(responseCode = "204", description = "Done")
 	ResponseEntity<Void> record(@PathVariable UUID run,
-			@RequestHeader(name = HttpHeaders.AUTHORIZATION, required = false) String token,
+			@Parameter(hidden = true) @RequestHeader(name = HttpHeaders.AUTHORIZATION, required = false) String token,
 			@RequestBody Contents contents) {
 		this.runs.record(run(run, token), contents.contents());
 		return ResponseEntity.noContent().build();
@@ -96,22 +99,23 @@ class MoverController {
 
 	@PostMapping("/{run}/objects:presign")
 	@Operation(summary = "A presigned request for one object of the run's project (or one part, or one range)")
-	Presigned presign(@PathVariable UUID run, @RequestHeader(name = HttpHeaders.AUTHORIZATION, required = false) String token,
+	Presigned presign(@PathVariable UUID run, @Parameter(hidden = true) @RequestHeader(name = HttpHeaders.AUTHORIZATION, required = false) String token,
 			@RequestBody Presign presign) {
 		return this.runs.presign(run(run, token), presign);
 	}
 
 	@PostMapping("/{run}/uploads:start")
 	@Operation(summary = "Start a multipart upload of a blob or of the run's manifest")
-	Upload startUpload(@PathVariable UUID run, @RequestHeader(name = HttpHeaders.AUTHORIZATION, required = false) String token,
+	Upload startUpload(@PathVariable UUID run, @Parameter(hidden = true) @RequestHeader(name = HttpHeaders.AUTHORIZATION, required = false) String token,
 			@RequestBody UploadStart start) {
 		return new Upload(this.runs.startUpload(run(run, token), start.object(), start.metadata()));
 	}
 
 	@PostMapping("/{run}/uploads:complete")
 	@Operation(summary = "Complete a multipart upload from its parts")
+	@ApiResponse(responseCode = "204", description = "Done")
 	ResponseEntity<Void> completeUpload(@PathVariable UUID run,
-			@RequestHeader(name = HttpHeaders.AUTHORIZATION, required = false) String token,
+			@Parameter(hidden = true) @RequestHeader(name = HttpHeaders.AUTHORIZATION, required = false) String token,
 			@RequestBody UploadComplete complete) {
 		this.runs.completeUpload(run(run, token), complete.object(), complete.uploadId(), complete.parts());
 		return ResponseEntity.noContent().build();
@@ -119,8 +123,9 @@ class MoverController {
 
 	@PostMapping("/{run}/uploads:abort")
 	@Operation(summary = "Abort a multipart upload")
+	@ApiResponse(responseCode = "204", description = "Done")
 	ResponseEntity<Void> abortUpload(@PathVariable UUID run,
-			@RequestHeader(name = HttpHeaders.AUTHORIZATION, required = false) String token,
+			@Parameter(hidden = true) @RequestHeader(name = HttpHeaders.AUTHORIZATION, required = false) String token,
 			@RequestBody UploadAbort abort) {
 		this.runs.abortUpload(run(run, token), abort.object(), abort.uploadId());
 		return ResponseEntity.noContent().build();
@@ -128,16 +133,18 @@ class MoverController {
 
 	@PostMapping("/{run}:commit")
 	@Operation(summary = "Commit the run: only then is a backup's snapshot there, or a restore done")
+	@ApiResponse(responseCode = "204", description = "Done")
 	ResponseEntity<Void> commit(@PathVariable UUID run,
-			@RequestHeader(name = HttpHeaders.AUTHORIZATION, required = false) String token, @RequestBody Commit commit) {
+			@Parameter(hidden = true) @RequestHeader(name = HttpHeaders.AUTHORIZATION, required = false) String token, @RequestBody Commit commit) {
 		this.runs.commit(run(run, token), commit);
 		return ResponseEntity.noContent().build();
 	}
 
 	@PostMapping("/{run}:fail")
 	@Operation(summary = "End the run as failed, with the reason, or as cancelled")
+	@ApiResponse(responseCode = "204", description = "Done")
 	ResponseEntity<Void> fail(@PathVariable UUID run,
-			@RequestHeader(name = HttpHeaders.AUTHORIZATION, required = false) String token, @RequestBody Failure failure) {
+			@Parameter(hidden = true) @RequestHeader(name = HttpHeaders.AUTHORIZATION, required = false) String token, @RequestBody Failure failure) {
 		this.runs.fail(run(run, token), failure);
 		return ResponseEntity.noContent().build();
 	}

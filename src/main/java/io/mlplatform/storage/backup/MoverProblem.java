@@ -39,4 +39,15 @@ class MoverProblem extends ProblemException {
 		return new MoverProblem(HttpStatus.CONFLICT, "content-not-stored", "Content not stored", detail);
 	}
 
+	/** S3 refused what the run asked of it (an upload id it does not know, a part too small). */
+	static MoverProblem storageRefused(String code) {
+		return new MoverProblem(HttpStatus.CONFLICT, "storage-refused", "Refused by the bucket",
+				"S3 refused the request" + (code == null ? "" : ": " + code));
+	}
+
+	static MoverProblem storageUnavailable() {
+		return new MoverProblem(HttpStatus.SERVICE_UNAVAILABLE, "storage-unavailable", "Bucket unavailable",
+				"S3 did not answer; try again");
+	}
+
 }

@@ -387,7 +387,7 @@ final class MoverRuns {
 			}
 		}
 		needed.forEach((key, wanted) -> {
-			Long size = this.store.size(key);
+			Long size = s3(() -> this.store.size(key));
 			// a pack must reach past its last content; a blob (stored as -size-1) must be exactly its size
 			boolean stored = size != null && ((wanted >= 0) ? size >= wanted : size == -wanted - 1);
 			if (!stored) {
@@ -472,9 +472,9 @@ final class MoverRuns {
 		if (object.kind() == ObjectRef.Kind.PACK) {
 			throw MoverProblem.invalid("A pack is stored in one PUT");
 		}
-		return this.store.startUpload(this.snapshots.layout().key(job.project(), object),
-				object.kind() == ObjectRef.Kind.BLOB,
-				object.kind() == ObjectRef.Kind.MANIFEST ? metadata(metadata) : Map.of());
+		Map<String, String> checked = object.kind() == ObjectRef.Kind.MANIFEST ? metadata(metadata) : Map.of();
+		return s3(() -> this.store.startUpload(this.snapshots.layout().key(job.project(), object),
+				object.kind() == ObjectRef.Kind.BLOB, checked));
 	}
 
 	void completeUpload(Run run, ObjectName name, String uploadId, List<MoverProtocol.Part> parts) {
@@ -498,7 +498,10 @@ final class MoverRuns {
 			completed.add(CompletedPart.builder().partNumber(part.partNumber()).eTag(part.eTag())
 				.checksumCRC32C(object.kind() == ObjectRef.Kind.BLOB ? part.crc32c() : null).build());
 		}
-		this.store.completeUpload(this.snapshots.layout().key(job.project(), object), uploadId, completed);
+		s3(() -> {
+			this.store.completeUpload(this.snapshots.layout().key(job.project(), object), uploadId, completed);
+			return null;
+		});
 	}
 
 	void abortUpload(Run run, ObjectName name, String uploadId) {
@@ -509,7 +512,26 @@ final class MoverRuns {
 		if (uploadId == null || !UPLOAD_ID.matcher(uploadId).matches()) {
 			throw MoverProblem.invalid("Abort an upload by its id");
 		}
-		this.store.abortUpload(this.snapshots.layout().key(job.project(), object), uploadId);
+		s3(() -> {
+			this.store.abortUpload(this.snapshots.layout().key(job.project(), object), uploadId);
+			return null;
+		});
+	}
+
+	/** An S3 call for a mover: what S3 refuses is the mover's problem (409), S3 not answering a 503. */
+	private static <T> T s3(java.util.function.Supplier<T> call) {
+		try {
+			return call.get();
+		}
+		catch (software.amazon.awssdk.services.s3.model.S3Exception ex) {
+			if (ex.statusCode() >= 400 && ex.statusCode() < 500) {
+				throw MoverProblem.storageRefused(ex.awsErrorDetails() == null ? null : ex.awsErrorDetails().errorCode());
+			}
+			throw MoverProblem.storageUnavailable();
+		}
+		catch (software.amazon.awssdk.core.exception.SdkException ex) {
+			throw MoverProblem.storageUnavailable();
+		}
 	}
 
 	private static void requireBackup(Run run) {
@@ -626,7 +648,7 @@ final class MoverRuns {
 			throw MoverProblem.invalid("A backup's commit carries its snapshot time and bytes uploaded");
 		}
 		String manifest = this.snapshots.layout().manifest(job.project(), job.storage(), job.backup());
-		if (this.store.size(manifest) == null) {
+		if (s3(() -> this.store.size(manifest)) == null) {
 			throw MoverProblem.notStored("Upload the manifest before the commit");
 		}
 		if (!endLease(run)) {

@@ -45,7 +45,7 @@ class SecurityConfiguration {
 	 */
 	@Bean
 	@Order(0)
-	SecurityFilterChain moverApi(HttpSecurity http) throws Exception {
+	SecurityFilterChain moverApiChain(HttpSecurity http) throws Exception {
 		http.securityMatcher(MoverProtocol.RUNS + "/**")
 			.csrf(csrf -> csrf.disable())
 			.sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))

@@ -30,7 +30,7 @@ import org.springframework.context.annotation.Configuration;
  * responses each kind of operation can give, so controllers only declare what is specific to them.
  */
 @Configuration(proxyBeanMethods = false)
-class OpenApiConfiguration {
+public class OpenApiConfiguration {
 
 	private static final String PROBLEM = "application/problem+json";
 
@@ -53,20 +53,7 @@ class OpenApiConfiguration {
 	OpenApiCustomizer problemResponses() {
 		return openApi -> {
 			Components components = openApi.getComponents();
-			components.addSchemas("FieldError", new ObjectSchema().description("One invalid field")
-				.addProperty("field", new StringSchema().example("capacity"))
-				.addProperty("rejectedValue", new Schema<>().description("What was sent").example("lots"))
-				.addProperty("message", new StringSchema().example("is not a Kubernetes quantity")));
-			components.addSchemas("Problem", new ObjectSchema().description("RFC 9457 problem details")
-				.addProperty("type", new StringSchema().format("uri")
-					.example(ProblemException.TYPE_BASE + "validation-failed")
-					.description("Stable identifier of the kind of problem; branch on this"))
-				.addProperty("title", new StringSchema().example("Validation failed"))
-				.addProperty("status", new IntegerSchema().example(400))
-				.addProperty("detail", new StringSchema().description("What went wrong and what to change"))
-				.addProperty("instance", new StringSchema().format("uri-reference"))
-				.addProperty("requestId", new StringSchema().description("Quote it when reporting a problem"))
-				.addProperty("errors", new ArraySchema().items(new Schema<>().$ref("#/components/schemas/FieldError"))));
+			problemSchemas(components);
 			Map<String, String> responses = Map.of("BadRequest",
 					"Invalid input: see `errors` for each field (types validation-failed, malformed-body, invalid-page-token)",
 					"NotFound", "No such project or resource, or the caller may not see it", "Conflict",
@@ -101,6 +88,24 @@ class OpenApiConfiguration {
 				operation.getResponses().forEach((status, response) -> describeHeaders(status, response));
 			}));
 		};
+	}
+
+	/** The problem-details schemas every contract of this service refers to (the public one, the mover API's). */
+	public static void problemSchemas(Components components) {
+		components.addSchemas("FieldError", new ObjectSchema().description("One invalid field")
+			.addProperty("field", new StringSchema().example("capacity"))
+			.addProperty("rejectedValue", new Schema<>().description("What was sent").example("lots"))
+			.addProperty("message", new StringSchema().example("is not a Kubernetes quantity")));
+		components.addSchemas("Problem", new ObjectSchema().description("RFC 9457 problem details")
+			.addProperty("type", new StringSchema().format("uri")
+				.example(ProblemException.TYPE_BASE + "validation-failed")
+				.description("Stable identifier of the kind of problem; branch on this"))
+			.addProperty("title", new StringSchema().example("Validation failed"))
+			.addProperty("status", new IntegerSchema().example(400))
+			.addProperty("detail", new StringSchema().description("What went wrong and what to change"))
+			.addProperty("instance", new StringSchema().format("uri-reference"))
+			.addProperty("requestId", new StringSchema().description("Quote it when reporting a problem"))
+			.addProperty("errors", new ArraySchema().items(new Schema<>().$ref("#/components/schemas/FieldError"))));
 	}
 
 	/** Single resources carry their version; created ones say where they live. */
