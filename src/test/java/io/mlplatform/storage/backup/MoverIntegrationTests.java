@@ -9,8 +9,6 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.test.context.TestPropertySource;
-
 import io.mlplatform.storage.ApiClient.Response;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,10 +18,7 @@ import static org.awaitility.Awaitility.await;
  * Backups and restores through executor {@code process}: each one a mover, a child process that reaches
  * the service through the mover API and S3 through presigned URLs only.
  */
-@TestPropertySource(properties = { "pss.worker.executor=process",
-		// a large file's blob goes up in parts, as a file over the threshold does in production
-		"pss.backup.s3.multipart-threshold=12MB", "pss.backup.s3.part-size=5MB" })
-class MoverIntegrationTests extends WorkerTestSupport {
+class MoverIntegrationTests extends MoverTestSupport {
 
 	private static final String STORAGES = "/api/v1/projects/cv/storages";
 

@@ -1,0 +1,242 @@
+package io.mlplatform.storage.backup;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.IntStream;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+
+import io.mlplatform.storage.ApiClient;
+import io.mlplatform.storage.ApiClient.Response;
+import io.mlplatform.storage.TestInfrastructure;
+import io.mlplatform.storage.backup.JobQueue.Kind;
+import io.mlplatform.storage.snapshot.Sha256;
+
+import tools.jackson.databind.JsonNode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The mover API driven by hand, as a mover (or someone holding a run token) would: what a token opens,
+ * what it does not, and bad input refused with nothing changed.
+ */
+class MoverApiIntegrationTests extends MoverTestSupport {
+
+	private static final String RUNS = "/internal/mover/v1/runs/";
+
+	@Autowired
+	private MoverRuns runs;
+
+	@Autowired
+	private S3Store store;
+
+	private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+	@BeforeEach
+	void storages() {
+		createProject("cv");
+		createProject("nlp");
+		readyStorage("cv", "data", null);
+		readyStorage("nlp", "text", null);
+	}
+
+	/** A run of a new backup of a storage, handed out as the worker hands one to a mover. */
+	private Run run(String project, String storage) {
+		// the worker does not take a backup of a storage that is not Ready: this test is the worker
+		this.db.sql("UPDATE storages SET phase = 'Provisioning' WHERE name = ?").param(storage).update();
+		Response queued = this.api.post(storages(project) + "/" + storage + "/backups", null);
+		assertThat(queued.status()).as(queued.toString()).isEqualTo(202);
+		UUID job = UUID.fromString(queued.json().path("id").asString());
+		this.db.sql("""
+				UPDATE backups SET state = 'Running', lease_owner = 'test-worker', attempt = attempt + 1,
+				  lease_until = now() + interval '5 minutes', started_at = now() WHERE id = ?""").param(job).update();
+		MoverRuns.Started started = this.runs.start(Kind.BACKUP, job, "test-worker", "test").orElseThrow();
+		return new Run(started.id(), job, new ApiClient(this.port).as(started.token()), started.token());
+	}
+
+	private record Run(UUID id, UUID job, ApiClient api, String token) {
+
+		Response call(String action, String body) {
+			return this.api.post(RUNS + this.id + action, body);
+		}
+
+	}
+
+	@Test
+	void aRunTokenOpensItsOwnRunAndNothingElse() {
+		Run cv = run("cv", "data");
+		Run nlp = run("nlp", "text");
+
+		// another run's id with this token, no token, a made-up one, a user's
+		Response foreign = cv.api().post(RUNS + nlp.id() + ":claim", null);
+		assertProblem(foreign, 401, "invalid-run-token");
+		assertProblem(new ApiClient(this.port).as(null).post(RUNS + cv.id() + ":claim", null), 401, "invalid-run-token");
+		assertProblem(new ApiClient(this.port).as("pssrun_" + "A".repeat(43)).post(RUNS + cv.id() + ":claim", null), 401,
+				"invalid-run-token");
+		assertProblem(this.api.post(RUNS + cv.id() + ":claim", null), 401, "invalid-run-token");
+		// the public API does not take a run token
+		Response publicApi = cv.api().get("/api/v1/projects/cv/storages");
+		assertThat(publicApi.status()).isEqualTo(401);
+		assertThat(publicApi.body()).doesNotContain(cv.token());
+		assertThat(foreign.body()).doesNotContain(cv.token());
+
+		Response claim = cv.call(":claim", null);
+		assertThat(claim.status()).as(claim.toString()).isEqualTo(200);
+		assertThat(claim.json().path("project").asString()).isEqualTo("cv");
+		assertThat(claim.json().path("kind").asString()).isEqualTo("backup");
+		assertThat(claim.json().path("backup").asString()).isEqualTo(cv.job().toString());
+		assertThat(claim.body()).doesNotContain(S3ProxyServerKeys.SECRET).doesNotContain(S3ProxyServerKeys.ACCESS);
+		// claimed again by the same attempt (its answer was lost): the same run, one lease
+		assertThat(cv.call(":claim", null).status()).isEqualTo(200);
+		assertThat(count("select count(*) from backup_leases where finished_at is null and storage = ?",
+				storageId("cv", "data"))).isEqualTo(1);
+	}
+
+	@Test
+	void aMoverGetsUrlsForItsOwnProjectsObjectsOnly() throws Exception {
+		Run cv = run("cv", "data");
+		Run nlp = run("nlp", "text");
+		cv.call(":claim", null);
+		nlp.call(":claim", null);
+		String nlpStorage = storageId("nlp", "text");
+
+		// another storage's manifest, another backup's, a name that is not one
+		assertProblem(cv.call("/objects:presign", presign("GET", "manifest", nlp.job().toString(), nlpStorage)), 403,
+				"object-not-allowed");
+		assertProblem(cv.call("/objects:presign", presign("PUT", "manifest", UUID.randomUUID().toString(),
+				storageId("cv", "data"))), 403, "object-not-allowed");
+		assertProblem(cv.call("/objects:presign", presign("GET", "pack", "../../nlp/packs/x", null)), 400,
+				"validation-failed");
+		assertProblem(cv.call("/objects:presign", presign("GET", "blob", "not-a-hash", null)), 400, "validation-failed");
+		assertProblem(cv.call("/objects:presign", "{\"method\": \"DELETE\", \"object\": {\"kind\": \"pack\", \"id\": \"p1\"}}"),
+				400, "validation-failed");
+
+		// what is signed lies under the run's own project, whatever it asks for
+		Response pack = cv.call("/objects:presign", presign("PUT", "pack", "p1", null));
+		assertThat(pack.status()).as(pack.toString()).isEqualTo(200);
+		assertThat(URI.create(pack.json().path("url").asString()).getPath())
+			.endsWith("/" + TestInfrastructure.BUCKET + "/pss/projects/cv/packs/p1");
+		// a pack is never replaced: the URL says create-only
+		assertThat(send(pack.json(), "first".getBytes())).isEqualTo(200);
+		assertThat(send(cv.call("/objects:presign", presign("PUT", "pack", "p1", null)).json(), "second".getBytes()))
+			.isEqualTo(412);
+		// a blob's URL takes only the content its name is the sha256 of
+		byte[] content = "the content".getBytes();
+		String sha256 = Sha256.of(content);
+		assertThat(send(cv.call("/objects:presign", presign("PUT", "blob", Sha256.of("other".getBytes()), null)).json(),
+				content)).isEqualTo(400);
+		assertThat(send(cv.call("/objects:presign", presign("PUT", "blob", sha256, null)).json(), content)).isEqualTo(200);
+		assertThat(this.store.size("pss/projects/cv/blobs/" + sha256.substring(0, 2) + "/" + sha256))
+			.isEqualTo(content.length);
+	}
+
+	@Test
+	void badMoverInputIsRefusedClearlyAndChangesNothing() {
+		Run cv = run("cv", "data");
+		cv.call(":claim", null);
+		long contents = count("select count(*) from backup_contents");
+		String stranger = Sha256.of("never stored".getBytes());
+
+		assertProblem(cv.call("/contents:lookup", "{\"sha256\": [\"XYZ\"]}"), 400, "validation-failed");
+		String tooMany = IntStream.range(0, 1001).mapToObj(i -> "\"" + Sha256.of(("" + i).getBytes()) + "\"")
+			.reduce((a, b) -> a + "," + b).orElseThrow();
+		assertProblem(cv.call("/contents:lookup", "{\"sha256\": [" + tooMany + "]}"), 400, "validation-failed");
+		assertProblem(cv.call("/contents:record", "{\"contents\": [{\"sha256\": \"" + stranger
+				+ "\", \"size\": -1, \"pack\": \"p1\", \"offset\": 0}]}"), 400, "validation-failed");
+		// the index never points at what the bucket does not hold
+		assertProblem(cv.call("/contents:record", "{\"contents\": [{\"sha256\": \"" + stranger
+				+ "\", \"size\": 10, \"pack\": \"no-such-pack\", \"offset\": 0}]}"), 409, "content-not-stored");
+		assertProblem(cv.call("/contents:record", "{\"contents\": [{\"sha256\": \"" + stranger + "\", \"size\": 10}]}"),
+				409, "content-not-stored");
+		assertProblem(cv.call("/objects:presign", "{\"method\": \"PUT\", \"object\": {\"kind\": \"blob\", \"id\": \""
+				+ stranger + "\"}, \"uploadId\": \"u\", \"partNumber\": 0, \"crc32c\": \"AAAAAA==\"}"), 400,
+				"validation-failed");
+		assertProblem(cv.call("/objects:presign", "{\"method\": \"GET\", \"object\": {\"kind\": \"pack\", \"id\": \"p1\"}, "
+				+ "\"offset\": -5, \"length\": 10}"), 400, "validation-failed");
+		assertProblem(cv.call("/uploads:complete", "{\"object\": {\"kind\": \"blob\", \"id\": \"" + stranger
+				+ "\"}, \"uploadId\": \"nope\", \"parts\": [{\"partNumber\": 1, \"eTag\": \"x\", \"crc32c\": \"AAAAAA==\"}]}"),
+				409, "storage-refused");
+		assertProblem(cv.call(":heartbeat", "{\"files\": -1, \"bytes\": 0}"), 400, "validation-failed");
+		assertThat(cv.call(":heartbeat", "{\"files\": [1]}").status()).isEqualTo(400);
+		assertThat(cv.call(":commit", "not json").status()).isEqualTo(400);
+
+		assertThat(count("select count(*) from backup_contents")).isEqualTo(contents);
+		assertThat(this.api.get(storages("cv") + "/data/backups/" + cv.job()).json().path("state").asString())
+			.isEqualTo("Running");
+	}
+
+	@Test
+	void aCommitAfterTheLeaseRanOutIsRefusedAndLeavesNoSnapshotAndTheTokenIsSpent() throws Exception {
+		Run cv = run("cv", "data");
+		cv.call(":claim", null);
+		String storage = storageId("cv", "data");
+		Response put = cv.call("/objects:presign", "{\"method\": \"PUT\", \"object\": {\"kind\": \"manifest\", \"id\": \""
+				+ cv.job() + "\", \"storage\": \"" + storage + "\"}}");
+		assertThat(send(put.json(), new byte[] { 31, -117, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0 }))
+			.isEqualTo(200);
+		String manifest = "pss/projects/cv/snapshots/" + storage + "/" + cv.job() + ".json.gz";
+		assertThat(this.store.size(manifest)).isNotNull();
+		// paused past its lease: a collection may have removed what the manifest references
+		this.db.sql("UPDATE backup_leases SET expires_at = now() - interval '1 second' WHERE storage = ?").param(storage)
+			.update();
+
+		Response commit = cv.call(":commit", "{\"entries\": 0, \"files\": 0, \"bytes\": 0, \"bytesUploaded\": 20, "
+				+ "\"snapshotTime\": \"2026-12-04T10:00:00Z\"}");
+
+		assertProblem(commit, 409, "lease-lost");
+		assertThat(this.store.size(manifest)).isNull();
+		JsonNode backup = this.api.get(storages("cv") + "/data/backups/" + cv.job()).json();
+		// the attempt is over; the job waits for its next one (with a new token)
+		assertThat(backup.path("state").asString()).isEqualTo("Queued");
+		assertThat(backup.path("error").asString()).contains("lease");
+		assertThat(count("select count(*) from newest_snapshots where backup = ?", cv.job().toString())).isZero();
+		// the spent token opens nothing any more
+		assertProblem(cv.call(":heartbeat", "{\"files\": 0, \"bytes\": 0}"), 409, "run-ended");
+		assertProblem(cv.call(":commit", "{\"files\": 0, \"bytes\": 0}"), 409, "run-ended");
+	}
+
+	private String storageId(String project, String storage) {
+		return this.api.get(storages(project) + "/" + storage).json().path("id").asString();
+	}
+
+	private static String presign(String method, String kind, String id, String storage) {
+		return "{\"method\": \"" + method + "\", \"object\": {\"kind\": \"" + kind + "\", \"id\": \"" + id + "\""
+				+ (storage == null ? "" : ", \"storage\": \"" + storage + "\"") + "}}";
+	}
+
+	/** Sends a presigned request as a mover does; returns S3's status. */
+	private int send(JsonNode signed, byte[] body) throws Exception {
+		HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(signed.path("url").asString()))
+			.timeout(Duration.ofSeconds(10));
+		signed.path("headers").properties().forEach(header -> header.getValue()
+			.forEach(value -> request.header(header.getKey(), value.asString())));
+		request.method(signed.path("method").asString(), HttpRequest.BodyPublishers.ofByteArray(body));
+		return this.http.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+	}
+
+	private static void assertProblem(Response response, int status, String type) {
+		assertThat(response.status()).as(response.toString()).isEqualTo(status);
+		assertThat(response.header("Content-Type")).startsWith("application/problem+json");
+		assertThat(response.problemType()).as(response.toString()).isEqualTo(type);
+	}
+
+	/** The S3 keys the service holds: never in an answer to a mover. */
+	private static final class S3ProxyServerKeys {
+
+		static final String ACCESS = io.mlplatform.storage.S3ProxyServer.ACCESS_KEY;
+
+		static final String SECRET = io.mlplatform.storage.S3ProxyServer.SECRET_KEY;
+
+	}
+
+}
