@@ -3,6 +3,7 @@ package io.mlplatform.storage.backup;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -18,12 +19,13 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * {@code java} with its class path (a Boot jar is started through its launcher)
  * @param javaOptions options of the mover's JVM when the command is derived
  * @param stopGrace how long a mover whose run was cancelled or lost may take to stop before it is killed
+ * @param environment more environment of a mover process (a proxy, {@code JAVA_TOOL_OPTIONS})
  */
 @ConfigurationProperties("pss.mover")
 public record MoverProperties(URI serviceUrl, @DefaultValue("5m") Duration presignLifetime,
 		@DefaultValue("1s") Duration heartbeat, List<String> command,
 		@DefaultValue("-XX:+UseSerialGC") List<String> javaOptions,
-		@DefaultValue("30s") Duration stopGrace) {
+		@DefaultValue("30s") Duration stopGrace, Map<String, String> environment) {
 
 	public MoverProperties {
 		if (presignLifetime.compareTo(Duration.ofSeconds(30)) < 0 || presignLifetime.compareTo(Duration.ofDays(7)) > 0) {
@@ -34,6 +36,7 @@ public record MoverProperties(URI serviceUrl, @DefaultValue("5m") Duration presi
 		}
 		command = (command == null) ? List.of() : List.copyOf(command);
 		javaOptions = (javaOptions == null) ? List.of() : List.copyOf(javaOptions);
+		environment = (environment == null) ? Map.of() : Map.copyOf(environment);
 	}
 
 }

@@ -96,9 +96,10 @@ final class ProcessExecutor {
 		Process process;
 		try {
 			token = tokenFile(run);
-			ProcessBuilder builder = new ProcessBuilder(command())
+			ProcessBuilder builder = new ProcessBuilder(command(run.id()))
 				.redirectErrorStream(true)
 				.redirectOutput(log(run.id()).toFile());
+			builder.environment().putAll(this.properties.environment());
 			builder.environment().put(Mover.SERVICE_URL, this.serviceUrl.get().toString());
 			builder.environment().put(Mover.RUN, run.id().toString());
 			builder.environment().put(Mover.TOKEN_FILE, token.toString());
@@ -167,12 +168,14 @@ final class ProcessExecutor {
 	 * The mover's command: as configured, or this JVM's {@code java} running {@link Mover} from this JVM's
 	 * class path (through Boot's launcher when this is a Boot jar).
 	 */
-	List<String> command() {
+	List<String> command(UUID run) {
 		if (!this.properties.command().isEmpty()) {
 			return this.properties.command();
 		}
 		List<String> command = new ArrayList<>();
 		command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+		// first, so that ps shows which run a process is (its long class path comes after)
+		command.add("-D" + Mover.RUN_PROPERTY + "=" + run);
 		command.addAll(this.properties.javaOptions());
 		String classPath = System.getProperty("java.class.path");
 		String location = String.valueOf(Mover.class.getProtectionDomain().getCodeSource().getLocation());

@@ -42,6 +42,15 @@ public final class Mover {
 
 	public static final String PATH = "PSS_MOVER_PATH";
 
+	/** A system property a mover started by the service carries: its run, for people reading {@code ps}. */
+	public static final String RUN_PROPERTY = "pss.mover.run";
+
+	/**
+	 * A file: while it exists, a backup waits once its content is stored, before its manifest. How crash
+	 * tests stop a mover at a known point; unset in production.
+	 */
+	public static final String HOLD = "PSS_MOVER_HOLD";
+
 	/** Exit codes. */
 	static final int COMMITTED = 0;
 
@@ -105,6 +114,9 @@ public final class Mover {
 						() -> backup ? progress(backupProgress, scan) : progress(restoreProgress), Thread.currentThread(),
 						claim.heartbeatMillis(), claim.leaseMillis())) {
 			RemoteSession session = new RemoteSession(service, claim, objects, lease);
+			if (env.containsKey(HOLD)) {
+				engine.beforeManifest = () -> hold(Path.of(env.get(HOLD)));
+			}
 			ObjectRef manifest = ObjectRef.manifest(claim.storage(), claim.backup());
 			try {
 				if (backup) {
@@ -152,6 +164,21 @@ public final class Mover {
 			log.warn("Run {} could not report how it ended: {}", run, report.getMessage());
 		}
 		return cancelled ? CANCELLED : FAILED;
+	}
+
+	private static void hold(Path file) {
+		if (Files.exists(file)) {
+			log.info("Holding before the manifest while {} exists", file);
+		}
+		while (Files.exists(file)) {
+			try {
+				Thread.sleep(50);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new IllegalStateException("Interrupted while holding before the manifest", ex);
+			}
+		}
 	}
 
 	private static MoverProtocol.Progress progress(BackupProgress progress, FolderScan scan) {

@@ -4,10 +4,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import io.mlplatform.storage.ApiClient.Response;
 
@@ -18,11 +23,15 @@ import static org.awaitility.Awaitility.await;
  * Backups and restores through executor {@code process}: each one a mover, a child process that reaches
  * the service through the mover API and S3 through presigned URLs only.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class MoverIntegrationTests extends MoverTestSupport {
 
 	private static final String STORAGES = "/api/v1/projects/cv/storages";
 
 	private Path share;
+
+	/** Each test's content is its own: what another test stored is not found in the index. */
+	private final long salt = System.nanoTime();
 
 	@BeforeEach
 	void storage() throws Exception {
@@ -30,10 +39,10 @@ class MoverIntegrationTests extends MoverTestSupport {
 		this.share = readyStorage("cv", "data", "\"backupPolicy\": {\"retention\": {\"keepLast\": 100}}");
 		for (int i = 0; i < 300; i++) {
 			BackupTestSupport.write(this.share.resolve("images/" + (i % 7) + "/img-" + i + ".bin"),
-					BackupTestSupport.random(100 + i * 37, i));
+					BackupTestSupport.random(100 + i * 37, this.salt + i));
 		}
-		BackupTestSupport.write(this.share.resolve("models/large.bin"), BackupTestSupport.random(21 * 1024 * 1024, 7));
-		BackupTestSupport.write(this.share.resolve("models/medium.bin"), BackupTestSupport.random(9 * 1024 * 1024, 8));
+		BackupTestSupport.write(this.share.resolve("models/large.bin"), BackupTestSupport.random(21 * 1024 * 1024, this.salt - 7));
+		BackupTestSupport.write(this.share.resolve("models/medium.bin"), BackupTestSupport.random(9 * 1024 * 1024, this.salt - 8));
 		BackupTestSupport.write(this.share.resolve("empty"), new byte[0]);
 		BackupTestSupport.write(this.share.resolve("secret.txt"), "only mine".getBytes());
 		Files.setPosixFilePermissions(this.share.resolve("secret.txt"), PosixFilePermissions.fromString("rw-------"));
@@ -87,6 +96,92 @@ class MoverIntegrationTests extends MoverTestSupport {
 		await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> this.api.get(STORAGES + "/data/restores")
 			.json().path("items").path(0).path("state").asString().equals("Succeeded"));
 		assertThat(Trees.describe(this.share)).isEqualTo(before);
+	}
+
+	/** Starts a backup that holds before its manifest; returns its path once its mover holds there. */
+	private String heldBackup() throws Exception {
+		Files.createFile(HOLD);
+		Response queued = this.api.post(STORAGES + "/data/backups", null);
+		assertThat(queued.status()).as(queued.toString()).isEqualTo(202);
+		String backup = queued.json().path("id").asString();
+		await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(() -> holding(backup));
+		return queued.header("Location");
+	}
+
+	/** Whether the newest attempt's mover says it holds before its manifest. */
+	private boolean holding(String backup) throws Exception {
+		String run = this.db.sql("select id from mover_runs where job_id = cast(? as uuid) order by attempt desc limit 1")
+			.param(backup).query(String.class).optional().orElse(null);
+		Path log = Path.of(System.getProperty("java.io.tmpdir"), "pss-movers", run + ".log");
+		return run != null && Files.exists(log) && Files.readString(log).contains("Holding before the manifest");
+	}
+
+	@Test
+	void aKilledMoversNextAttemptResumesFromWhatItStored(CapturedOutput output) throws Exception {
+		long total = Files.walk(this.share).filter(Files::isRegularFile).mapToLong(file -> file.toFile().length()).sum();
+		String backup = heldBackup();
+
+		// kill -9: no fail, no commit, no goodbye
+		List<ProcessHandle> movers = movers();
+		assertThat(movers).hasSize(1);
+		movers.get(0).destroyForcibly();
+		Files.delete(HOLD);
+
+		Response done = awaitEnd(backup);
+		assertThat(done.json().path("state").asString()).as(done.toString()).isEqualTo("Succeeded");
+		assertThat(done.json().path("attempt").asInt()).isEqualTo(2);
+		// attempt 2 found attempt 1's packs and blobs in the index: it stored only the manifest
+		assertThat(done.json().path("bytesUploaded").asLong()).isLessThan(total / 10);
+		String id = done.json().path("id").asString();
+		assertThat(this.db.sql("select state from mover_runs where job_id = cast(? as uuid) order by attempt")
+			.param(id).query(String.class).list()).containsExactly("Failed", "Committed");
+		assertThat(this.db.sql("select reason from mover_runs where job_id = cast(? as uuid) and attempt = 1")
+			.param(id).query(String.class).single()).contains("exited with code 137");
+		// and the snapshot is whole
+		Response copy = this.api.post(STORAGES, """
+				{"name": "copy", "capacity": "1Gi", "restoreFrom": {"storage": "data", "backup": "%s"}}""".formatted(id));
+		assertThat(copy.status()).isEqualTo(201);
+		await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> this.api.get(STORAGES + "/copy/restores")
+			.json().path("items").path(0).path("state").asString().equals("Succeeded"));
+		assertThat(Trees.describe(share("cv", "copy"))).isEqualTo(Trees.describe(this.share));
+		// neither the service nor a mover logs a run token or a presigned URL's signature
+		String moverLog = Files.readString(Path.of(System.getProperty("java.io.tmpdir"), "pss-movers",
+				this.db.sql("select id from mover_runs where job_id = cast(? as uuid) and attempt = 1").param(id)
+					.query(String.class).single() + ".log"));
+		assertThat(moverLog).contains("Holding before the manifest").doesNotContain("pssrun_")
+			.doesNotContainIgnoringCase("signature");
+		assertThat(output.getAll()).doesNotContain("pssrun_").doesNotContainIgnoringCase("x-amz-signature");
+	}
+
+	@Test
+	void aCancelReachesARunningMoverWithinTwoSeconds() throws Exception {
+		String backup = heldBackup();
+
+		Response cancel = this.api.post(backup + ":cancel", null);
+		long asked = System.nanoTime();
+
+		assertThat(cancel.status()).as(cancel.toString()).isIn(200, 202);
+		await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(20))
+			.until(() -> this.api.get(backup).json().path("state").asString().equals("Cancelled"));
+		assertThat(Duration.ofNanos(System.nanoTime() - asked)).isLessThan(Duration.ofSeconds(2));
+		await().atMost(WAIT).until(() -> movers().isEmpty());
+		assertThat(this.db.sql("select reason from mover_runs where job_id = cast(? as uuid)")
+			.param(backup.substring(backup.lastIndexOf('/') + 1)).query(String.class).single()).isEqualTo("cancelled");
+	}
+
+	@Test
+	void aRunGoesOnWhileTheServiceIsAwayForAWhile() throws Exception {
+		String backup = heldBackup();
+
+		// several heartbeats go unanswered, as while a replica restarts; the run's lease outlasts them
+		SERVICE.stop();
+		Thread.sleep(3000);
+		SERVICE.resume();
+		Files.delete(HOLD);
+
+		Response done = awaitEnd(backup);
+		assertThat(done.json().path("state").asString()).as(done.toString()).isEqualTo("Succeeded");
+		assertThat(done.json().path("attempt").asInt()).isEqualTo(1);
 	}
 
 }
