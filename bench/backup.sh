@@ -119,6 +119,39 @@ else
 fi
 rm -rf "$W/restore-engine-A" "$W/restore-engine-B" "$W/B"; python3 bench/backup_data.py b "$W/B"
 
+# ---- the mover (issue #15): the service (the local run's code, on this S3Proxy, executor process) hands each
+# backup and restore to a fresh mover process, as every Kubernetes Job will be: a cold JVM each time, so its
+# peers are restic and rclone as they are. Times run from the API request to the job's end, so they include
+# the queue, the process's start and its claim. The mover's peak RSS and CPU come from /usr/bin/time around
+# it; the service's CPU (its JVM and PostgreSQL) is measured over the same step.
+echo "== mover"
+mkdir -p "$W/svc" "$W/mover-time"
+$RC mkdir bench:bench-mover
+ACP="$PWD/target/test-classes:$PWD/target/classes:$(cat target/bench-classpath.txt)"
+cat > "$W/mover.sh" <<SH
+#!/usr/bin/env bash
+exec /usr/bin/time -f "%M %U %S" -o "$W/mover-time/\$PSS_MOVER_RUN" java ${MOVER_OPTS:--XX:+UseSerialGC} -cp "$ACP" io.mlplatform.storage.mover.Mover
+SH
+chmod +x "$W/mover.sh"
+(cd "$W/svc" && exec java $JAVA_OPTS -cp "$ACP" io.mlplatform.storage.LocalProjectStorageApplication --server.port=0 \
+  --LOCAL_PG_PORT=54339 --pss.backup.s3.endpoint="$EP" --pss.backup.s3.bucket=bench-mover \
+  --pss.worker.executor=process --pss.mover.keep-logs=true --pss.mover.command[0]="$W/mover.sh" \
+  --pss.worker.scheduler-enabled=false --pss.reconciler.resync=6h) > "$W/service.log" 2>&1 &
+SVC=$!
+trap 'kill $S3PID $SVC 2>/dev/null || true' EXIT
+while [ ! -s "$W/svc/.local/sandbox.env" ]; do kill -0 $SVC || { tail -50 "$W/service.log"; exit 1; }; sleep 0.5; done
+MOVER_EXTRA="$W/mover-extra.tsv"; : > "$MOVER_EXTRA"
+python3 bench/mover_bench.py "$W" "$S3PID" "$SVC" "$RESULTS" "$MOVER_EXTRA"
+kill $SVC; wait $SVC 2>/dev/null || true
+rm -rf "$W/B"; python3 bench/backup_data.py b "$W/B"
+if cmp -s <(cd "$W/B" && find . -type f -exec sha256sum {} + | sort) \
+    <(cd "$W/svc/.local/shares/bench/b" && find . -type f -exec sha256sum {} + | sort); then
+  echo "mover restore B identical"
+else
+  echo "mover restore B differs from B"; exit 1
+fi
+rm -rf "$W/svc/.local/shares"
+
 # ---- rclone copy
 echo "== rclone"
 $RC mkdir bench:rclone-bench
@@ -144,7 +177,7 @@ python3 bench/backup_data.py mutate "$W/B"
 (cd "$W/B" && timed restic "backup C" restic-bench $R backup --tag b --host bench .)
 
 # ---- the table
-python3 - "$RESULTS" "$WARM" <<'PY'
+python3 - "$RESULTS" "$WARM" "$MOVER_EXTRA" <<'PY'
 import sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 # (seconds, bytes uploaded, peak RSS KiB, the tool's CPU s, S3Proxy's CPU s)
@@ -197,6 +230,22 @@ for name in ("", ", round 2", ", round 3"):
     eb, ec = t.get(("engine", "backup B" + name)), t.get(("engine", "backup C" + name))
     if eb and ec:
         print("engine backup C / backup B time%s: %.1f%%" % (name or ", round 1", 100 * ec[0] / eb[0]))
+if any(tool == "mover" for tool, _ in t):
+    extra = {r[0]: r[1:] for r in (l.rstrip("\n").split("\t") for l in open(sys.argv[3]) if l.strip())}
+    print("\nThe mover: a fresh process per run, started by the service (from the API request to the job's end):\n")
+    print("| operation | mover s | restic s | rclone s | mover vs restic | mover vs rclone | peak RSS mover / restic (MiB) |"
+          " mover API calls | S3 requests | first byte to S3 (ms after start) | service CPU / mover CPU |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for op in ("backup B", "backup C", "restore B", "backup A"):
+        m, r, s = t.get(("mover", op)), t.get(("rclone", op)), t.get(("restic", op))
+        if not m:
+            continue
+        calls, requests, first, service, mover = extra[op]
+        print("| %s | %.2f | %s | %s | %s | %s | %.0f / %s | %s | %s | %s | %.2f / %.2f s (%.1f%%) |" % (
+            op, m[0], "%.2f" % s[0] if s else "-", "%.2f" % r[0] if r else "-",
+            "%.2fx" % (s[0] / m[0]) if s else "-", "%.2fx" % (r[0] / m[0]) if r else "-",
+            m[2] / 1024, "%.0f" % (s[2] / 1024) if s else "-", calls, requests, first, float(service), float(mover),
+            100 * float(service) / float(mover)))
 ce, cr, sb = t.get(("engine", "ceiling B")), t.get(("rclone", "ceiling B")), t.get(("restic", "backup B"))
 if ce and cr and sb:
     print("\nceiling for B: its bytes PUT as packs by our client %.2f s; one tar stream through rclone rcat %.2f s;"

@@ -69,8 +69,12 @@ public class LocalProjectStorageApplication {
 				java.nio.file.Files.createDirectories(root.resolve("kubeconfigs")).toString());
 		System.setProperty("pss.cluster.secrets-kubeconfig", kubeconfig.toString());
 		operator = SimulatedOperator.start(cluster.client(), root.resolve("shares"), Duration.ofSeconds(10));
-		// the worker's local executor sees every storage where the simulated operator puts its share
+		// the worker's movers run on every storage where the simulated operator puts its share: each backup and
+		// restore is a mover process, through the mover API and presigned URLs, as a deployment runs them
 		System.setProperty("pss.worker.mount-root", root.resolve("shares").toString());
+		if (System.getProperty("pss.worker.executor") == null) {
+			System.setProperty("pss.worker.executor", "process");
+		}
 		SpringApplication.from(ProjectStorageApplication::main).with(LocalStandIns.class).run(args);
 	}
 

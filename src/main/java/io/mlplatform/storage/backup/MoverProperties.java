@@ -20,12 +20,15 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param javaOptions options of the mover's JVM when the command is derived
  * @param stopGrace how long a mover whose run was cancelled or lost may take to stop before it is killed
  * @param environment more environment of a mover process (a proxy, {@code JAVA_TOOL_OPTIONS})
+ * @param keepLogs whether a committed run's output is kept too (a benchmark reads it); a run that did not
+ * commit always keeps it
  */
 @ConfigurationProperties("pss.mover")
 public record MoverProperties(URI serviceUrl, @DefaultValue("5m") Duration presignLifetime,
 		@DefaultValue("1s") Duration heartbeat, List<String> command,
 		@DefaultValue("-XX:+UseSerialGC") List<String> javaOptions,
-		@DefaultValue("30s") Duration stopGrace, Map<String, String> environment) {
+		@DefaultValue("30s") Duration stopGrace, Map<String, String> environment,
+		@DefaultValue("false") boolean keepLogs) {
 
 	public MoverProperties {
 		if (presignLifetime.compareTo(Duration.ofSeconds(30)) < 0 || presignLifetime.compareTo(Duration.ofDays(7)) > 0) {

@@ -659,11 +659,14 @@ final class MoverRuns {
 		}
 		this.snapshots.recordNewest(job.project(), job.storage(), job.backup(), commit.snapshotTime());
 		this.retention.apply(UUID.fromString(job.storage()), job.project(), run.jobId(), job.storageName());
-		boolean ended = this.queue.finish(Kind.BACKUP, run.jobId(), run.owner(), JobState.Succeeded,
-				new JobQueue.Progress(commit.files(), commit.files(), commit.bytes(), commit.bytes(),
-						commit.bytesUploaded(), null),
-				null);
-		endRun(run, "Committed", null);
+		// the run and its job end together: whoever sees the backup Succeeded sees the run Committed
+		boolean ended = Boolean.TRUE.equals(this.transactions.execute(status -> {
+			endRun(run, "Committed", null);
+			return this.queue.finish(Kind.BACKUP, run.jobId(), run.owner(), JobState.Succeeded,
+					new JobQueue.Progress(commit.files(), commit.files(), commit.bytes(), commit.bytes(),
+							commit.bytesUploaded(), null),
+					null);
+		}));
 		if (ended) {
 			BackupResult result = new BackupResult(manifest, commit.entries() == null ? 0 : commit.entries(),
 					commit.files(), commit.bytes(), orZero(commit.filesRead()), orZero(commit.bytesRead()),
@@ -677,9 +680,12 @@ final class MoverRuns {
 
 	private void commitRestore(Run run, Commit commit) {
 		endLease(run);
-		boolean ended = this.queue.finish(Kind.RESTORE, run.jobId(), run.owner(), JobState.Succeeded,
-				new JobQueue.Progress(commit.files(), commit.files(), commit.bytes(), commit.bytes(), null, null), null);
-		endRun(run, "Committed", null);
+		boolean ended = Boolean.TRUE.equals(this.transactions.execute(status -> {
+			endRun(run, "Committed", null);
+			return this.queue.finish(Kind.RESTORE, run.jobId(), run.owner(), JobState.Succeeded,
+					new JobQueue.Progress(commit.files(), commit.files(), commit.bytes(), commit.bytes(), null, null),
+					null);
+		}));
 		if (ended) {
 			this.metrics.restoreEnded(JobState.Succeeded, took(run));
 		}
@@ -726,9 +732,13 @@ final class MoverRuns {
 		if (run.leaseId() != null) {
 			BackupLease.finish(this.db, run.leaseId());
 		}
-		endRun(run, "Failed", cancelled ? "cancelled" : reason);
 		JobState state = cancelled ? JobState.Cancelled : JobState.Failed;
-		if (this.queue.end(run.kind(), run.jobId(), run.owner(), state, cancelled ? null : reason)) {
+		String why = reason;
+		boolean ended = Boolean.TRUE.equals(this.transactions.execute(status -> {
+			endRun(run, "Failed", cancelled ? "cancelled" : why);
+			return this.queue.end(run.kind(), run.jobId(), run.owner(), state, cancelled ? null : why);
+		}));
+		if (ended) {
 			if (run.kind() == Kind.BACKUP) {
 				this.metrics.backupEnded(state, took(run), null, 0);
 			}
@@ -764,9 +774,10 @@ final class MoverRuns {
 			if (run.leaseId() != null) {
 				BackupLease.finish(this.db, run.leaseId());
 			}
-			endRun(run, "Failed", why);
-			Optional<JobState> state = this.queue.retry(run.kind(), run.jobId(), run.owner(),
-					"Attempt " + run.attempt() + ": " + why);
+			Optional<JobState> state = this.transactions.execute(status -> {
+				endRun(run, "Failed", why);
+				return this.queue.retry(run.kind(), run.jobId(), run.owner(), "Attempt " + run.attempt() + ": " + why);
+			});
 			state.ifPresent(now -> log.warn("{} {}: mover run {} (attempt {}) stopped without ending: {}; the job is {}",
 					run.kind(), run.jobId(), run.id(), run.attempt(), why, now));
 		});

@@ -116,7 +116,7 @@ final class ProcessExecutor {
 			int exit = await(process, run.id());
 			SnapshotEngine.deleteQuietly(token);
 			String state = state(run.id());
-			if ("Committed".equals(state)) {
+			if ("Committed".equals(state) && !this.properties.keepLogs()) {
 				SnapshotEngine.deleteQuietly(log(run.id()));
 			}
 			else {

@@ -121,9 +121,10 @@ public final class Mover {
 			try {
 				if (backup) {
 					BackupResult result = engine.backup(session, manifest, folder, backupProgress);
-					log.info("Run {} committed: {} files, {} bytes, {} uploaded, in {} ms; {} mover API calls, {} S3 requests",
-							run, result.files(), result.bytes(), result.bytesUploaded(), millis(start), service.calls(),
-							objects.requests());
+					log.info("Run {} committed: {} files, {} bytes, {} uploaded, in {} ms; {} mover API calls, {} S3 requests; "
+							+ "first byte to S3 {} ms after the process started", run, result.files(), result.bytes(),
+							result.bytesUploaded(), millis(start), service.calls(), objects.requests(),
+							sinceStart(objects.firstUpload()));
 				}
 				else {
 					RestoreResult result = engine.restore(session, manifest, folder, claim.paths(),
@@ -201,6 +202,12 @@ public final class Mover {
 			}
 		}
 		return message.toString();
+	}
+
+	/** Milliseconds from this process's start to an instant (epoch millis); -1 for none. */
+	private static long sinceStart(long epochMillis) {
+		return (epochMillis == 0) ? -1 : epochMillis - ProcessHandle.current().info().startInstant()
+			.map(java.time.Instant::toEpochMilli).orElse(epochMillis);
 	}
 
 	private static long millis(long start) {

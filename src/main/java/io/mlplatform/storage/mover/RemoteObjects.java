@@ -55,12 +55,20 @@ final class RemoteObjects implements ObjectStore {
 
 	private final AtomicLong requests = new AtomicLong();
 
+	/** When the first PUT to S3 succeeded (epoch millis); 0 before. */
+	private final AtomicLong firstUpload = new AtomicLong();
+
 	RemoteObjects(MoverClient service, long partSize, long multipartThreshold) {
 		this.service = service;
 		this.partSize = partSize;
 		this.multipartThreshold = multipartThreshold;
 		this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).version(HttpClient.Version.HTTP_1_1)
 			.build();
+	}
+
+	/** When the first PUT to S3 succeeded (epoch millis), 0 if none did. */
+	long firstUpload() {
+		return this.firstUpload.get();
 	}
 
 	/** Requests sent to S3 so far. */
@@ -250,6 +258,7 @@ final class RemoteObjects implements ObjectStore {
 			if (status / 100 == 2) {
 				if (body != null) {
 					drain(response);
+					this.firstUpload.compareAndSet(0, System.currentTimeMillis());
 				}
 				return response;
 			}

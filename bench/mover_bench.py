@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""The mover steps of bench/backup.sh: B full, C incremental, restore of B, A full, each a backup or restore
+the running service (the local run, executor process) hands to a fresh mover process.
+
+  mover_bench.py WORKDIR S3PROXY_PID SERVICE_PID RESULTS EXTRA
+
+Prints, per step, a row like bench/backup.sh's timed(): tool, operation, wall seconds (from the API request
+to the job's end), bytes added to the bucket, the mover's peak RSS (KiB), the mover's CPU seconds, S3Proxy's
+CPU seconds; and into EXTRA: mover API calls, S3 requests, first byte to S3 after the process started (ms),
+the service's own CPU seconds (its JVM and its PostgreSQL) during the step.
+"""
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+
+W, S3PID, SVCPID, RESULTS, EXTRA = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def env():
+    values = {}
+    for line in open(os.path.join(W, "svc", ".local", "sandbox.env")):
+        if line.startswith("export "):
+            key, _, value = line[7:].strip().partition("=")
+            values[key] = value
+    return values
+
+
+E = env()
+URL, TOKEN, SHARES = E["PSS_URL"], E["PSS_TOKEN"], E["PSS_SHARES_ROOT"]
+
+
+def call(method, path, body=None):
+    request = urllib.request.Request(URL + path, method=method, data=None if body is None else json.dumps(body).encode(),
+                                     headers={"Authorization": "Bearer " + TOKEN, "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            text = response.read()
+            return response.status, json.loads(text) if text else None
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def cpu(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def descendants(pid):
+    children = []
+    for path in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            with open(path) as f:
+                text = f.read()
+            ppid = int(text.rsplit(")", 1)[1].split()[1])
+            if ppid == pid:
+                child = int(path.split("/")[2])
+                children.append(child)
+                children.extend(descendants(child))
+        except (OSError, ValueError):
+            pass
+    return children
+
+
+def service_cpu():
+    """The service's JVM and its PostgreSQL (postmaster and backends); not its movers."""
+    total = cpu(SVCPID)
+    for pid in descendants(SVCPID):
+        try:
+            with open("/proc/%d/comm" % pid) as f:
+                if f.read().strip() == "postgres":
+                    total += cpu(pid)
+        except OSError:
+            pass
+    return total
+
+
+def bucket_bytes():
+    out = subprocess.run(["du", "-sb", os.path.join(W, "s3", "bench-mover")], capture_output=True, text=True).stdout
+    return int(out.split()[0]) if out else 0
+
+
+def storage(name, capacity):
+    status, body = call("POST", "/api/v1/projects/bench/storages", {"name": name, "capacity": capacity,
+                                                                    "backupPolicy": {"retention": {"keepLast": 100}}})
+    assert status in (200, 201), body
+    while call("GET", "/api/v1/projects/bench/storages/" + name)[1]["state"] != "Ready":
+        time.sleep(0.1)
+    return os.path.join(SHARES, "bench", name)
+
+
+def await_end(path):
+    while True:
+        status, job = call("GET", path)
+        if job["state"] not in ("Queued", "Running"):
+            return job
+        time.sleep(0.02)
+
+
+def step(op, request):
+    """Runs one backup or restore through the API, as a fresh mover process; records its figures."""
+    before, s3before, svcbefore = bucket_bytes(), cpu(S3PID), service_cpu()
+    seen = set(glob.glob(os.path.join(W, "mover-time", "*")))
+    start = time.time()
+    path, body = request()
+    job = await_end(path)
+    seconds = time.time() - start
+    s3after, svcafter = cpu(S3PID), service_cpu()
+    assert job["state"] == "Succeeded", job
+    # the mover's /usr/bin/time output, named after its run, once the wrapper has written it
+    for _ in range(200):
+        new = [f for f in glob.glob(os.path.join(W, "mover-time", "*")) if f not in seen and os.path.getsize(f) > 0]
+        if new:
+            break
+        time.sleep(0.05)
+    run = os.path.basename(new[0])
+    rss, user, system = open(new[0]).read().split()[-3:]
+    log = open("/tmp/pss-movers/%s.log" % run).read()
+    line = [l for l in log.splitlines() if "committed" in l][-1]
+    calls = line.split(" mover API calls")[0].rsplit(" ", 1)[1]
+    requests = line.split(" S3 requests")[0].rsplit(" ", 1)[1]
+    first = line.split("first byte to S3 ")[1].split(" ")[0] if "first byte to S3" in line else "-"
+    mover_cpu = float(user) + float(system)
+    with open(RESULTS, "a") as f:
+        f.write("mover\t%s\t%.2f\t%d\t%s\t%.2f\t%.2f\n" % (op, seconds, bucket_bytes() - before, rss, mover_cpu,
+                                                          s3after - s3before))
+    with open(EXTRA, "a") as f:
+        f.write("%s\t%s\t%s\t%s\t%.2f\t%.2f\n" % (op, calls, requests, first, svcafter - svcbefore, mover_cpu))
+    print("mover %s: %.2f s, %s API calls, %s S3 requests, first byte %s ms, service CPU %.2f s, mover CPU %.2f s, "
+          "peak RSS %d MiB" % (op, seconds, calls, requests, first, svcafter - svcbefore, mover_cpu, int(rss) // 1024))
+    return job
+
+
+def backup(name):
+    def request():
+        status, job = call("POST", "/api/v1/projects/bench/storages/%s/backups" % name)
+        assert status == 202, job
+        return "/api/v1/projects/bench/storages/%s/backups/%s" % (name, job["id"]), job
+    return request
+
+
+def restore(name, backup_id):
+    def request():
+        status, job = call("POST", "/api/v1/projects/bench/storages/%s/restores" % name,
+                           {"backup": backup_id, "mode": "merge"})
+        assert status == 202, job
+        return "/api/v1/projects/bench/storages/%s/restores/%s" % (name, job["id"]), job
+    return request
+
+
+def main():
+    call("POST", "/api/v1/projects", {"name": "bench"})
+    call("PUT", "/api/v1/projects/bench/quota", {"capacity": "1Pi", "maxStorages": 100})
+    b = storage("b", "10Gi")
+    # hard links: the same files as B, nothing copied
+    subprocess.run(["cp", "-al", os.path.join(W, "B") + "/.", b], check=True)
+    full = step("backup B", backup("b"))
+    subprocess.run([sys.executable, "bench/backup_data.py", "mutate", b], check=True)
+    step("backup C", backup("b"))
+    # restore of B into its storage emptied: every file written, as the peers restore into an empty folder
+    for entry in os.listdir(b):
+        shutil.rmtree(os.path.join(b, entry))
+    subprocess.run(["sync"], check=True)
+    step("restore B", restore("b", full["id"]))
+    a = storage("a", "10Gi")
+    subprocess.run(["cp", "-al", os.path.join(W, "A") + "/.", a], check=True)
+    step("backup A", backup("a"))
+
+
+if __name__ == "__main__":
+    main()
