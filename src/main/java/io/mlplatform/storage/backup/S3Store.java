@@ -11,8 +11,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
@@ -221,50 +219,25 @@ public final class S3Store implements AutoCloseable {
 		}
 		applyEncryption(create);
 		String uploadId = this.client.createMultipartUpload(create.build()).uploadId();
-		try {
-			List<CompletableFuture<CompletedPart>> futures = new ArrayList<>();
-			// an empty content is still one (empty) part
-			for (int number = 1; number == 1 || (long) (number - 1) * partSize < size; number++) {
-				int partNumber = number;
-				long offset = (number - 1) * partSize;
-				long length = Math.min(partSize, size - offset);
-				String checksum = (digest != null) ? digest.part(number - 1) : null;
-				futures.add(CompletableFuture.supplyAsync(() -> {
-					try {
-						String etag = this.client
-							.uploadPart(p -> p.bucket(bucket()).key(key).uploadId(uploadId).partNumber(partNumber)
-								.contentLength(length).checksumCRC32C(checksum), RequestBody.fromContentProvider(
-										() -> slice(file, offset, length), length, "application/octet-stream"))
-							.eTag();
-						return CompletedPart.builder().partNumber(partNumber).eTag(etag).checksumCRC32C(checksum).build();
-					}
-					catch (S3Exception ex) {
-						if (checksum != null && checksumMismatch(ex)) {
-							throw new ChangedContentException(file, ex);
-						}
-						throw ex;
-					}
-				}, parts));
+		io.mlplatform.storage.snapshot.MultipartUpload.run(file, size, partSize, digest, parts, part -> {
+			try {
+				String etag = this.client
+					.uploadPart(p -> p.bucket(bucket()).key(key).uploadId(uploadId).partNumber(part.number())
+						.contentLength(part.length()).checksumCRC32C(part.checksum()), RequestBody.fromContentProvider(
+								() -> slice(file, part.offset(), part.length()), part.length(), "application/octet-stream"))
+					.eTag();
+				return CompletedPart.builder().partNumber(part.number()).eTag(etag).checksumCRC32C(part.checksum())
+					.build();
 			}
-			List<CompletedPart> completed = new ArrayList<>();
-			for (CompletableFuture<CompletedPart> future : futures) {
-				try {
-					completed.add(future.join());
+			catch (S3Exception ex) {
+				if (part.checksum() != null && checksumMismatch(ex)) {
+					throw new ChangedContentException(file, ex);
 				}
-				catch (CompletionException ex) {
-					throw (ex.getCause() instanceof RuntimeException runtime) ? runtime : ex;
-				}
+				throw ex;
 			}
-			if (!unchanged.getAsBoolean()) {
-				throw new ChangedContentException(file, null);
-			}
-			this.client.completeMultipartUpload(
-					c -> c.bucket(bucket()).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(completed)));
-		}
-		catch (RuntimeException ex) {
-			abortQuietly(key, uploadId, ex);
-			throw ex;
-		}
+		}, unchanged, completed -> this.client.completeMultipartUpload(
+				c -> c.bucket(bucket()).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(completed))),
+				failure -> abortQuietly(key, uploadId, failure));
 	}
 
 	/**

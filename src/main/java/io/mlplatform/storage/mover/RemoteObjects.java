@@ -9,12 +9,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
@@ -26,6 +23,7 @@ import io.mlplatform.storage.mover.MoverProtocol.Presigned;
 import io.mlplatform.storage.snapshot.ChangedContentException;
 import io.mlplatform.storage.snapshot.FileDigest;
 import io.mlplatform.storage.snapshot.FileSlice;
+import io.mlplatform.storage.snapshot.MultipartUpload;
 import io.mlplatform.storage.snapshot.ObjectNotFoundException;
 import io.mlplatform.storage.snapshot.ObjectRef;
 import io.mlplatform.storage.snapshot.ObjectStore;
@@ -122,47 +120,22 @@ final class RemoteObjects implements ObjectStore {
 		String uploadId = this.service
 			.post("/uploads:start", new MoverProtocol.UploadStart(name(object), metadata), MoverProtocol.Upload.class)
 			.uploadId();
-		try {
-			List<CompletableFuture<Part>> futures = new ArrayList<>();
-			// an empty content is still one (empty) part
-			for (int number = 1; number == 1 || (long) (number - 1) * partSize < size; number++) {
-				int partNumber = number;
-				long offset = (number - 1) * partSize;
-				long length = Math.min(partSize, size - offset);
-				String checksum = (digest != null) ? digest.part(number - 1) : null;
-				futures.add(CompletableFuture.supplyAsync(() -> {
-					HttpResponse<InputStream> response = send(object,
-							new Presign("PUT", name(object), null, null, null, uploadId, partNumber, checksum),
-							() -> slice(file, offset, length));
-					String eTag = response.headers().firstValue("ETag").orElseThrow(
-							() -> new IllegalStateException("S3 gave part " + partNumber + " of " + object + " no ETag"));
-					return new Part(partNumber, eTag, checksum);
-				}, parts));
-			}
-			List<Part> completed = new ArrayList<>();
-			for (CompletableFuture<Part> future : futures) {
-				try {
-					completed.add(future.join());
-				}
-				catch (CompletionException ex) {
-					throw (ex.getCause() instanceof RuntimeException runtime) ? runtime : ex;
-				}
-			}
-			if (!unchanged.getAsBoolean()) {
-				throw new ChangedContentException(file, null);
-			}
-			this.service.post("/uploads:complete", new MoverProtocol.UploadComplete(name(object), uploadId, completed),
-					null);
-		}
-		catch (RuntimeException ex) {
-			try {
-				this.service.post("/uploads:abort", new MoverProtocol.UploadAbort(name(object), uploadId), null);
-			}
-			catch (RuntimeException abort) {
-				ex.addSuppressed(abort);
-			}
-			throw ex;
-		}
+		MultipartUpload.run(file, size, partSize, digest, parts, part -> {
+			HttpResponse<InputStream> response = send(object,
+					new Presign("PUT", name(object), null, null, null, uploadId, part.number(), part.checksum()),
+					() -> slice(file, part.offset(), part.length()));
+			String eTag = response.headers().firstValue("ETag").orElseThrow(
+					() -> new IllegalStateException("S3 gave part " + part.number() + " of " + object + " no ETag"));
+			return new Part(part.number(), eTag, part.checksum());
+		}, unchanged, completed -> this.service.post("/uploads:complete",
+				new MoverProtocol.UploadComplete(name(object), uploadId, completed), null), failure -> {
+					try {
+						this.service.post("/uploads:abort", new MoverProtocol.UploadAbort(name(object), uploadId), null);
+					}
+					catch (RuntimeException abort) {
+						failure.addSuppressed(abort);
+					}
+				});
 	}
 
 	@Override
