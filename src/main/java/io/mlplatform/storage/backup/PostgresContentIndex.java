@@ -12,7 +12,6 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import io.mlplatform.storage.snapshot.ContentIndex;
 import io.mlplatform.storage.snapshot.ContentLocation;
-import io.mlplatform.storage.snapshot.LeaseLostException;
 import io.mlplatform.storage.snapshot.SnapshotLayout;
 
 /**

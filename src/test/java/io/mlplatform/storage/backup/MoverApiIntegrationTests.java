@@ -5,9 +5,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.Base64;
-import java.util.HexFormat;
-import java.util.List;
 import java.util.UUID;
 import java.util.stream.IntStream;
 

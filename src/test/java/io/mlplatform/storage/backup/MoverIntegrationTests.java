@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
@@ -29,6 +30,9 @@ class MoverIntegrationTests extends MoverTestSupport {
 	private static final String STORAGES = "/api/v1/projects/cv/storages";
 
 	private Path share;
+
+	@Autowired
+	private Snapshots snapshots;
 
 	/** Each test's content is its own: what another test stored is not found in the index. */
 	private final long salt = System.nanoTime();
@@ -182,6 +186,38 @@ class MoverIntegrationTests extends MoverTestSupport {
 		Response done = awaitEnd(backup);
 		assertThat(done.json().path("state").asString()).as(done.toString()).isEqualTo("Succeeded");
 		assertThat(done.json().path("attempt").asInt()).isEqualTo(1);
+	}
+
+	@Test
+	void aCollectionKeepsWhatAMoverFoundAndRevivedWhileItRuns() throws Exception {
+		String first = backUp("cv", "data");
+		assertThat(this.api.delete(STORAGES + "/data/backups/" + first).status()).isEqualTo(204);
+		// no snapshot references the content now: a collection condemns all of it, and deletes none while a
+		// restore that started before the condemnation runs
+		String backup;
+		try (BackupLease restore = this.snapshots.lease("cv", "elsewhere", BackupLease.Kind.RESTORE)) {
+			GarbageCollector.Result condemned = this.snapshots.collectGarbage("cv", Duration.ZERO);
+			assertThat(condemned.condemned()).isPositive();
+			assertThat(condemned.packs() + condemned.blobs()).isZero();
+			// the mover's look-ups find the condemned content and revive it
+			backup = heldBackup();
+		}
+		// that restore is over: the next collection deletes what stayed condemned, which is nothing
+		GarbageCollector.Result during = this.snapshots.collectGarbage("cv", Duration.ZERO);
+		Files.delete(HOLD);
+
+		assertThat(during.packs() + during.blobs()).isZero();
+		Response done = awaitEnd(backup);
+		assertThat(done.json().path("state").asString()).as(done.toString()).isEqualTo("Succeeded");
+		long total = Files.walk(this.share).filter(Files::isRegularFile).mapToLong(file -> file.toFile().length()).sum();
+		assertThat(done.json().path("bytesUploaded").asLong()).isLessThan(total / 10);
+		assertThat(this.snapshots.collectGarbage("cv", Duration.ZERO).packs()).isZero();
+		String id = done.json().path("id").asString();
+		this.api.post(STORAGES, """
+				{"name": "copy", "capacity": "1Gi", "restoreFrom": {"storage": "data", "backup": "%s"}}""".formatted(id));
+		await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> this.api.get(STORAGES + "/copy/restores")
+			.json().path("items").path(0).path("state").asString().equals("Succeeded"));
+		assertThat(Trees.describe(share("cv", "copy"))).isEqualTo(Trees.describe(this.share));
 	}
 
 }
