@@ -133,13 +133,14 @@ cat > "$W/mover.sh" <<SH
 exec /usr/bin/time -f "%M %U %S" -o "$W/mover-time/\$PSS_MOVER_RUN" java ${MOVER_OPTS:--XX:+UseSerialGC} -cp "$ACP" io.mlplatform.storage.mover.Mover
 SH
 chmod +x "$W/mover.sh"
-(cd "$W/svc" && exec java $JAVA_OPTS -cp "$ACP" io.mlplatform.storage.LocalProjectStorageApplication --server.port=0 \
+LOCAL_ROOT="$W/svc/.local" java $JAVA_OPTS -cp "$ACP" io.mlplatform.storage.LocalProjectStorageApplication --server.port=0 \
   --LOCAL_PG_PORT=54339 --pss.backup.s3.endpoint="$EP" --pss.backup.s3.bucket=bench-mover \
   --pss.worker.executor=process --pss.mover.keep-logs=true --pss.mover.command[0]="$W/mover.sh" \
-  --pss.worker.scheduler-enabled=false --pss.reconciler.resync=6h) > "$W/service.log" 2>&1 &
+  --pss.worker.scheduler-enabled=false --pss.reconciler.resync=6h > "$W/service.log" 2>&1 &
 SVC=$!
 trap 'kill $S3PID $SVC 2>/dev/null || true' EXIT
-while [ ! -s "$W/svc/.local/sandbox.env" ]; do kill -0 $SVC || { tail -50 "$W/service.log"; exit 1; }; sleep 0.5; done
+for i in $(seq 1 240); do [ -s "$W/svc/.local/sandbox.env" ] && break; sleep 0.5; done
+[ -s "$W/svc/.local/sandbox.env" ] || { tail -50 "$W/service.log"; exit 1; }
 MOVER_EXTRA="$W/mover-extra.tsv"; : > "$MOVER_EXTRA"
 python3 bench/mover_bench.py "$W" "$S3PID" "$SVC" "$RESULTS" "$MOVER_EXTRA"
 kill $SVC; wait $SVC 2>/dev/null || true

@@ -41,12 +41,18 @@ public class LocalProjectStorageApplication {
 
 	private static final String BUCKET = "pss-backups";
 
+	/** Where the local run keeps its data: {@code .local} of the working folder, or {@code LOCAL_ROOT}. */
+	static Path root() {
+		String root = System.getProperty("LOCAL_ROOT", System.getenv("LOCAL_ROOT"));
+		return (root != null) ? Path.of(root).toAbsolutePath() : Path.of(System.getProperty("user.dir"), ".local").toAbsolutePath();
+	}
+
 	public static void main(String[] args) throws java.io.IOException {
 		// the identity provider must be up before the app reads its issuer
 		oidc = new MockOAuth2Server();
 		oidc.start(Integer.getInteger("LOCAL_OIDC_PORT", 0));
 		System.setProperty("pss.security.issuer-uri", oidc.issuerUrl("pss").toString());
-		Path root = Path.of(System.getProperty("user.dir"), ".local").toAbsolutePath();
+		Path root = root();
 		// the backup bucket, on disk under .local/s3 so snapshots survive a restart; up before the engine binds its settings
 		s3 = S3ProxyServer.start(root.resolve("s3"), Integer.getInteger("LOCAL_S3_PORT", 0));
 		s3.createBucket(BUCKET);
@@ -83,7 +89,7 @@ public class LocalProjectStorageApplication {
 
 		private static final Logger log = LoggerFactory.getLogger(LocalStandIns.class);
 
-		private final Path root = Path.of(System.getProperty("user.dir"), ".local").toAbsolutePath();
+		private final Path root = root();
 
 		@Bean(destroyMethod = "close")
 		EmbeddedPostgresServer localPostgres(Environment environment) {
