@@ -139,6 +139,13 @@ final class MoverRuns {
 		String token = RunTokens.newToken();
 		return this.transactions.execute(status -> {
 			Optional<Integer> attempt = this.queue.handOver(kind, job, owner, OWNER + id);
+			// an earlier attempt whose mover went silent (and whose lease ran out) is over
+			attempt.ifPresent(number -> this.db.sql("""
+					UPDATE mover_runs SET state = 'Failed', ended_at = now(),
+					  reason = 'Its lease ran out: the mover stopped answering'
+					WHERE kind = ? AND job_id = ? AND state IN ('Created', 'Running')""")
+				.params(kind.name().toLowerCase(), job)
+				.update());
 			attempt.ifPresent(number -> this.db.sql("""
 					INSERT INTO mover_runs (id, kind, job_id, attempt, token_hash, executor) VALUES (?, ?, ?, ?, ?, ?)""")
 				.params(id, kind.name().toLowerCase(), job, number, RunTokens.hash(token), executor)

@@ -202,6 +202,26 @@ class MoverApiIntegrationTests extends MoverTestSupport {
 		assertProblem(cv.call(":commit", "{\"files\": 0, \"bytes\": 0}"), 409, "run-ended");
 	}
 
+	@Test
+	void aSilentMoversAttemptEndsWhenItsJobIsClaimedAgain() {
+		Run silent = run("cv", "data");
+		silent.call(":claim", null);
+		// its heartbeats stopped: the job's lease ran out, and a worker claimed the job again
+		this.db.sql("""
+				UPDATE backups SET lease_owner = 'test-worker', attempt = attempt + 1,
+				  lease_until = now() + interval '5 minutes' WHERE id = ?""").param(silent.job()).update();
+
+		MoverRuns.Started next = this.runs.start(Kind.BACKUP, silent.job(), "test-worker", "test").orElseThrow();
+
+		assertThat(this.db.sql("select state || ': ' || reason from mover_runs where id = ?").param(silent.id())
+			.query(String.class).single()).startsWith("Failed: Its lease ran out");
+		assertProblem(silent.call(":heartbeat", "{\"files\": 0, \"bytes\": 0}"), 409, "run-ended");
+		assertThat(new ApiClient(this.port).as(next.token()).post(RUNS + next.id() + ":claim", null).status())
+			.isEqualTo(200);
+		assertThat(this.db.sql("select attempt from mover_runs where id = ?").param(next.id()).query(Integer.class)
+			.single()).isEqualTo(2);
+	}
+
 	private String storageId(String project, String storage) {
 		return this.api.get(storages(project) + "/" + storage).json().path("id").asString();
 	}
