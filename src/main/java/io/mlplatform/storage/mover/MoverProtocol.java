@@ -20,8 +20,8 @@ public final class MoverProtocol {
 	/** The most hashes one look-up asks for. */
 	public static final int MAX_LOOKUP = 1000;
 
-	/** The most contents one record call carries: a full pack of tiny files. */
-	public static final int MAX_RECORD = 10_000;
+	/** The most contents one record call carries (a full pack of small files takes several), within the body limit. */
+	public static final int MAX_RECORD = 1000;
 
 	private MoverProtocol() {
 	}

@@ -17,6 +17,7 @@ import io.mlplatform.storage.ApiClient;
 import io.mlplatform.storage.ApiClient.Response;
 import io.mlplatform.storage.TestInfrastructure;
 import io.mlplatform.storage.backup.JobQueue.Kind;
+import io.mlplatform.storage.mover.MoverProtocol;
 import io.mlplatform.storage.snapshot.Sha256;
 
 import tools.jackson.databind.JsonNode;
@@ -170,6 +171,25 @@ class MoverApiIntegrationTests extends MoverTestSupport {
 		assertThat(count("select count(*) from backup_contents")).isEqualTo(contents);
 		assertThat(this.api.get(storages("cv") + "/data/backups/" + cv.job()).json().path("state").asString())
 			.isEqualTo("Running");
+	}
+
+	@Test
+	void aFullBatchOfRecordsFitsOneCall() throws Exception {
+		Run cv = run("cv", "data");
+		cv.call(":claim", null);
+		String pack = UUID.randomUUID().toString();
+		assertThat(send(cv.call("/objects:presign", presign("PUT", "pack", pack, null)).json(),
+				new byte[MoverProtocol.MAX_RECORD * 16384])).isEqualTo(200);
+		String contents = IntStream.range(0, MoverProtocol.MAX_RECORD)
+			.mapToObj(i -> "{\"sha256\": \"" + Sha256.of((pack + i).getBytes()) + "\", \"size\": 16384, \"pack\": \""
+					+ pack + "\", \"offset\": " + i * 16384L + ", \"blob\": null}")
+			.reduce((a, b) -> a + ", " + b).orElseThrow();
+
+		Response recorded = cv.call("/contents:record", "{\"contents\": [" + contents + "]}");
+
+		assertThat(recorded.status()).as(recorded.toString()).isEqualTo(204);
+		assertThat(count("select count(*) from backup_contents where pack_id = ?", pack))
+			.isEqualTo(MoverProtocol.MAX_RECORD);
 	}
 
 	@Test
