@@ -6,6 +6,7 @@
 # CPU is each tool's own (the engine's JVM plus its PostgreSQL) and S3Proxy's while it served that step.
 # Every tool warms S3Proxy up first, untimed, so none meets a colder server than another.
 # Usage: bench/backup.sh [WORKDIR]   (needs: mvn, python3, rclone, restic, /usr/bin/time)
+#   TOOLS="mover restic" runs only some of engine, mover, rclone, restic (default: all four, as the table wants)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 W=${1:-/tmp/pss-backup-bench}
@@ -76,7 +77,9 @@ timed() {
 # full and the rest incremental (not in the table): round 3 is a service that has been backing up for a
 # while, its JIT compiler mostly done.
 # "ceiling B" PUTs B's bytes as packs, as many at once as the engine does, with nothing else: the floor.
+want() { [[ " ${TOOLS:-engine mover rclone restic} " == *" $1 "* ]]; }
 WARM=${WARM:-20}
+if want engine; then
 echo "== engine"
 STEPS=("backup:a:1:$W/A" "restore:a:1:$W/restore-engine-A"
   "backup:b:1:$W/B" "restore:b:1:$W/restore-engine-B"
@@ -118,12 +121,15 @@ else
   echo "engine restore A differs from A"; exit 1
 fi
 rm -rf "$W/restore-engine-A" "$W/restore-engine-B" "$W/B"; python3 bench/backup_data.py b "$W/B"
+fi
 
 # ---- the mover (issue #15): the service (the local run's code, on this S3Proxy, executor process) hands each
 # backup and restore to a fresh mover process, as every Kubernetes Job will be: a cold JVM each time, so its
 # peers are restic and rclone as they are. Times run from the API request to the job's end, so they include
 # the queue, the process's start and its claim. The mover's peak RSS and CPU come from /usr/bin/time around
 # it; the service's CPU (its JVM and PostgreSQL) is measured over the same step.
+MOVER_EXTRA="$W/mover-extra.tsv"; : > "$MOVER_EXTRA"
+if want mover; then
 echo "== mover"
 mkdir -p "$W/svc" "$W/mover-time"
 $RC mkdir bench:bench-mover
@@ -141,7 +147,6 @@ SVC=$!
 trap 'kill $S3PID $SVC 2>/dev/null || true' EXIT
 for i in $(seq 1 240); do [ -s "$W/svc/.local/sandbox.env" ] && break; sleep 0.5; done
 [ -s "$W/svc/.local/sandbox.env" ] || { tail -50 "$W/service.log"; exit 1; }
-MOVER_EXTRA="$W/mover-extra.tsv"; : > "$MOVER_EXTRA"
 python3 bench/mover_bench.py "$W" "$S3PID" "$SVC" "$RESULTS" "$MOVER_EXTRA"
 kill $SVC; wait $SVC 2>/dev/null || true
 rm -rf "$W/B"; python3 bench/backup_data.py b "$W/B"
@@ -152,8 +157,10 @@ else
   echo "mover restore B differs from B"; exit 1
 fi
 rm -rf "$W/svc/.local/shares"
+fi
 
 # ---- rclone copy
+if want rclone; then
 echo "== rclone"
 $RC mkdir bench:rclone-bench
 timed rclone "backup A" rclone-bench $RC copy "$W/A" bench:rclone-bench/A
@@ -165,8 +172,10 @@ timed rclone "backup C" rclone-bench $RC copy "$W/B" bench:rclone-bench/B
 # the machine's floor for B as one stream: the whole tree as a single tar object
 timed rclone "ceiling B" rclone-bench sh -c "tar -C '$W/B' -cf - . | $RC rcat bench:rclone-bench/B.tar"
 rm -rf "$W/restore-rclone-A" "$W/restore-rclone-B" "$W/B"; python3 bench/backup_data.py b "$W/B"
+fi
 
 # ---- restic backup
+if want restic; then
 echo "== restic"
 export RESTIC_REPOSITORY="s3:$EP/restic-bench"
 $R init > /dev/null
@@ -176,6 +185,7 @@ timed restic "restore A" restic-bench $R restore latest --tag a --target "$W/res
 timed restic "restore B" restic-bench $R restore latest --tag b --target "$W/restore-restic-B"
 python3 bench/backup_data.py mutate "$W/B"
 (cd "$W/B" && timed restic "backup C" restic-bench $R backup --tag b --host bench .)
+fi
 
 # ---- the table
 python3 - "$RESULTS" "$WARM" "$MOVER_EXTRA" <<'PY'
