@@ -136,10 +136,10 @@ $RC mkdir bench:bench-mover
 ACP="$PWD/target/test-classes:$PWD/target/classes:$(cat target/bench-classpath.txt)"
 cat > "$W/mover.sh" <<SH
 #!/usr/bin/env bash
-exec /usr/bin/time -f "%M %U %S" -o "$W/mover-time/\$PSS_MOVER_RUN" java ${MOVER_OPTS:--XX:+UseSerialGC} -cp "$ACP" io.mlplatform.storage.mover.Mover
+exec /usr/bin/time -f "%M %U %S" -o "$W/mover-time/\$PSS_MOVER_RUN" java ${MOVER_OPTS:--XX:+UseSerialGC -Xmx192m} -cp "$ACP" io.mlplatform.storage.mover.Mover
 SH
 chmod +x "$W/mover.sh"
-LOCAL_ROOT="$W/svc/.local" java $JAVA_OPTS -cp "$ACP" io.mlplatform.storage.LocalProjectStorageApplication --server.port=0 \
+LOCAL_ROOT="$W/svc/.local" java $JAVA_OPTS -DLOCAL_USAGE_EVERY=PT1H -cp "$ACP" io.mlplatform.storage.LocalProjectStorageApplication --server.port=0 \
   --LOCAL_PG_PORT=54339 --pss.backup.s3.endpoint="$EP" --pss.backup.s3.bucket=bench-mover \
   --pss.worker.executor=process --pss.mover.keep-logs=true --pss.mover.command[0]="$W/mover.sh" \
   --pss.worker.scheduler-enabled=false --pss.reconciler.resync=6h > "$W/service.log" 2>&1 &

@@ -157,6 +157,12 @@ def restore(name, backup_id):
 def main():
     call("POST", "/api/v1/projects", {"name": "bench"})
     call("PUT", "/api/v1/projects/bench/quota", {"capacity": "1Pi", "maxStorages": 100})
+    # the service is a long-running process: its JIT has seen mover calls before the timed ones
+    warm = storage("warm", "1Gi")
+    for folder in ("d00", "d01"):
+        subprocess.run(["cp", "-al", os.path.join(W, "B", folder), warm], check=True)
+    status, job = call("POST", "/api/v1/projects/bench/storages/warm/backups")
+    assert await_end("/api/v1/projects/bench/storages/warm/backups/" + job["id"])["state"] == "Succeeded"
     b = storage("b", "10Gi")
     # hard links: the same files as B, nothing copied
     subprocess.run(["cp", "-al", os.path.join(W, "B") + "/.", b], check=True)

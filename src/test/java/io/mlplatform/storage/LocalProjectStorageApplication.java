@@ -74,7 +74,9 @@ public class LocalProjectStorageApplication {
 		System.setProperty("pss.cluster.kubeconfig-directory",
 				java.nio.file.Files.createDirectories(root.resolve("kubeconfigs")).toString());
 		System.setProperty("pss.cluster.secrets-kubeconfig", kubeconfig.toString());
-		operator = SimulatedOperator.start(cluster.client(), root.resolve("shares"), Duration.ofSeconds(10));
+		// how often the operator walks each share for its usedBytes (a benchmark makes it rare: the walk is work)
+		operator = SimulatedOperator.start(cluster.client(), root.resolve("shares"),
+				Duration.parse(System.getProperty("LOCAL_USAGE_EVERY", "PT10S")));
 		// the worker's movers run on every storage where the simulated operator puts its share: each backup and
 		// restore is a mover process, through the mover API and presigned URLs, as a deployment runs them
 		System.setProperty("pss.worker.mount-root", root.resolve("shares").toString());

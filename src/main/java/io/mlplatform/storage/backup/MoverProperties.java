@@ -17,7 +17,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * within this
  * @param command the mover's command line for the {@code process} executor; empty: this JVM's own
  * {@code java} with its class path (a Boot jar is started through its launcher)
- * @param javaOptions options of the mover's JVM when the command is derived
+ * @param javaOptions options of the mover's JVM when the command is derived: its heap is small, and the
+ * engine holds fewer sealed packs at once in a small heap
  * @param stopGrace how long a mover whose run was cancelled or lost may take to stop before it is killed
  * @param environment more environment of a mover process (a proxy, {@code JAVA_TOOL_OPTIONS})
  * @param keepLogs whether a committed run's output is kept too (a benchmark reads it); a run that did not
@@ -26,7 +27,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 @ConfigurationProperties("pss.mover")
 public record MoverProperties(URI serviceUrl, @DefaultValue("5m") Duration presignLifetime,
 		@DefaultValue("1s") Duration heartbeat, List<String> command,
-		@DefaultValue("-XX:+UseSerialGC") List<String> javaOptions,
+		@DefaultValue({ "-XX:+UseSerialGC", "-Xmx192m" }) List<String> javaOptions,
 		@DefaultValue("30s") Duration stopGrace, Map<String, String> environment,
 		@DefaultValue("false") boolean keepLogs) {
 

@@ -20,6 +20,12 @@ final class RemoteIndex implements ContentIndex {
 		this.service = service;
 	}
 
+	/** As many as one call takes: each batch is a round trip to the service. */
+	@Override
+	public int batch() {
+		return MoverProtocol.MAX_LOOKUP;
+	}
+
 	@Override
 	public Map<String, ContentLocation> find(Collection<String> sha256s) {
 		Map<String, ContentLocation> found = new HashMap<>();

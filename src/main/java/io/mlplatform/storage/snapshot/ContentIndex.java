@@ -11,8 +11,13 @@ import java.util.Map;
  */
 public interface ContentIndex {
 
-	/** The most contents one look-up asks for. */
+	/** The contents a backup looks up at once, unless an index says otherwise. */
 	int BATCH = 512;
+
+	/** How many contents a backup looks up at once: one query, or one call, per batch. */
+	default int batch() {
+		return BATCH;
+	}
 
 	/** The stored contents among {@code sha256s}; content a collection condemned is revived by finding it. */
 	Map<String, ContentLocation> find(Collection<String> sha256s);

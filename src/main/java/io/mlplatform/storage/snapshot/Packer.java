@@ -18,8 +18,6 @@ import java.util.concurrent.Semaphore;
  */
 public final class Packer {
 
-	private static final int BATCH = ContentIndex.BATCH;
-
 	/*
 	 * A pack is sealed by bytes or by count, whichever comes first: its contents stay in memory
 	 * (their locations, to be recorded in the index) until its PUT is done, and a pack of tiny files
@@ -41,6 +39,9 @@ public final class Packer {
 	private final Semaphore packsInFlight;
 
 	private final List<Pending> pending = new ArrayList<>();
+
+	/** Bytes of the contents waiting in {@link #pending}: a batch is resolved at a pack's worth too. */
+	private long pendingBytes;
 
 	private final Map<String, ContentLocation> unrecorded = new ConcurrentHashMap<>();
 
@@ -77,7 +78,8 @@ public final class Packer {
 	private CompletableFuture<ContentLocation> enqueue(Pending item) {
 		failIfBroken();
 		this.pending.add(item);
-		if (this.pending.size() >= BATCH) {
+		this.pendingBytes += item.content.length;
+		if (this.pending.size() >= this.index.batch() || this.pendingBytes >= this.packSize) {
 			flush();
 		}
 		return item.location;
@@ -97,6 +99,7 @@ public final class Packer {
 		Map<String, ContentLocation> stored = this.index.find(unknown);
 		List<Pending> batch = new ArrayList<>(this.pending);
 		this.pending.clear();
+		this.pendingBytes = 0;
 		// in walk order, as parallel readers only roughly keep it: a restore then reads packs front to back
 		batch.sort(java.util.Comparator.comparingLong(Pending::order));
 		for (Pending item : batch) {

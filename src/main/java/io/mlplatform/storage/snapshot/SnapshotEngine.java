@@ -101,7 +101,7 @@ public final class SnapshotEngine implements AutoCloseable {
 				RunThreads threads = new RunThreads("backup " + manifest.id());
 				ExecutorService transfers = threads.on(this.transfers);
 				Packer packer = new Packer(session.objects(), session.index(), transfers, stats,
-						this.settings.packSize(), Math.max(1, Math.min(4, this.settings.uploads() / 2)));
+						this.settings.packSize(), packsInFlight());
 				entries = new BackupRun(session, folder, previous, packer, threads, threads.on(this.readers), transfers,
 						this.settings.largeFileThreshold(), this.settings.queueLength(), stats, this.beforeRead)
 					.run(out);
@@ -137,6 +137,15 @@ public final class SnapshotEngine implements AutoCloseable {
 			deleteQuietly(previousFile);
 			deleteQuietly(manifestFile);
 		}
+	}
+
+	/**
+	 * Sealed packs waiting for their PUT, each a buffer of a pack's size: at most 4, half the uploads, and
+	 * what a third of the heap holds (a mover runs in a small one).
+	 */
+	private int packsInFlight() {
+		long fit = Runtime.getRuntime().maxMemory() / 3 / this.settings.packSize();
+		return (int) Math.max(1, Math.min(Math.min(4, this.settings.uploads() / 2), fit));
 	}
 
 	private static long millis(long from, long to) {
