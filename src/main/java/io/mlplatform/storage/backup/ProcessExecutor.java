@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -32,6 +34,9 @@ import io.mlplatform.storage.snapshot.SnapshotEngine;
 final class ProcessExecutor {
 
 	private static final Logger log = LoggerFactory.getLogger(ProcessExecutor.class);
+
+	/** What a mover keeps of this instance's environment: where programs and temporary files are, and the locale. */
+	static final Set<String> INHERITED = Set.of("PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "TZ");
 
 	private final MoverRuns runs;
 
@@ -59,10 +64,6 @@ final class ProcessExecutor {
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
 		}
-	}
-
-	MoverRuns runs() {
-		return this.runs;
 	}
 
 	/** Where a mover's output goes. */
@@ -99,11 +100,14 @@ final class ProcessExecutor {
 			ProcessBuilder builder = new ProcessBuilder(command(run.id()))
 				.redirectErrorStream(true)
 				.redirectOutput(log(run.id()).toFile());
-			builder.environment().putAll(this.properties.environment());
-			builder.environment().put(Mover.SERVICE_URL, this.serviceUrl.get().toString());
-			builder.environment().put(Mover.RUN, run.id().toString());
-			builder.environment().put(Mover.TOKEN_FILE, token.toString());
-			builder.environment().put(Mover.PATH, share.toString());
+			// nothing of this instance's environment (its database and S3 credentials) reaches the mover
+			Map<String, String> environment = builder.environment();
+			environment.keySet().retainAll(INHERITED);
+			environment.putAll(this.properties.environment());
+			environment.put(Mover.SERVICE_URL, this.serviceUrl.get().toString());
+			environment.put(Mover.RUN, run.id().toString());
+			environment.put(Mover.TOKEN_FILE, token.toString());
+			environment.put(Mover.PATH, share.toString());
 			process = builder.start();
 		}
 		catch (IOException | RuntimeException ex) {
@@ -115,13 +119,12 @@ final class ProcessExecutor {
 		try {
 			int exit = await(process, run.id());
 			SnapshotEngine.deleteQuietly(token);
-			String state = state(run.id());
-			if ("Committed".equals(state) && !this.properties.keepLogs()) {
-				SnapshotEngine.deleteQuietly(log(run.id()));
-			}
-			else {
+			if (!"Committed".equals(state(run.id()))) {
 				this.runs.settle(run.id(), "The mover exited with code " + exit + " before it ended its run (its output: "
 						+ log(run.id()) + ")");
+			}
+			else if (!this.properties.keepLogs()) {
+				SnapshotEngine.deleteQuietly(log(run.id()));
 			}
 		}
 		catch (InterruptedException ex) {

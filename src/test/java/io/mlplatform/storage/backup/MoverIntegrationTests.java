@@ -16,6 +16,7 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import io.mlplatform.storage.ApiClient.Response;
+import io.mlplatform.storage.S3ProxyServer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -125,9 +126,16 @@ class MoverIntegrationTests extends MoverTestSupport {
 		long total = Files.walk(this.share).filter(Files::isRegularFile).mapToLong(file -> file.toFile().length()).sum();
 		String backup = heldBackup();
 
-		// kill -9: no fail, no commit, no goodbye
 		List<ProcessHandle> movers = movers();
 		assertThat(movers).hasSize(1);
+		// the mover got nothing of the service's environment (its credentials would be there), nor its properties
+		String environment = Files.readString(Path.of("/proc/" + movers.get(0).pid() + "/environ"));
+		assertThat(java.util.Arrays.stream(environment.split("\0")).map(variable -> variable.split("=", 2)[0]))
+			.allMatch(name -> ProcessExecutor.INHERITED.contains(name) || name.startsWith("PSS_MOVER_"));
+		assertThat(movers.get(0).info().commandLine().orElse("")).doesNotContain(S3ProxyServer.SECRET_KEY)
+			.doesNotContain("secret-access-key").doesNotContain("pssrun_");
+
+		// kill -9: no fail, no commit, no goodbye
 		movers.get(0).destroyForcibly();
 		Files.delete(HOLD);
 
