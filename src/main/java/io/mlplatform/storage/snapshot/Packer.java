@@ -51,6 +51,12 @@ public final class Packer {
 
 	private byte[] buffer;
 
+	/**
+	 * Pack buffers whose PUT is done, for the next packs: a backup holds at most one more than the packs in
+	 * flight, and makes no garbage of 32 MB arrays for a small heap to collect.
+	 */
+	private final java.util.Queue<byte[]> spare = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
 	private int length;
 
 	private List<ContentLocation> contents = new ArrayList<>();
@@ -117,7 +123,8 @@ public final class Packer {
 	private ContentLocation append(String sha256, byte[] content) {
 		if (this.buffer == null) {
 			this.packId = UUID.randomUUID().toString();
-			this.buffer = new byte[Math.max(this.packSize, content.length)];
+			byte[] reused = (content.length <= this.packSize) ? this.spare.poll() : null;
+			this.buffer = (reused != null) ? reused : new byte[Math.max(this.packSize, content.length)];
 			this.length = 0;
 		}
 		else if (this.length + content.length > this.buffer.length) {
@@ -150,7 +157,14 @@ public final class Packer {
 		this.packsInFlight.acquireUninterruptibly();
 		this.uploading.add(CompletableFuture.runAsync(() -> {
 			try {
-				this.store.put(pack, bytes, size);
+				try {
+					this.store.put(pack, bytes, size);
+				}
+				finally {
+					if (bytes.length == this.packSize) {
+						this.spare.offer(bytes);
+					}
+				}
 				this.index.record(sealed);
 				this.stats.uploaded(size);
 				forget(sealed);

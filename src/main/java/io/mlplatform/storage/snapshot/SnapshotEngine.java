@@ -141,10 +141,10 @@ public final class SnapshotEngine implements AutoCloseable {
 
 	/**
 	 * Sealed packs waiting for their PUT, each a buffer of a pack's size: at most 4, half the uploads, and
-	 * what a third of the heap holds (a mover runs in a small one).
+	 * what a quarter of the heap holds (a mover runs in a small one).
 	 */
 	private int packsInFlight() {
-		long fit = Runtime.getRuntime().maxMemory() / 3 / this.settings.packSize();
+		long fit = Runtime.getRuntime().maxMemory() / 4 / this.settings.packSize();
 		return (int) Math.max(1, Math.min(Math.min(4, this.settings.uploads() / 2), fit));
 	}
 
