@@ -124,6 +124,7 @@ class TokenController {
 
 	@GetMapping
 	@Operation(operationId = "listTokens", summary = "List a project's API tokens, revoked ones included (no secrets)")
+	@ApiResponse(responseCode = "200", description = "All of the project's tokens, in one page (there are few)")
 	@ApiResponse(responseCode = "403", ref = ApiDocs.FORBIDDEN)
 	TokenList list(@PathVariable String project) {
 		Project found = ownerNotToken(project, "Listing tokens");

@@ -68,7 +68,8 @@ class OpenApiConfiguration {
 				.addProperty("requestId", new StringSchema().description("Quote it when reporting a problem"))
 				.addProperty("errors", new ArraySchema().items(new Schema<>().$ref("#/components/schemas/FieldError"))));
 			Map<String, String> responses = Map.of("BadRequest",
-					"Invalid input: see `errors` for each field (types validation-failed, malformed-body, invalid-page-token)",
+					"Invalid input: see `errors` for each field (types validation-failed, malformed-body, invalid-page-token, "
+							+ "invalid-encoding, bad-request)",
 					"NotFound", "No such project or resource, or the caller may not see it", "Conflict",
 					"Clashes with the current state (types already-exists, quota-exceeded, deletion-protected, "
 							+ "project-not-empty, namespace-taken, concurrent-modification)",
@@ -103,7 +104,7 @@ class OpenApiConfiguration {
 		};
 	}
 
-	/** Single resources carry their version; created ones say where they live. */
+	/** Single resources carry their version (a page or a list has none); created ones say where they live. */
 	private static void describeHeaders(String status, ApiResponse response) {
 		if (response.getContent() == null || !(status.equals("200") || status.equals("201"))) {
 			return;
@@ -112,7 +113,7 @@ class OpenApiConfiguration {
 			.values()
 			.stream()
 			.anyMatch(media -> media.getSchema() != null && media.getSchema().get$ref() != null
-					&& !media.getSchema().get$ref().contains("/Page"));
+					&& !media.getSchema().get$ref().contains("/Page") && !media.getSchema().get$ref().endsWith("List"));
 		if (single) {
 			response.addHeaderObject("ETag", new Header().description("Version of the resource, for If-Match and If-None-Match")
 				.schema(new StringSchema()));
