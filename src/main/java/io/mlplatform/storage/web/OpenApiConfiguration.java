@@ -72,9 +72,11 @@ class OpenApiConfiguration {
 							+ "invalid-encoding, bad-request)",
 					"NotFound", "No such project or resource, or the caller may not see it", "Conflict",
 					"Clashes with the current state (types already-exists, quota-exceeded, deletion-protected, "
-							+ "project-not-empty, namespace-taken, concurrent-modification)",
+							+ "project-not-empty, namespace-taken, concurrent-modification, storage-deleting, cluster-in-use, "
+							+ "cluster-from-configuration, backup-active, backup-not-available, job-finished, restore-in-progress)",
 					"PreconditionFailed", "If-Match or If-None-Match did not hold", "Unprocessable",
-					"A change the resource cannot make (types immutable-field, capacity-shrink)", "PayloadTooLarge",
+					"A change the resource cannot make (types immutable-field, capacity-shrink, unknown-cluster, "
+							+ "credentials-rejected, unknown-backup, capacity-too-small)", "PayloadTooLarge",
 					"Body larger than the service accepts", "UnsupportedMediaType", "Send application/json",
 					"InternalError", "Our fault; report the requestId", "Unauthorized",
 					"No bearer token, or one that is expired, revoked or not ours", "Forbidden",
@@ -85,6 +87,9 @@ class OpenApiConfiguration {
 								new MediaType().schema(new Schema<>().$ref("#/components/schemas/Problem"))))));
 			components.addResponses("NotModified", new ApiResponse().description("If-None-Match matched the ETag"));
 			openApi.getPaths().forEach((path, item) -> item.readOperationsMap().forEach((method, operation) -> {
+				if (method == PathItem.HttpMethod.PATCH) {
+					describeMergePatch(components, operation);
+				}
 				add(operation, "400", "BadRequest");
 				add(operation, "401", "Unauthorized");
 				if (!(path.equals("/api/v1/projects") && method == PathItem.HttpMethod.GET)) {
@@ -122,6 +127,39 @@ class OpenApiConfiguration {
 			response.addHeaderObject("Location", new Header().description("Path of the created resource")
 				.schema(new StringSchema()));
 		}
+	}
+
+	/**
+	 * A merge patch names only what changes, so its body is the resource's request schema without
+	 * required fields ({@code <Request>Patch}); it is accepted as application/json too.
+	 */
+	private static void describeMergePatch(Components components, Operation operation) {
+		if (operation.getRequestBody() == null || operation.getRequestBody().getContent() == null) {
+			return;
+		}
+		MediaType media = operation.getRequestBody().getContent().get(ApiDocs.MERGE_PATCH_JSON);
+		if (media == null || media.getSchema() == null || media.getSchema().get$ref() == null) {
+			return;
+		}
+		String name = media.getSchema().get$ref().substring(media.getSchema().get$ref().lastIndexOf('/') + 1);
+		Schema<?> full = components.getSchemas().get(name);
+		if (full == null) {
+			return;
+		}
+		String patchName = name.replaceFirst("Request$", "") + "Patch";
+		Schema<Object> patch = new Schema<>();
+		patch.setSpecVersion(full.getSpecVersion());
+		patch.setType(full.getType());
+		patch.setTypes(full.getTypes());
+		patch.setProperties(full.getProperties());
+		patch.setAdditionalProperties(full.getAdditionalProperties());
+		patch.setDescription("JSON Merge Patch (RFC 7396) of " + name + ": only the fields to change; null removes an "
+				+ "optional field");
+		components.addSchemas(patchName, patch);
+		Schema<Object> reference = new Schema<>().$ref("#/components/schemas/" + patchName);
+		operation.getRequestBody()
+			.setContent(new Content().addMediaType(ApiDocs.MERGE_PATCH_JSON, new MediaType().schema(reference))
+				.addMediaType(org.springframework.http.MediaType.APPLICATION_JSON_VALUE, new MediaType().schema(reference)));
 	}
 
 	private static void add(Operation operation, String status, String response) {
