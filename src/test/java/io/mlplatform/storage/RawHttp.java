@@ -88,6 +88,12 @@ public final class RawHttp {
 	private static Response parse(InputStream in) throws IOException {
 		byte[] all = in.readAllBytes();
 		String text = new String(all, StandardCharsets.ISO_8859_1);
+		// interim answers (100 Continue to an Expect header) come before the real one
+		while (text.startsWith("HTTP/1.1 1") && text.indexOf("\r\n\r\n") > 0) {
+			int skip = text.indexOf("\r\n\r\n") + 4;
+			all = java.util.Arrays.copyOfRange(all, skip, all.length);
+			text = text.substring(skip);
+		}
 		int end = text.indexOf("\r\n\r\n");
 		if (end < 0) {
 			throw new IOException("No complete response: " + text);
