@@ -35,6 +35,14 @@ public class InvalidRequestException extends ProblemException {
 				List.of());
 	}
 
+	/** The query string cannot be split into parameters: too many of them, or one without a name. */
+	static InvalidRequestException unreadableQuery() {
+		return new InvalidRequestException("bad-request", "Bad request",
+				"The query string cannot be read: it has more parameters than the service accepts, or a parameter "
+						+ "without a name; send only the documented parameters.",
+				List.of());
+	}
+
 	public static InvalidRequestException invalidPageToken() {
 		return new InvalidRequestException("invalid-page-token", "Invalid page token",
 				"pageToken is not one this service issued for this query; drop it to start from the first page, "

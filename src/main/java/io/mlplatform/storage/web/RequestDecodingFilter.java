@@ -37,7 +37,9 @@ class RequestDecodingFilter extends OncePerRequestFilter {
 			request.getParameterMap();
 		}
 		catch (InvalidParameterException ex) {
-			this.problems.write(request, response, InvalidRequestException.undecodableQuery());
+			// only a decoding failure has a cause (the charset's); the others are a count or a shape
+			this.problems.write(request, response, ex.getCause() != null ? InvalidRequestException.undecodableQuery()
+					: InvalidRequestException.unreadableQuery());
 			return;
 		}
 		chain.doFilter(request, response);

@@ -94,14 +94,14 @@ class RequestDecodingIntegrationTests extends IntegrationTestSupport {
 	@Test
 	void tooManyParametersAreAProblemToo() {
 		StringBuilder query = new StringBuilder("/api/v1/projects?");
-		for (int i = 0; i < 1_100; i++) {
-			query.append("p").append(i).append("=1&");
-		}
+		// short enough for Tomcat's request line limit, more parameters than its count limit
+		query.append("a=1&".repeat(1_100));
 		RawHttp.Response response = this.raw.get(query.toString(), "Authorization", this.admin);
 
-		assertThat(response.status()).as(response.toString()).isBetween(400, 499);
+		assertThat(response.status()).as(response.toString()).isEqualTo(400);
 		assertThat(response.header("Content-Type")).startsWith("application/problem+json");
-		assertThat(response.body()).contains(ProblemException.TYPE_BASE);
+		assertThat(response.body()).contains("\"type\":\"" + ProblemException.TYPE_BASE + "bad-request\"")
+			.contains("more parameters than the service accepts");
 	}
 
 	private static void assertInvalidEncoding(RawHttp.Response response, String what) {
