@@ -73,6 +73,18 @@ class ErrorResponsesIntegrationTests extends IntegrationTestSupport {
 	}
 
 	@Test
+	void escapedHalvesOfSurrogatePairsAreRefusedNotStoredAsQuestionMarks() {
+		Response member = this.api.put("/api/v1/projects/nlp", "{\"members\": [\"group:\\ud800\"]}");
+		Response storage = this.api.post(STORAGES, "{\"name\": \"a\", \"capacity\": \"1Gi\", \"labels\": {\"\\udc00\": \"x\"}}");
+
+		assertProblem(member, 400, "malformed-body");
+		assertThat(member.json().path("detail").asString()).contains("surrogate pair");
+		assertProblem(storage, 400, "malformed-body");
+		assertThat(count("select count(*) from projects where members::text like '%?%'")).isZero();
+		assertThat(count("select count(*) from audit_events where action <> 'project.create'")).isZero();
+	}
+
+	@Test
 	void duplicateKeysAndTrailingGarbage() {
 		assertProblem(this.api.post(STORAGES, "{\"name\": \"a\", \"name\": \"b\", \"capacity\": \"1Gi\"}"), 400,
 				"malformed-body");
