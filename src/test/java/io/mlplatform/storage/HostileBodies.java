@@ -43,7 +43,16 @@ final class HostileBodies {
 			Map.entry("keepLast", List.of(-5, 1e12, "3")),
 			Map.entry("namespace", List.of("kube-system/../x", "A", "a".repeat(70))),
 			Map.entry("apiServerUrl", List.of("file:///etc/passwd", "http://[::1", "javascript:alert(1)")),
-			Map.entry("path", List.of("../../../etc/passwd", "/etc/passwd", "~/.kube/config")));
+			Map.entry("path", List.of("../../../etc/passwd", "/etc/passwd", "~/.kube/config")),
+			Map.entry("labels", List.of(Map.of("a", "b\u0000"), Map.of("../x", "y"), Map.of("k", "v".repeat(100)),
+					Map.of("", ""), Map.of("\ud800", "x"), Map.of("team", "\u202e"))),
+			Map.entry("owners", List.of(List.of("nobody"), List.of("user:\u0000"), List.of("group:" + "g".repeat(1000)),
+					List.of("user:"))),
+			Map.entry("members", List.of(List.of("everyone"), List.of("group:\ud800"))),
+			Map.entry("displayName", List.of("a\u0000b", "x".repeat(300))),
+			Map.entry("storageClass", List.of("../x", "A B", "\u0000")),
+			Map.entry("accessMode", List.of("ReadWriteSometimes", "")),
+			Map.entry("cluster", List.of("nowhere", "../local", "LOCAL")));
 
 	private final JsonNode components;
 
@@ -169,7 +178,7 @@ final class HostileBodies {
 		JsonNode previous = owner.get(names.get(at));
 		owner.set(names.get(at), JSON.valueToTree(value));
 		what.add(names.get(at) + "=" + HostileRequests.abbreviate(String.valueOf(value)));
-		String text = valid.toString();
+		String text = escapeSurrogates(valid.toString());
 		owner.set(names.get(at), previous);
 		// byte sequences JSON text cannot carry are spliced in where @@hex@@ stands
 		ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -182,6 +191,14 @@ final class HostileBodies {
 		}
 		out.writeBytes(text.substring(from).getBytes(StandardCharsets.UTF_8));
 		return out.toByteArray();
+	}
+
+	/** UTF-8 has no bytes for half a surrogate pair (Java would send '?'); JSON has an escape for it. */
+	private static String escapeSurrogates(String json) {
+		StringBuilder escaped = new StringBuilder();
+		json.chars()
+			.forEach(c -> escaped.append(Character.isSurrogate((char) c) ? "\\u%04x".formatted(c) : String.valueOf((char) c)));
+		return escaped.toString();
 	}
 
 	private static void collect(ObjectNode node, List<ObjectNode> owners, List<String> names) {

@@ -150,7 +150,7 @@ class HostileInputIntegrationTests extends IntegrationTestSupport {
 		if (findings.size() < 40) {
 			findings.add("%s: %s %s [%s] -> %s".formatted(what, request.method(), request.target(), request.label(),
 					response == null ? "-" : response.status() + " " + response.header("Content-Type") + " "
-							+ response.body().substring(0, Math.min(300, response.body().length()))));
+							+ HostileRequests.abbreviate(response.body().substring(0, Math.min(300, response.body().length())))));
 		}
 		else {
 			findings.add(what);

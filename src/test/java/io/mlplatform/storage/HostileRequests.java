@@ -294,8 +294,13 @@ final class HostileRequests {
 		return choices.get(this.random.nextInt(choices.size()));
 	}
 
+	/** Short and printable, so that a report of a finding survives XML and a terminal. */
 	static String abbreviate(String text) {
-		return text.length() <= 80 ? text : text.substring(0, 80) + "…(" + text.length() + ")";
+		StringBuilder printable = new StringBuilder();
+		text.chars()
+			.limit(200)
+			.forEach(c -> printable.append(c >= 0x20 && c < 0x7f ? String.valueOf((char) c) : "\\u%04x".formatted(c)));
+		return text.length() <= 200 ? printable.toString() : printable + "…(" + text.length() + ")";
 	}
 
 }
