@@ -12,7 +12,11 @@ import java.util.Optional;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Real HTTP calls to the running app, with timeouts so a broken server fails a test instead of hanging it. */
+/**
+ * Real HTTP calls to the running app, with timeouts so a broken server fails a test instead of hanging it.
+ * Every exchange is checked against {@code openapi.yaml} ({@link ContractValidator}): answers always,
+ * requests unless the test means to send a bad one ({@link #unvalidated()}).
+ */
 public final class ApiClient {
 
 	private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -23,18 +27,26 @@ public final class ApiClient {
 
 	private final String bearer;
 
+	private final boolean validateRequests;
+
 	public ApiClient(int port) {
-		this("http://localhost:" + port, null);
+		this("http://localhost:" + port, null, true);
 	}
 
-	private ApiClient(String base, String bearer) {
+	private ApiClient(String base, String bearer, boolean validateRequests) {
 		this.base = base;
 		this.bearer = bearer;
+		this.validateRequests = validateRequests;
 	}
 
 	/** The same client presenting this bearer token; null for an anonymous one. */
 	public ApiClient as(String bearerToken) {
-		return new ApiClient(this.base, bearerToken);
+		return new ApiClient(this.base, bearerToken, this.validateRequests);
+	}
+
+	/** The same client for requests the contract does not allow, on purpose; the answers are still checked. */
+	public ApiClient unvalidated() {
+		return new ApiClient(this.base, this.bearer, false);
 	}
 
 	public record Response(int status, java.net.http.HttpHeaders headers, String body) {
@@ -97,7 +109,11 @@ public final class ApiClient {
 			request.header(headers[i], headers[i + 1]);
 		}
 		try {
-			HttpResponse<String> response = this.http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+			HttpRequest built = request.build();
+			HttpResponse<String> response = this.http.send(built, HttpResponse.BodyHandlers.ofString());
+			ContractValidator.get()
+				.check(method, path, built.headers().map(), body, response.statusCode(), response.headers().map(),
+						response.body(), this.validateRequests);
 			return new Response(response.statusCode(), response.headers(), response.body());
 		}
 		catch (IOException ex) {

@@ -104,6 +104,8 @@ class BackupController {
 	@GetMapping("/{backup}/files")
 	@Operation(operationId = "browseBackup", summary = "List a folder of a backup",
 			description = "The entries directly inside `path` (the root when absent), in path order, paginated.")
+	@ApiResponse(responseCode = "200", description = "A page of entries")
+	@ApiResponse(responseCode = "409", ref = ApiDocs.CONFLICT)
 	Page<BackupManagement.Entry> browse(@PathVariable String project, @PathVariable String storage,
 			@PathVariable String backup,
 			@Parameter(description = "A folder of the backup, e.g. `datasets/`") @RequestParam(required = false) String path,
@@ -120,6 +122,7 @@ class BackupController {
 	@ApiResponse(responseCode = "200", description = "The file's bytes (a packed or empty file)",
 			content = @Content(mediaType = MediaType.APPLICATION_OCTET_STREAM_VALUE,
 					schema = @Schema(type = "string", format = "binary")))
+	@ApiResponse(responseCode = "409", ref = ApiDocs.CONFLICT)
 	@ApiResponse(responseCode = "302", description = "Redirect to a presigned URL of the file's content",
 			headers = @Header(name = "Location", description = "Presigned URL, valid for a few minutes",
 					schema = @Schema(type = "string")),

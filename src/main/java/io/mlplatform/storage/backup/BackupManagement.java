@@ -25,6 +25,7 @@ import io.mlplatform.storage.project.Project;
 import io.mlplatform.storage.project.ProjectAccess;
 import io.mlplatform.storage.security.AuditLog;
 import io.mlplatform.storage.security.ProjectRole;
+import io.mlplatform.storage.web.ConflictException;
 import io.mlplatform.storage.web.InvalidRequestException;
 import io.mlplatform.storage.web.JsonColumns;
 import io.mlplatform.storage.web.NotFoundException;
@@ -46,6 +47,9 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @Service
 public class BackupManagement {
+
+	/** Each miss means a backup ended in between; more than a few in a row means something else is wrong. */
+	private static final int MAX_REQUEST_ATTEMPTS = 10;
 
 	private static final Pattern KEY = Pattern.compile("[0-9]{1,20}\\.[0-9a-f-]{36}");
 
@@ -112,10 +116,19 @@ public class BackupManagement {
 			if (storage.deleting()) {
 				throw JobConflictException.storageDeleting(storageName);
 			}
-			Backup backup = queue(project.getId(), storage, "manual").orElse(null);
-			boolean created = backup != null;
+			Backup backup = null;
+			boolean created = false;
+			// the backup an insert conflicts with can end before the next statement reads it; then the
+			// storage has room for a new one, and the insert is tried again
+			for (int attempt = 0; attempt < MAX_REQUEST_ATTEMPTS && backup == null; attempt++) {
+				backup = queue(project.getId(), storage, "manual").orElse(null);
+				created = backup != null;
+				if (backup == null) {
+					backup = active(storage.id()).orElse(null);
+				}
+			}
 			if (backup == null) {
-				backup = active(storage.id()).orElseThrow(() -> new IllegalStateException("no active backup"));
+				throw ConflictException.concurrentModification("Backup of storage", storageName);
 			}
 			this.audit.record(project.getName(), "backup.create", target(project, storage, backup.id()),
 					created ? "created" : "unchanged", null, Map.of("trigger", backup.trigger()));

@@ -63,6 +63,7 @@ class ClusterController {
 	@ApiResponse(responseCode = "201", description = "Created")
 	@ApiResponse(responseCode = "200", description = "A cluster with this name and this exact spec already exists")
 	@ApiResponse(responseCode = "409", ref = ApiDocs.CONFLICT)
+	@ApiResponse(responseCode = "422", ref = ApiDocs.UNPROCESSABLE)
 	ResponseEntity<ClusterResponse> create(@RequestBody ClusterRequest request) {
 		this.access.requireAdmin("Registering a cluster");
 		return respond(this.clusters.create(request));
@@ -87,6 +88,7 @@ class ClusterController {
 	@ApiResponse(responseCode = "201", description = "Created")
 	@ApiResponse(responseCode = "409", ref = ApiDocs.CONFLICT)
 	@ApiResponse(responseCode = "412", ref = ApiDocs.PRECONDITION_FAILED)
+	@ApiResponse(responseCode = "422", ref = ApiDocs.UNPROCESSABLE)
 	ResponseEntity<ClusterResponse> apply(@PathVariable String cluster, @RequestBody ClusterRequest request,
 			@RequestHeader(name = "If-Match", required = false) String ifMatch,
 			@RequestHeader(name = "If-None-Match", required = false) String ifNoneMatch) {

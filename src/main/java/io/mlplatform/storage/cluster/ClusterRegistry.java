@@ -109,6 +109,7 @@ public class ClusterRegistry {
 	@Transactional
 	Applied<Cluster> create(ClusterRequest request) {
 		ClusterSpec spec = validate(request, null);
+		this.clusters.lockName(request.name());
 		Cluster existing = this.clusters.findById(request.name()).orElse(null);
 		if (existing != null) {
 			if (existing.spec().equals(spec)) {
@@ -126,6 +127,7 @@ public class ClusterRegistry {
 	@Transactional
 	Applied<Cluster> apply(String name, ClusterRequest request, Preconditions preconditions) {
 		ClusterSpec spec = validate(request, name);
+		this.clusters.lockName(name);
 		Cluster existing = this.clusters.findById(name).orElse(null);
 		preconditions.checkWrite(existing == null ? null : existing.etag());
 		if (existing == null) {
@@ -145,6 +147,7 @@ public class ClusterRegistry {
 
 	@Transactional
 	void delete(String name, Preconditions preconditions) {
+		this.clusters.lockName(name);
 		Cluster existing = get(name);
 		preconditions.checkWrite(existing.etag());
 		if (existing.isConfigured()) {

@@ -38,6 +38,19 @@ public record Credentials(
 		return this.key == null ? "kubeconfig" : this.key;
 	}
 
+	/**
+	 * A field of another type of reference is refused rather than ignored: whoever sent a path with a
+	 * secret reference meant something else than what would be stored.
+	 */
+	private void foreign(Violations violations, Object... fieldsAndValues) {
+		for (int i = 0; i + 1 < fieldsAndValues.length; i += 2) {
+			if (fieldsAndValues[i + 1] != null) {
+				violations.add("credentials." + fieldsAndValues[i], fieldsAndValues[i + 1],
+						"does not belong to credentials of type " + this.type);
+			}
+		}
+	}
+
 	void validate(Violations violations) {
 		if (this.type == null) {
 			violations.add("credentials.type", null, "is required: kubeconfig, secret or inCluster");
@@ -45,19 +58,21 @@ public record Credentials(
 		}
 		switch (this.type) {
 			case KUBECONFIG -> {
+				foreign(violations, "namespace", this.namespace, "name", this.name, "key", this.key);
 				if (this.path == null || this.path.isBlank()) {
 					violations.add("credentials.path", this.path, "is required for a kubeconfig: the file's path");
 				}
 				violations.maxLength("credentials.path", this.path, 4096);
 			}
 			case SECRET -> {
+				foreign(violations, "path", this.path, "context", this.context);
 				violations.dnsLabel("credentials.namespace", this.namespace);
 				if (this.name == null || this.name.isBlank() || this.name.length() > 253) {
 					violations.add("credentials.name", this.name, "is required for a secret: its name");
 				}
 			}
-			case IN_CLUSTER -> {
-			}
+			case IN_CLUSTER -> foreign(violations, "path", this.path, "context", this.context, "namespace", this.namespace,
+					"name", this.name, "key", this.key);
 			default -> violations.add("credentials.type", this.type, "must be one of kubeconfig, secret, inCluster");
 		}
 	}

@@ -61,7 +61,9 @@ class AuditController {
 	@GetMapping
 	@Operation(operationId = "listAuditEvents", summary = "List audit events, newest first",
 			description = "Platform admins see every project; owners see the projects they own.")
+	@ApiResponse(responseCode = "200", description = "A page of events; `nextPageToken` is absent on the last")
 	@ApiResponse(responseCode = "403", ref = ApiDocs.FORBIDDEN)
+	@ApiResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND)
 	Page<AuditEventResponse> list(@Parameter(description = "Only this project") @RequestParam(required = false) String project,
 			@Parameter(description = "Only this actor, e.g. `user:alice` or `token:<id>`") @RequestParam(required = false) String actor,
 			@Parameter(description = "Only this action, e.g. `storage.create`") @RequestParam(required = false) String action,

@@ -62,12 +62,6 @@ class ApiToken {
 		this.expiresAt = expiresAt;
 	}
 
-	void revoke(Instant now) {
-		if (this.revokedAt == null) {
-			this.revokedAt = now;
-		}
-	}
-
 	ProjectRole role() {
 		return ProjectRole.valueOf(this.role.toUpperCase(java.util.Locale.ROOT));
 	}

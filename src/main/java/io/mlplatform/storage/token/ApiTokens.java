@@ -18,6 +18,16 @@ interface ApiTokens extends JpaRepository<ApiToken, UUID> {
 	@Query("select t from ApiToken t where t.projectId = :projectId and t.id = :id")
 	Optional<ApiToken> findInProject(UUID projectId, UUID id);
 
+	/**
+	 * Revokes in one statement, so that parallel revocations queue on the row instead of failing on
+	 * its version; {@code clearAutomatically} so a read after it sees the revocation.
+	 * @return 1 if this call revoked it, 0 if it already was
+	 */
+	@Modifying(clearAutomatically = true)
+	@Query(value = "update api_tokens set revoked_at = :now, version = version + 1 where id = :id and revoked_at is null",
+			nativeQuery = true)
+	int revoke(UUID id, Instant now);
+
 	/** Throttled to one write a minute per token: use is recorded for people, not for accounting. */
 	@Transactional
 	@Modifying

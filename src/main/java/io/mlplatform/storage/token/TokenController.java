@@ -124,6 +124,7 @@ class TokenController {
 
 	@GetMapping
 	@Operation(operationId = "listTokens", summary = "List a project's API tokens, revoked ones included (no secrets)")
+	@ApiResponse(responseCode = "200", description = "All of the project's tokens, in one page (there are few)")
 	@ApiResponse(responseCode = "403", ref = ApiDocs.FORBIDDEN)
 	TokenList list(@PathVariable String project) {
 		Project found = ownerNotToken(project, "Listing tokens");
@@ -137,12 +138,12 @@ class TokenController {
 	@ApiResponse(responseCode = "403", ref = ApiDocs.FORBIDDEN)
 	ResponseEntity<Void> revoke(@PathVariable String project, @PathVariable UUID token) {
 		Project found = ownerNotToken(project, "Revoking a token");
-		ApiToken existing = this.tokens.findInProject(found.getId(), token)
+		this.tokens.findInProject(found.getId(), token)
 			.orElseThrow(() -> NotFoundException.path("/api/v1/projects/" + project + "/tokens/" + token));
-		boolean active = existing.revokedAt() == null;
-		existing.revoke(this.clock.instant());
+		boolean revoked = this.tokens.revoke(token, this.clock.instant()) == 1;
+		ApiToken current = this.tokens.findInProject(found.getId(), token).orElseThrow();
 		this.audit.record(project, "token.revoke", "projects/" + project + "/tokens/" + token,
-				active ? "revoked" : "unchanged", null, TokenResponse.from(existing, null));
+				revoked ? "revoked" : "unchanged", null, TokenResponse.from(current, null));
 		return ResponseEntity.noContent().build();
 	}
 

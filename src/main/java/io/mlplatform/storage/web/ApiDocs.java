@@ -13,6 +13,8 @@ public final class ApiDocs {
 
 	public static final String FORBIDDEN = "#/components/responses/Forbidden";
 
+	public static final String NOT_FOUND = "#/components/responses/NotFound";
+
 	public static final String NOT_MODIFIED = "#/components/responses/NotModified";
 
 	private ApiDocs() {

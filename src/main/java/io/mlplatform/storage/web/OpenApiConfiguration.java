@@ -55,12 +55,15 @@ public class OpenApiConfiguration {
 			Components components = openApi.getComponents();
 			problemSchemas(components);
 			Map<String, String> responses = Map.of("BadRequest",
-					"Invalid input: see `errors` for each field (types validation-failed, malformed-body, invalid-page-token)",
+					"Invalid input: see `errors` for each field (types validation-failed, malformed-body, invalid-page-token, "
+							+ "invalid-encoding, bad-request)",
 					"NotFound", "No such project or resource, or the caller may not see it", "Conflict",
 					"Clashes with the current state (types already-exists, quota-exceeded, deletion-protected, "
-							+ "project-not-empty, namespace-taken, concurrent-modification)",
+							+ "project-not-empty, namespace-taken, concurrent-modification, storage-deleting, cluster-in-use, "
+							+ "cluster-from-configuration, backup-active, backup-not-available, job-finished, restore-in-progress)",
 					"PreconditionFailed", "If-Match or If-None-Match did not hold", "Unprocessable",
-					"A change the resource cannot make (types immutable-field, capacity-shrink)", "PayloadTooLarge",
+					"A change the resource cannot make (types immutable-field, capacity-shrink, unknown-cluster, "
+							+ "credentials-rejected, unknown-backup, capacity-too-small)", "PayloadTooLarge",
 					"Body larger than the service accepts", "UnsupportedMediaType", "Send application/json",
 					"InternalError", "Our fault; report the requestId", "Unauthorized",
 					"No bearer token, or one that is expired, revoked or not ours", "Forbidden",
@@ -71,6 +74,9 @@ public class OpenApiConfiguration {
 								new MediaType().schema(new Schema<>().$ref("#/components/schemas/Problem"))))));
 			components.addResponses("NotModified", new ApiResponse().description("If-None-Match matched the ETag"));
 			openApi.getPaths().forEach((path, item) -> item.readOperationsMap().forEach((method, operation) -> {
+				if (method == PathItem.HttpMethod.PATCH) {
+					describeMergePatch(components, operation);
+				}
 				add(operation, "400", "BadRequest");
 				add(operation, "401", "Unauthorized");
 				if (!(path.equals("/api/v1/projects") && method == PathItem.HttpMethod.GET)) {
@@ -108,7 +114,7 @@ public class OpenApiConfiguration {
 			.addProperty("errors", new ArraySchema().items(new Schema<>().$ref("#/components/schemas/FieldError"))));
 	}
 
-	/** Single resources carry their version; created ones say where they live. */
+	/** Single resources carry their version (a page or a list has none); created ones say where they live. */
 	private static void describeHeaders(String status, ApiResponse response) {
 		if (response.getContent() == null || !(status.equals("200") || status.equals("201"))) {
 			return;
@@ -117,7 +123,7 @@ public class OpenApiConfiguration {
 			.values()
 			.stream()
 			.anyMatch(media -> media.getSchema() != null && media.getSchema().get$ref() != null
-					&& !media.getSchema().get$ref().contains("/Page"));
+					&& !media.getSchema().get$ref().contains("/Page") && !media.getSchema().get$ref().endsWith("List"));
 		if (single) {
 			response.addHeaderObject("ETag", new Header().description("Version of the resource, for If-Match and If-None-Match")
 				.schema(new StringSchema()));
@@ -126,6 +132,39 @@ public class OpenApiConfiguration {
 			response.addHeaderObject("Location", new Header().description("Path of the created resource")
 				.schema(new StringSchema()));
 		}
+	}
+
+	/**
+	 * A merge patch names only what changes, so its body is the resource's request schema without
+	 * required fields ({@code <Request>Patch}); it is accepted as application/json too.
+	 */
+	private static void describeMergePatch(Components components, Operation operation) {
+		if (operation.getRequestBody() == null || operation.getRequestBody().getContent() == null) {
+			return;
+		}
+		MediaType media = operation.getRequestBody().getContent().get(ApiDocs.MERGE_PATCH_JSON);
+		if (media == null || media.getSchema() == null || media.getSchema().get$ref() == null) {
+			return;
+		}
+		String name = media.getSchema().get$ref().substring(media.getSchema().get$ref().lastIndexOf('/') + 1);
+		Schema<?> full = components.getSchemas().get(name);
+		if (full == null) {
+			return;
+		}
+		String patchName = name.replaceFirst("Request$", "") + "Patch";
+		Schema<Object> patch = new Schema<>();
+		patch.setSpecVersion(full.getSpecVersion());
+		patch.setType(full.getType());
+		patch.setTypes(full.getTypes());
+		patch.setProperties(full.getProperties());
+		patch.setAdditionalProperties(full.getAdditionalProperties());
+		patch.setDescription("JSON Merge Patch (RFC 7396) of " + name + ": only the fields to change; null removes an "
+				+ "optional field");
+		components.addSchemas(patchName, patch);
+		Schema<Object> reference = new Schema<>().$ref("#/components/schemas/" + patchName);
+		operation.getRequestBody()
+			.setContent(new Content().addMediaType(ApiDocs.MERGE_PATCH_JSON, new MediaType().schema(reference))
+				.addMediaType(org.springframework.http.MediaType.APPLICATION_JSON_VALUE, new MediaType().schema(reference)));
 	}
 
 	private static void add(Operation operation, String status, String response) {

@@ -40,7 +40,8 @@ public final class Quantities {
 		if (quantity == null || quantity.isBlank()) {
 			throw new IllegalArgumentException("must be a quantity such as 500Gi, 1Ti or 1.5T");
 		}
-		Matcher m = QUANTITY.matcher(quantity.trim());
+		// strip, not trim: trim would also drop NUL and control characters, and accept "1Gi\0"
+		Matcher m = QUANTITY.matcher(quantity.strip());
 		if (quantity.length() > 64 || !m.matches()) {
 			throw new IllegalArgumentException(
 					"is not a Kubernetes quantity; use a number with an optional suffix Ki, Mi, Gi, Ti, Pi, Ei "

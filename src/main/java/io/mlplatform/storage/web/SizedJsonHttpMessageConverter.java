@@ -1,19 +1,24 @@
 package io.mlplatform.storage.web;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Map;
 
 import org.springframework.core.ResolvableType;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpInputMessage;
 import org.springframework.http.HttpOutputMessage;
+import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.http.converter.json.JacksonJsonHttpMessageConverter;
 
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Sends JSON bodies with a {@code Content-Length}. Jackson's converter streams and then flushes, so
+ * Reads JSON bodies only when they are text ({@link UnicodeEscapes}), and sends them with a
+ * {@code Content-Length}. Jackson's converter streams and then flushes, so
  * Tomcat answers in chunked encoding with two socket writes (headers and body, then the closing
  * chunk); a sized body goes out in one. API bodies are small (a page of 500 storages is about
  * 350 KB), so serializing into a buffer first costs less than the extra write.
@@ -22,6 +27,32 @@ class SizedJsonHttpMessageConverter extends JacksonJsonHttpMessageConverter {
 
 	SizedJsonHttpMessageConverter(JsonMapper mapper) {
 		super(mapper);
+	}
+
+	@Override
+	public Object read(ResolvableType type, HttpInputMessage message, Map<String, Object> hints) throws IOException {
+		// bodies are small (the request body limit holds them to 256 KB): read once, check, then parse
+		byte[] body = message.getBody().readAllBytes();
+		int at = UnicodeEscapes.unpairedSurrogate(body);
+		if (at >= 0) {
+			throw new HttpMessageNotReadableException("unpaired surrogate", InvalidRequestException.malformedBody(
+					"The request body escapes half of a UTF-16 surrogate pair (at character %d); a \\uD800-\\uDFFF escape "
+						.formatted(at) + "must be followed or preceded by its other half.",
+					java.util.List.of()), message);
+		}
+		return super.read(type, new HttpInputMessage() {
+
+			@Override
+			public InputStream getBody() {
+				return new ByteArrayInputStream(body);
+			}
+
+			@Override
+			public HttpHeaders getHeaders() {
+				return message.getHeaders();
+			}
+
+		}, hints);
 	}
 
 	@Override

@@ -68,6 +68,8 @@ class ClusterApiIntegrationTests extends IntegrationTestSupport {
 
 	@Test
 	void validatesTheCredentialsReference() {
+		// requests the contract does not allow, on purpose
+		this.api = this.api.unvalidated();
 		Response missing = this.api.post("/api/v1/clusters", "{\"name\": \"x\"}");
 		Response badType = this.api.post("/api/v1/clusters", "{\"name\": \"x\", \"credentials\": {\"type\": \"token\"}}");
 		Response noPath = this.api.post("/api/v1/clusters", "{\"name\": \"x\", \"credentials\": {\"type\": \"kubeconfig\"}}");
@@ -76,6 +78,21 @@ class ClusterApiIntegrationTests extends IntegrationTestSupport {
 		assertThat(missing.json().path("errors").findValuesAsString("field")).contains("credentials");
 		assertThat(badType.json().path("errors").findValuesAsString("field")).contains("credentials.type");
 		assertThat(noPath.json().path("errors").findValuesAsString("field")).contains("credentials.path");
+	}
+
+	@Test
+	void refusesCredentialFieldsOfAnotherType() {
+		Response pathOfASecret = this.api.post("/api/v1/clusters", "{\"name\": \"x\", \"credentials\": {\"type\": \"secret\", "
+				+ "\"namespace\": \"pss\", \"name\": \"k\", \"path\": \"~/.kube/config\"}}");
+		Response secretOfInCluster = this.api.post("/api/v1/clusters",
+				"{\"name\": \"x\", \"credentials\": {\"type\": \"inCluster\", \"name\": \"k\"}}");
+
+		assertThat(pathOfASecret.status()).as(pathOfASecret.toString()).isEqualTo(400);
+		assertThat(pathOfASecret.problemType()).isEqualTo("validation-failed");
+		assertThat(pathOfASecret.json().path("errors").findValuesAsString("field")).containsExactly("credentials.path");
+		assertThat(secretOfInCluster.json().path("errors").findValuesAsString("field")).containsExactly("credentials.name");
+		assertThat(count("select count(*) from clusters where name = 'x'")).isZero();
+		assertThat(count("select count(*) from audit_events")).isZero();
 	}
 
 	@Test

@@ -142,6 +142,8 @@ class StorageApiIntegrationTests extends IntegrationTestSupport {
 
 	@Test
 	void aGetBodyCanBePutBackUnchanged() {
+		// read-only fields the contract leaves out of requests; the service ignores them
+		this.api = this.api.unvalidated();
 		this.api.post(STORAGES, "{\"name\": \"data\", \"capacity\": \"100Gi\"}");
 		Response got = this.api.get(STORAGES + "/data");
 
@@ -189,6 +191,8 @@ class StorageApiIntegrationTests extends IntegrationTestSupport {
 
 	@Test
 	void validatesEveryFieldAndWritesNothing() {
+		// requests the contract does not allow, on purpose
+		this.api = this.api.unvalidated();
 		Response invalid = this.api.post(STORAGES, """
 				{"name": "Data", "capacity": "lots", "accessMode": "ReadWriteSometimes", "storageClass": "Fast_SSD",
 				 "cluster": "Local", "backupPolicy": {"schedule": "every night", "timeZone": "Mars/Olympus",
@@ -242,6 +246,8 @@ class StorageApiIntegrationTests extends IntegrationTestSupport {
 
 	@Test
 	void listsPagesFiltersByLabelsAndState() {
+		// states in lower case, which the service accepts beyond the contract's enum
+		this.api = this.api.unvalidated();
 		for (int i = 0; i < 12; i++) {
 			String labels = i % 3 == 0 ? "{\"tier\": \"hot\", \"team\": \"a\"}"
 					: i % 3 == 1 ? "{\"tier\": \"cold\"}" : "{}";

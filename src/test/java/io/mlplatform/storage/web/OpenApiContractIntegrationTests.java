@@ -2,6 +2,8 @@ package io.mlplatform.storage.web;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
@@ -51,6 +53,27 @@ class OpenApiContractIntegrationTests extends IntegrationTestSupport {
 		assertThat(ui.status()).isEqualTo(200);
 		assertThat(ui.body()).contains("Swagger UI");
 		assertThat(this.api.get("/swagger-ui.html").status()).isIn(200, 302);
+	}
+
+	@Test
+	void everyOperationDeclaresItsSuccessWithATypedBody() throws Exception {
+		JsonNode doc = YAML.readTree(this.api.get("/v3/api-docs").body());
+
+		doc.path("paths").properties().forEach(path -> path.getValue().properties().forEach(operation -> {
+			String name = operation.getKey() + " " + path.getKey();
+			List<String> successes = new ArrayList<>();
+			operation.getValue().path("responses").properties().forEach(response -> {
+				if (response.getKey().startsWith("2") || response.getKey().startsWith("3")) {
+					successes.add(response.getKey());
+				}
+			});
+			assertThat(successes).as(name).isNotEmpty();
+			if (operation.getKey().equals("get") && successes.contains("200")) {
+				assertThat(operation.getValue().path("responses").path("200").path("content").isEmpty())
+					.as(name + " 200 has a schema")
+					.isFalse();
+			}
+		}));
 	}
 
 	@Test

@@ -17,6 +17,12 @@ class QuantitiesTests {
 
 	private static final long TI = GI * KI;
 
+	@ParameterizedTest
+	@ValueSource(strings = { "1Gi\u0000", "\u00001Gi", "1Gi\u0007", "\u001b1Gi", "1\u0000Gi" })
+	void refusesControlCharactersAroundOrInsideAQuantity(String quantity) {
+		assertThatIllegalArgumentException().isThrownBy(() -> Quantities.parseBytes(quantity));
+	}
+
 	@Test
 	void parsesBinarySuffixesAsPowersOf1024() {
 		assertThat(Quantities.parseBytes("1Ki")).isEqualTo(1024L);
