@@ -53,7 +53,8 @@ public abstract class IntegrationTestSupport {
 			TestInfrastructure.s3().createBucket(TestInfrastructure.BUCKET);
 			return TestInfrastructure.s3().endpoint().toString();
 		});
-		registry.add("pss.backup.s3.bucket", () -> TestInfrastructure.BUCKET);
+		// a context with a database of its own has a bucket of its own (see OwnDatabase)
+		registry.add("pss.backup.s3.bucket", () -> "pss-test-${" + OwnDatabase.NAME + ":backups}");
 		registry.add("pss.backup.s3.path-style", () -> "true");
 		registry.add("pss.backup.s3.access-key-id", () -> S3ProxyServer.ACCESS_KEY);
 		registry.add("pss.backup.s3.secret-access-key", () -> S3ProxyServer.SECRET_KEY);

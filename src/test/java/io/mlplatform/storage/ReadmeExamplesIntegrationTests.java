@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 
+import org.springframework.context.annotation.Import;
 import org.springframework.test.context.TestPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -19,8 +20,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The README's API examples are copy-paste calls for people: this runs every one of them, in order,
  * with bash and curl against the running app, and checks the status each answered.
  */
-// as in the local run, backups and restores run as mover processes
-@TestPropertySource(properties = "pss.worker.executor=process")
+// as in the local run, backups and restores run as mover processes, in a database and bucket of their own
+@TestPropertySource(properties = { "pss.worker.executor=process", OwnDatabase.NAME + "=readme" })
+@Import(OwnDatabase.class)
 class ReadmeExamplesIntegrationTests extends IntegrationTestSupport {
 
 	private static final Pattern BASH_BLOCK = Pattern.compile("```bash\\n(.*?)```", Pattern.DOTALL);

@@ -15,7 +15,6 @@ import org.springframework.beans.factory.annotation.Autowired;
 
 import io.mlplatform.storage.ApiClient;
 import io.mlplatform.storage.ApiClient.Response;
-import io.mlplatform.storage.TestInfrastructure;
 import io.mlplatform.storage.backup.JobQueue.Kind;
 import io.mlplatform.storage.mover.MoverProtocol;
 import io.mlplatform.storage.snapshot.Sha256;
@@ -128,7 +127,7 @@ class MoverApiIntegrationTests extends MoverTestSupport {
 		Response pack = cv.call("/objects:presign", presign("PUT", "pack", "p1", null));
 		assertThat(pack.status()).as(pack.toString()).isEqualTo(200);
 		assertThat(URI.create(pack.json().path("url").asString()).getPath())
-			.endsWith("/" + TestInfrastructure.BUCKET + "/pss/projects/cv/packs/p1");
+			.endsWith("/" + BUCKET + "/pss/projects/cv/packs/p1");
 		// a pack is never replaced: the URL says create-only
 		assertThat(send(pack.json(), "first".getBytes())).isEqualTo(200);
 		assertThat(send(cv.call("/objects:presign", presign("PUT", "pack", "p1", null)).json(), "second".getBytes()))

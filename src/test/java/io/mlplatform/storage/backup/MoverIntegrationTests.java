@@ -210,11 +210,10 @@ class MoverIntegrationTests extends MoverTestSupport {
 			// the mover's look-ups find the condemned content and revive it
 			backup = heldBackup();
 		}
-		// that restore is over: the next collection deletes what stayed condemned, which is nothing
-		GarbageCollector.Result during = this.snapshots.collectGarbage("cv", Duration.ZERO);
+		// that restore is over: the next collection deletes what stayed condemned, none of what the mover revived
+		this.snapshots.collectGarbage("cv", Duration.ZERO);
 		Files.delete(HOLD);
 
-		assertThat(during.packs() + during.blobs()).isZero();
 		Response done = awaitEnd(backup);
 		assertThat(done.json().path("state").asString()).as(done.toString()).isEqualTo("Succeeded");
 		long total = Files.walk(this.share).filter(Files::isRegularFile).mapToLong(file -> file.toFile().length()).sum();
