@@ -178,59 +178,65 @@ final class MoverRuns {
 		return found;
 	}
 
-	/** Refuses a run that ended or whose attempt no longer holds its job's lease. */
-	private void requireActive(Run run) {
+	/**
+	 * The run's job, refused when the run ended or its attempt no longer holds the job's lease: one query
+	 * for both, as every call of a mover needs both.
+	 */
+	private Job activeJob(Run run) {
 		if (run.ended()) {
 			throw MoverProblem.runEnded(run.state());
 		}
-		boolean holds = this.db.sql("""
-				SELECT EXISTS (SELECT 1 FROM %s WHERE id = ? AND state = 'Running' AND lease_owner = ? AND lease_until >= ?)"""
-			.formatted(run.kind().table))
-			.params(run.jobId(), run.owner(), JobQueue.at(this.clock.instant()))
-			.query(Boolean.class)
-			.single();
-		if (!holds) {
+		Job job = job(run);
+		if (!job.holds()) {
 			throw MoverProblem.leaseLost();
 		}
+		return job;
 	}
 
-	private void requireClaimed(Run run) {
-		requireActive(run);
+	/** As {@link #activeJob}, for a call only a claimed run makes. */
+	private Job claimedJob(Run run) {
+		Job job = activeJob(run);
 		if (run.leaseId() == null) {
 			throw MoverProblem.invalid("Claim the run first");
 		}
+		return job;
 	}
 
-	/** What a job is about, for its run. */
-	private record Job(String project, String namespace, String storage, String storageName, String backup,
-			String mode, List<String> paths, Long files, Long bytes) {
+	/**
+	 * What a job is about, for its run.
+	 * @param holds whether the run's attempt still holds the job's lease
+	 */
+	private record Job(boolean holds, String project, String namespace, String storage, String storageName,
+			String backup, String mode, List<String> paths, Long files, Long bytes) {
 	}
 
 	private Job job(Run run) {
 		if (run.kind() == Kind.BACKUP) {
 			return this.db.sql("""
-					SELECT p.name AS project, p.namespace, b.storage_id, s.name AS storage_name, b.id
+					SELECT (b.state = 'Running' AND b.lease_owner = ? AND b.lease_until >= ?) AS holds,
+					  p.name AS project, p.namespace, b.storage_id, s.name AS storage_name, b.id
 					FROM backups b JOIN storages s ON s.id = b.storage_id JOIN projects p ON p.id = b.project_id
 					WHERE b.id = ?""")
-				.param(run.jobId())
-				.query((row, n) -> new Job(row.getString("project"), row.getString("namespace"),
+				.params(run.owner(), JobQueue.at(this.clock.instant()), run.jobId())
+				.query((row, n) -> new Job(row.getBoolean("holds"), row.getString("project"), row.getString("namespace"),
 						row.getString("storage_id"), row.getString("storage_name"), row.getString("id"), null, null, null,
 						null))
 				.single();
 		}
 		return this.db.sql("""
-				SELECT p.name AS project, p.namespace, r.source_storage_id, s.name AS storage_name, r.backup_id,
+				SELECT (r.state = 'Running' AND r.lease_owner = ? AND r.lease_until >= ?) AS holds,
+				  p.name AS project, p.namespace, r.source_storage_id, s.name AS storage_name, r.backup_id,
 				  r.mode, r.paths, b.files, b.bytes
 				FROM restores r JOIN storages s ON s.id = r.storage_id JOIN projects p ON p.id = r.project_id
 				LEFT JOIN backups b ON b.id = r.backup_id
 				WHERE r.id = ?""")
-			.param(run.jobId())
+			.params(run.owner(), JobQueue.at(this.clock.instant()), run.jobId())
 			.query((row, n) -> {
 				List<String> paths = this.columns.read(row, "paths", PATHS);
 				paths = (paths == null) ? List.of() : paths;
 				// totals are known for a whole-snapshot restore (the backup's own); a restore of some paths has none
 				boolean whole = paths.isEmpty();
-				return new Job(row.getString("project"), row.getString("namespace"),
+				return new Job(row.getBoolean("holds"), row.getString("project"), row.getString("namespace"),
 						row.getString("source_storage_id"), row.getString("storage_name"), row.getString("backup_id"),
 						row.getString("mode"), paths, whole ? row.getObject("files", Long.class) : null,
 						whole ? row.getObject("bytes", Long.class) : null);
@@ -243,8 +249,7 @@ final class MoverRuns {
 	 * says what the run is. A claim repeated by the same attempt (its answer was lost) answers the same.
 	 */
 	Claim claim(Run run) {
-		requireActive(run);
-		Job job = job(run);
+		Job job = activeJob(run);
 		if (run.leaseId() == null) {
 			UUID lease = BackupLease.start(this.db, this.transactions, job.project(), job.storage(),
 					run.kind() == Kind.BACKUP ? BackupLease.Kind.BACKUP : BackupLease.Kind.RESTORE,
@@ -272,9 +277,8 @@ final class MoverRuns {
 
 	/** The storage's newest snapshot, unless it is the one the mover found gone. */
 	MoverProtocol.Previous previous(Run run, String gone) {
-		requireClaimed(run);
+		Job job = claimedJob(run);
 		requireBackup(run);
-		Job job = job(run);
 		if (gone != null && !ObjectRef.name(gone)) {
 			throw MoverProblem.invalid("gone must be a backup id: " + gone);
 		}
@@ -324,14 +328,14 @@ final class MoverRuns {
 
 	/** The stored contents among these, condemned ones revived. */
 	List<Content> lookup(Run run, List<String> sha256s) {
-		requireClaimed(run);
+		Job job = claimedJob(run);
 		requireBackup(run);
 		if (sha256s == null || sha256s.isEmpty() || sha256s.size() > MoverProtocol.MAX_LOOKUP) {
 			throw MoverProblem.invalid("Look up between 1 and " + MoverProtocol.MAX_LOOKUP + " hashes at a time");
 		}
 		LinkedHashSet<String> wanted = new LinkedHashSet<>();
 		sha256s.forEach(sha256 -> wanted.add(sha256(sha256)));
-		return this.snapshots.index(job(run).project(), run.leaseId())
+		return this.snapshots.index(job.project(), run.leaseId())
 			.find(wanted)
 			.values()
 			.stream()
@@ -341,9 +345,9 @@ final class MoverRuns {
 
 	/** A large content, if stored: waits for a collection that is deleting objects (see PostgresContentIndex). */
 	List<Content> lookupBlob(Run run, String sha256) {
-		requireClaimed(run);
+		Job job = claimedJob(run);
 		requireBackup(run);
-		ContentLocation found = this.snapshots.index(job(run).project(), run.leaseId()).findBlob(sha256(sha256));
+		ContentLocation found = this.snapshots.index(job.project(), run.leaseId()).findBlob(sha256(sha256));
 		return (found == null) ? List.of() : List.of(content(found));
 	}
 
@@ -356,12 +360,12 @@ final class MoverRuns {
 	 * at a pack or blob the bucket does not hold, whatever a mover says.
 	 */
 	void record(Run run, List<Content> contents) {
-		requireClaimed(run);
+		Job job = claimedJob(run);
 		requireBackup(run);
 		if (contents == null || contents.isEmpty() || contents.size() > MoverProtocol.MAX_RECORD) {
 			throw MoverProblem.invalid("Record between 1 and " + MoverProtocol.MAX_RECORD + " contents at a time");
 		}
-		String project = job(run).project();
+		String project = job.project();
 		Map<String, Long> needed = new HashMap<>();
 		List<ContentLocation> locations = new ArrayList<>();
 		for (Content content : contents) {
@@ -416,11 +420,10 @@ final class MoverRuns {
 	 * manifests; a restore reads its project's content and its snapshot's manifest.
 	 */
 	Presigned presign(Run run, Presign request) {
-		requireClaimed(run);
+		Job job = claimedJob(run);
 		if (request == null || request.method() == null) {
 			throw MoverProblem.invalid("Say which method to sign: GET or PUT");
 		}
-		Job job = job(run);
 		ObjectRef object = object(request.object());
 		String key = this.snapshots.layout().key(job.project(), object);
 		Duration lifetime = this.properties.presignLifetime();
@@ -472,8 +475,7 @@ final class MoverRuns {
 
 	/** Starts a multipart upload of a blob (parts checked by their CRC32C) or of the run's manifest. */
 	String startUpload(Run run, ObjectName name, Map<String, String> metadata) {
-		requireClaimed(run);
-		Job job = job(run);
+		Job job = claimedJob(run);
 		ObjectRef object = object(name);
 		requireWritable(run, job, object);
 		if (object.kind() == ObjectRef.Kind.PACK) {
@@ -485,8 +487,7 @@ final class MoverRuns {
 	}
 
 	void completeUpload(Run run, ObjectName name, String uploadId, List<MoverProtocol.Part> parts) {
-		requireClaimed(run);
-		Job job = job(run);
+		Job job = claimedJob(run);
 		ObjectRef object = object(name);
 		requireWritable(run, job, object);
 		if (uploadId == null || !UPLOAD_ID.matcher(uploadId).matches() || parts == null || parts.isEmpty()
@@ -512,8 +513,7 @@ final class MoverRuns {
 	}
 
 	void abortUpload(Run run, ObjectName name, String uploadId) {
-		requireClaimed(run);
-		Job job = job(run);
+		Job job = claimedJob(run);
 		ObjectRef object = object(name);
 		requireWritable(run, job, object);
 		if (uploadId == null || !UPLOAD_ID.matcher(uploadId).matches()) {
@@ -637,11 +637,10 @@ final class MoverRuns {
 			// the same commit again: its first answer was lost on the way
 			return;
 		}
-		requireClaimed(run);
+		Job job = claimedJob(run);
 		if (commit == null || commit.files() < 0 || commit.bytes() < 0) {
 			throw MoverProblem.invalid("A commit carries the run's files and bytes");
 		}
-		Job job = job(run);
 		if (run.kind() == Kind.BACKUP) {
 			commitBackup(run, job, commit);
 		}
