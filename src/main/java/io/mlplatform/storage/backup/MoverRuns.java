@@ -206,7 +206,7 @@ final class MoverRuns {
 	 * What a job is about, for its run.
 	 * @param holds whether the run's attempt still holds the job's lease
 	 */
-	private record Job(boolean holds, String project, String namespace, String storage, String storageName,
+	private record Job(boolean holds, String project, String storage, String storageName,
 			String backup, String mode, List<String> paths, Long files, Long bytes) {
 	}
 
@@ -214,18 +214,18 @@ final class MoverRuns {
 		if (run.kind() == Kind.BACKUP) {
 			return this.db.sql("""
 					SELECT (b.state = 'Running' AND b.lease_owner = ? AND b.lease_until >= ?) AS holds,
-					  p.name AS project, p.namespace, b.storage_id, s.name AS storage_name, b.id
+					  p.name AS project, b.storage_id, s.name AS storage_name, b.id
 					FROM backups b JOIN storages s ON s.id = b.storage_id JOIN projects p ON p.id = b.project_id
 					WHERE b.id = ?""")
 				.params(run.owner(), JobQueue.at(this.clock.instant()), run.jobId())
-				.query((row, n) -> new Job(row.getBoolean("holds"), row.getString("project"), row.getString("namespace"),
+				.query((row, n) -> new Job(row.getBoolean("holds"), row.getString("project"),
 						row.getString("storage_id"), row.getString("storage_name"), row.getString("id"), null, null, null,
 						null))
 				.single();
 		}
 		return this.db.sql("""
 				SELECT (r.state = 'Running' AND r.lease_owner = ? AND r.lease_until >= ?) AS holds,
-				  p.name AS project, p.namespace, r.source_storage_id, s.name AS storage_name, r.backup_id,
+				  p.name AS project, r.source_storage_id, s.name AS storage_name, r.backup_id,
 				  r.mode, r.paths, b.files, b.bytes
 				FROM restores r JOIN storages s ON s.id = r.storage_id JOIN projects p ON p.id = r.project_id
 				LEFT JOIN backups b ON b.id = r.backup_id
@@ -236,7 +236,7 @@ final class MoverRuns {
 				paths = (paths == null) ? List.of() : paths;
 				// totals are known for a whole-snapshot restore (the backup's own); a restore of some paths has none
 				boolean whole = paths.isEmpty();
-				return new Job(row.getBoolean("holds"), row.getString("project"), row.getString("namespace"),
+				return new Job(row.getBoolean("holds"), row.getString("project"),
 						row.getString("source_storage_id"), row.getString("storage_name"), row.getString("backup_id"),
 						row.getString("mode"), paths, whole ? row.getObject("files", Long.class) : null,
 						whole ? row.getObject("bytes", Long.class) : null);

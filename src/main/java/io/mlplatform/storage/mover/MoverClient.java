@@ -72,7 +72,7 @@ final class MoverClient {
 			}
 			catch (IOException ex) {
 				if (System.nanoTime() > deadline) {
-					throw new MoverApiException(0, null, "The service did not answer " + action + ": " + ex);
+					throw new MoverApiException("The service did not answer " + action + ": " + ex);
 				}
 				backoff = pause(backoff);
 				continue;
@@ -108,7 +108,7 @@ final class MoverClient {
 		if (status == 409 && ("lease-lost".equals(kind) || "run-ended".equals(kind))) {
 			return new LeaseLostException("The service says " + action + " is refused: " + detail);
 		}
-		return new MoverApiException(status, kind, action + " refused (" + status + (kind == null ? "" : " " + kind)
+		return new MoverApiException(action + " refused (" + status + (kind == null ? "" : " " + kind)
 				+ "): " + detail);
 	}
 
@@ -126,22 +126,8 @@ final class MoverClient {
 	/** The service refused a call, or could not be reached within the client's patience. */
 	static final class MoverApiException extends RuntimeException {
 
-		private final int status;
-
-		private final String type;
-
-		MoverApiException(int status, String type, String message) {
+		MoverApiException(String message) {
 			super(message);
-			this.status = status;
-			this.type = type;
-		}
-
-		int status() {
-			return this.status;
-		}
-
-		String type() {
-			return this.type;
 		}
 
 	}
