@@ -136,7 +136,8 @@ $RC mkdir bench:bench-mover
 ACP="$PWD/target/test-classes:$PWD/target/classes:$(cat target/bench-classpath.txt)"
 cat > "$W/mover.sh" <<SH
 #!/usr/bin/env bash
-exec /usr/bin/time -f "%M %U %S" -o "$W/mover-time/\$PSS_MOVER_RUN" java ${MOVER_OPTS:--XX:+UseSerialGC -Xmx192m} -cp "$ACP" io.mlplatform.storage.mover.Mover
+# the service passes the mover JVM's options (its heap sized from the engine's settings) in JDK_JAVA_OPTIONS
+exec /usr/bin/time -f "%M %U %S" -o "$W/mover-time/\$PSS_MOVER_RUN" java ${MOVER_OPTS:-} -cp "$ACP" io.mlplatform.storage.mover.Mover
 SH
 chmod +x "$W/mover.sh"
 LOCAL_ROOT="$W/svc/.local" java $JAVA_OPTS -DLOCAL_USAGE_EVERY=PT1H -cp "$ACP" io.mlplatform.storage.LocalProjectStorageApplication --server.port=0 \
@@ -245,18 +246,21 @@ if any(tool == "mover" for tool, _ in t):
     extra = {r[0]: r[1:] for r in (l.rstrip("\n").split("\t") for l in open(sys.argv[3]) if l.strip())}
     print("\nThe mover: a fresh process per run, started by the service (from the API request to the job's end):\n")
     print("| operation | mover s | restic s | rclone s | mover vs restic | mover vs rclone | peak RSS mover / restic (MiB) |"
-          " mover API calls | S3 requests | first byte to S3 (ms after start) | service CPU / mover CPU |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          " mover API calls | S3 requests | first byte to S3 (ms after start) | service JVM CPU / mover CPU |"
+          " of it JIT / request threads | service's PostgreSQL CPU |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for op in ("backup B", "backup C", "restore B", "backup A"):
         m, r, s = t.get(("mover", op)), t.get(("rclone", op)), t.get(("restic", op))
         if not m:
             continue
-        calls, requests, first, service, mover = extra[op]
-        print("| %s | %.2f | %s | %s | %s | %s | %.0f / %s | %s | %s | %s | %.2f / %.2f s (%.1f%%) |" % (
+        calls, requests, first, service, jit, handling, database, mover = extra[op]
+        print("| %s | %.2f | %s | %s | %s | %s | %.0f / %s | %s | %s | %s | %.2f / %.2f s (%.1f%%) | %.2f / %.2f s (%.1f%%) |"
+              " %.2f s (%.1f%%) |" % (
             op, m[0], "%.2f" % s[0] if s else "-", "%.2f" % r[0] if r else "-",
             "%.2fx" % (s[0] / m[0]) if s else "-", "%.2fx" % (r[0] / m[0]) if r else "-",
             m[2] / 1024, "%.0f" % (s[2] / 1024) if s else "-", calls, requests, first, float(service), float(mover),
-            100 * float(service) / float(mover)))
+            100 * float(service) / float(mover), float(jit), float(handling), 100 * float(handling) / float(mover),
+            float(database), 100 * float(database) / float(mover)))
 ce, cr, sb = t.get(("engine", "ceiling B")), t.get(("rclone", "ceiling B")), t.get(("restic", "backup B"))
 if ce and cr and sb:
     print("\nceiling for B: its bytes PUT as packs by our client %.2f s; one tar stream through rclone rcat %.2f s;"

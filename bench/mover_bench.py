@@ -8,7 +8,7 @@ Prints, per step, a row like bench/backup.sh's timed(): tool, operation, wall se
 to its end, as the service recorded them; the driver polls every 250 ms so that its polls cost the service
 little CPU), bytes added to the bucket, the mover's peak RSS (KiB), the mover's CPU seconds, S3Proxy's
 CPU seconds; and into EXTRA: mover API calls, S3 requests, first byte to S3 after the process started (ms),
-the service's own CPU seconds (its JVM and its PostgreSQL) during the step.
+the service's own CPU seconds during the step: its JVM's, then its PostgreSQL's.
 """
 import datetime
 import glob
@@ -35,6 +35,7 @@ def env():
 
 E = env()
 URL, TOKEN, SHARES = E["PSS_URL"], E["PSS_TOKEN"], E["PSS_SHARES_ROOT"]
+POSTMASTER = None
 
 
 def call(method, path, body=None):
@@ -70,17 +71,53 @@ def descendants(pid):
     return children
 
 
-def service_cpu():
-    """The service's JVM and its PostgreSQL (postmaster and backends); not its movers."""
-    total = cpu(SVCPID)
-    for pid in descendants(SVCPID):
+def postmaster():
+    """The service's PostgreSQL: zonky's pg_ctl detaches it from the JVM, so it is found by its data folder."""
+    data = os.path.join(W, "svc", ".local", "postgres")
+    for path in glob.glob("/proc/[0-9]*/cmdline"):
         try:
-            with open("/proc/%d/comm" % pid) as f:
-                if f.read().strip() == "postgres":
-                    total += cpu(pid)
+            with open(path, "rb") as f:
+                args = f.read().split(b"\0")
+        except OSError:
+            continue
+        if args and args[0].endswith(b"/postgres") and data.encode() in args:
+            return int(path.split("/")[2])
+    raise SystemExit("the service's PostgreSQL (data in %s) is not running" % data)
+
+
+def service_cpu():
+    """CPU seconds of the service: its JVM, of that its JIT compiler threads and its request threads, and its
+    PostgreSQL (postmaster and backends); not its movers. A thread that ended in the step is in the JVM's total
+    only."""
+    database = 0.0
+    for pid in [POSTMASTER] + descendants(POSTMASTER):
+        try:
+            database += cpu(pid)
         except OSError:
             pass
-    return total
+    threads = {}
+    for path in glob.glob("/proc/%d/task/[0-9]*/stat" % SVCPID):
+        try:
+            with open(path) as f:
+                text = f.read()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1:text.rindex(")")]
+        fields = text.rsplit(")", 1)[1].split()
+        threads[path] = (name, (int(fields[11]) + int(fields[12])) / TICK)
+    return cpu(SVCPID), database, threads
+
+
+def service_split(before, after):
+    """The service's CPU in a step: JVM, JIT compiler, request threads, PostgreSQL."""
+    jit = requests = 0.0
+    for path, (name, seconds) in after[2].items():
+        spent = seconds - before[2].get(path, (name, 0.0))[1]
+        if "CompilerThre" in name:
+            jit += spent
+        elif name.startswith("http-nio-"):
+            requests += spent
+    return after[0] - before[0], jit, requests, after[1] - before[1]
 
 
 def bucket_bytes():
@@ -119,6 +156,7 @@ def step(op, request):
     # from the request's commit (the job's creation) to its end, as the service recorded them
     seconds = instant(job["finishedAt"]) - instant(job["createdAt"])
     s3after, svcafter = cpu(S3PID), service_cpu()
+    jvm, jit, handling, database = service_split(svcbefore, svcafter)
     assert job["state"] == "Succeeded", job
     # the mover's /usr/bin/time output, named after its run, once the wrapper has written it
     for _ in range(200):
@@ -129,7 +167,7 @@ def step(op, request):
     run = os.path.basename(new[0])
     rss, user, system = open(new[0]).read().split()[-3:]
     log = open("/tmp/pss-movers/%s.log" % run).read()
-    line = [l for l in log.splitlines() if "committed" in l][-1]
+    line = [l for l in log.splitlines() if " committed: " in l][-1]
     calls = line.split(" mover API calls")[0].rsplit(" ", 1)[1]
     requests = line.split(" S3 requests")[0].rsplit(" ", 1)[1]
     first = line.split("first byte to S3 ")[1].split(" ")[0] if "first byte to S3" in line else "-"
@@ -138,9 +176,11 @@ def step(op, request):
         f.write("mover\t%s\t%.2f\t%d\t%s\t%.2f\t%.2f\n" % (op, seconds, bucket_bytes() - before, rss, mover_cpu,
                                                           s3after - s3before))
     with open(EXTRA, "a") as f:
-        f.write("%s\t%s\t%s\t%s\t%.2f\t%.2f\n" % (op, calls, requests, first, svcafter - svcbefore, mover_cpu))
-    print("mover %s: %.2f s, %s API calls, %s S3 requests, first byte %s ms, service CPU %.2f s, mover CPU %.2f s, "
-          "peak RSS %d MiB" % (op, seconds, calls, requests, first, svcafter - svcbefore, mover_cpu, int(rss) // 1024))
+        f.write("%s\t%s\t%s\t%s\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\n" % (op, calls, requests, first, jvm, jit, handling,
+                                                              database, mover_cpu))
+    print("mover %s: %.2f s, %s API calls, %s S3 requests, first byte %s ms, service CPU %.2f s (JVM: %.2f JIT, %.2f "
+          "request threads) + %.2f s (PostgreSQL), mover CPU %.2f s, peak RSS %d MiB" % (
+              op, seconds, calls, requests, first, jvm, jit, handling, database, mover_cpu, int(rss) // 1024))
     return job
 
 
@@ -162,14 +202,25 @@ def restore(name, backup_id):
 
 
 def main():
+    global POSTMASTER
+    POSTMASTER = postmaster()
     call("POST", "/api/v1/projects", {"name": "bench"})
     call("PUT", "/api/v1/projects/bench/quota", {"capacity": "1Pi", "maxStorages": 100})
-    # the service is a long-running process: its JIT has seen mover calls before the timed ones
+    # the service is a long-running process that has served movers before: its JIT has compiled the mover API's
+    # paths before the timed steps (one small backup left the service's JIT compiling through B, 1.7 core-s).
+    # Three backups of 4,000 new files each and a restore, in a storage of their own.
     warm = storage("warm", "1Gi")
-    for folder in ("d00", "d01"):
-        subprocess.run(["cp", "-al", os.path.join(W, "B", folder), warm], check=True)
-    status, job = call("POST", "/api/v1/projects/bench/storages/warm/backups")
-    assert await_end("/api/v1/projects/bench/storages/warm/backups/" + job["id"])["state"] == "Succeeded"
+    for seed in range(3):
+        subprocess.run([sys.executable, "bench/backup_data.py", "fresh", os.path.join(warm, "w%d" % seed), str(seed),
+                        "4000"], check=True)
+        status, job = call("POST", "/api/v1/projects/bench/storages/warm/backups")
+        assert await_end("/api/v1/projects/bench/storages/warm/backups/" + job["id"])["state"] == "Succeeded"
+    shutil.rmtree(os.path.join(warm, "w0"))
+    status, job = call("POST", "/api/v1/projects/bench/storages/warm/restores", {"backup": job["id"], "mode": "merge"})
+    assert await_end("/api/v1/projects/bench/storages/warm/restores/" + job["id"])["state"] == "Succeeded"
+    # and the public API's path, which every call shares, as any client's polls would have
+    for _ in range(2000):
+        call("GET", "/api/v1/projects/bench/storages/warm/restores/" + job["id"])
     b = storage("b", "10Gi")
     # hard links: the same files as B, nothing copied
     subprocess.run(["cp", "-al", os.path.join(W, "B") + "/.", b], check=True)

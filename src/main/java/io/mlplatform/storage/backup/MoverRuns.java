@@ -267,7 +267,7 @@ final class MoverRuns {
 				this.snapshots.abortAbandonedUploads(job.project());
 			}
 		}
-		EngineSettings engine = this.backup.engine();
+		EngineSettings engine = this.properties.engine(this.backup.engine());
 		return new Claim(run.id().toString(), run.kind().name().toLowerCase(), job.project(), job.storage(),
 				job.backup(), this.backup.s3().prefix(),
 				new MoverProtocol.Settings(engine.largeFileThreshold(), engine.packSize(), engine.readers(),

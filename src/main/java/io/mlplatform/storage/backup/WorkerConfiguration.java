@@ -82,7 +82,7 @@ class WorkerConfiguration {
 					? movers::serviceUrl : () -> URI.create("http://127.0.0.1:" + this.port.get());
 			worker.moveWith(new ProcessExecutor(context.getBean(MoverRuns.class), movers,
 					new LocalExecutor(context.getBean(Snapshots.class), properties.mountRoot()), url,
-					context.getBean(JdbcClient.class)));
+					context.getBean(JdbcClient.class), movers.engine(context.getBean(BackupProperties.class).engine())));
 		}
 		if (properties.enabled()) {
 			worker.start();

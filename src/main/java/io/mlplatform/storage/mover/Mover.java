@@ -99,8 +99,9 @@ public final class Mover {
 			log.error("Run {} cannot be claimed: {}", run, ex.getMessage());
 			return FAILED;
 		}
-		log.info("Run {}: {} of storage {} in project {}, snapshot {}, on {}", run, claim.kind(), claim.storage(),
-				claim.project(), claim.backup(), folder);
+		log.info("Run {}: {} of storage {} in project {}, snapshot {}, on {}; claimed {} ms after the process started",
+				run, claim.kind(), claim.storage(), claim.project(), claim.backup(), folder,
+				sinceStart(System.currentTimeMillis()));
 		MoverProtocol.Settings settings = claim.settings();
 		RemoteObjects objects = new RemoteObjects(service, settings.partSize(), settings.multipartThreshold());
 		boolean backup = "backup".equals(claim.kind());
@@ -108,8 +109,13 @@ public final class Mover {
 		RestoreProgress restoreProgress = new RestoreProgress();
 		FolderScan scan = backup ? FolderScan.start(folder, "mover-scan") : null;
 		long start = System.nanoTime();
-		try (SnapshotEngine engine = new SnapshotEngine(new EngineSettings(settings.largeFileThreshold(),
-				settings.packSize(), settings.readers(), settings.uploads(), settings.queueLength()), Clock.systemUTC());
+		EngineSettings engineSettings = new EngineSettings(settings.largeFileThreshold(), settings.packSize(),
+				settings.readers(), settings.uploads(), settings.queueLength());
+		if (Runtime.getRuntime().maxMemory() < engineSettings.moverHeap()) {
+			log.warn("Run {}: a heap of {} MiB is below the {} MiB its engine settings need; it may run out of memory",
+					run, Runtime.getRuntime().maxMemory() >> 20, engineSettings.moverHeap() >> 20);
+		}
+		try (SnapshotEngine engine = new SnapshotEngine(engineSettings, Clock.systemUTC());
 				Heartbeats lease = new Heartbeats(service,
 						() -> backup ? progress(backupProgress, scan) : progress(restoreProgress), Thread.currentThread(),
 						claim.heartbeatMillis(), claim.leaseMillis())) {

@@ -1,5 +1,6 @@
 package io.mlplatform.storage.mover;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -89,8 +90,11 @@ final class RemoteObjects implements ObjectStore {
 
 	@Override
 	public void put(ObjectRef pack, byte[] bytes, int length) {
+		// not ofByteArray: it copies the whole pack into buffers of its own before the first byte is sent, a
+		// second pack's worth of heap; a stream hands the socket one chunk at a time
 		send(pack, new Presign("PUT", name(pack), null, null, null, null, null, null),
-				() -> HttpRequest.BodyPublishers.ofByteArray(bytes, 0, length));
+				() -> HttpRequest.BodyPublishers.fromPublisher(
+						HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bytes, 0, length)), length));
 	}
 
 	@Override

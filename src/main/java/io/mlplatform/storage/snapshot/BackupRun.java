@@ -44,6 +44,9 @@ final class BackupRun {
 	 */
 	private static final int HAND_OVER = 64;
 
+	/** How long the manifest waits for an entry whose batch is not full before the batch is resolved anyway. */
+	private static final java.time.Duration PARTIAL_BATCH_AFTER = java.time.Duration.ofSeconds(1);
+
 	private static final List<CompletableFuture<SnapshotEntry>> LAST = List.of(END);
 
 	/**
@@ -155,17 +158,20 @@ final class BackupRun {
 	}
 
 	private SnapshotEntry await(CompletableFuture<SnapshotEntry> entry) throws InterruptedException {
+		long since = System.nanoTime();
 		while (true) {
-			if (!entry.isDone() && this.walked && this.reading.get() == 0) {
-				// every small file has joined its batch: none will fill it any more, so it is resolved now
+			// a look-up is a round trip to the service for a mover: a batch is resolved before it is full only when
+			// nothing would fill it (every small file walked has joined it, and the walk is over or waits for this
+			// writer), or when an entry has waited long (a slow share: its files reach S3 all the same)
+			if (!entry.isDone() && ((this.reading.get() == 0 && (this.walked || this.queue.remainingCapacity() == 0))
+					|| System.nanoTime() - since > PARTIAL_BATCH_AFTER.toNanos())) {
 				this.packer.flush();
 			}
 			try {
 				return entry.get(20, TimeUnit.MILLISECONDS);
 			}
 			catch (TimeoutException ex) {
-				// the entry may wait for a batch that no later file will fill
-				this.packer.flush();
+				// checked again above
 			}
 			catch (ExecutionException ex) {
 				Throwable cause = ex.getCause();

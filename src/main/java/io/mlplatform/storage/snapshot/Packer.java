@@ -85,6 +85,7 @@ public final class Packer {
 		failIfBroken();
 		this.pending.add(item);
 		this.pendingBytes += item.content.length;
+		// by bytes too, so that a batch of larger files holds a bounded share of the heap (EngineSettings.moverHeap)
 		if (this.pending.size() >= this.index.batch() || this.pendingBytes >= this.packSize) {
 			flush();
 		}

@@ -140,11 +140,12 @@ public final class SnapshotEngine implements AutoCloseable {
 	}
 
 	/**
-	 * Sealed packs waiting for their PUT, each a buffer of a pack's size: at most 4, half the uploads, and
-	 * what a quarter of the heap holds (a mover runs in a small one).
+	 * Sealed packs waiting for their PUT, each a buffer of a pack's size: one in a heap of
+	 * {@link EngineSettings#moverHeap()} (a mover's), one more for each pack's worth of heap beyond it, at most 4
+	 * and half the uploads.
 	 */
 	private int packsInFlight() {
-		long fit = Runtime.getRuntime().maxMemory() / 4 / this.settings.packSize();
+		long fit = 1 + (Runtime.getRuntime().maxMemory() - this.settings.moverHeap()) / this.settings.packSize();
 		return (int) Math.max(1, Math.min(Math.min(4, this.settings.uploads() / 2), fit));
 	}
 

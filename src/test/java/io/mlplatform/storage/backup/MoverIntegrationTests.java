@@ -15,6 +15,8 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
+import tools.jackson.databind.JsonNode;
+
 import io.mlplatform.storage.ApiClient.Response;
 import io.mlplatform.storage.S3ProxyServer;
 
@@ -34,6 +36,12 @@ class MoverIntegrationTests extends MoverTestSupport {
 
 	@Autowired
 	private Snapshots snapshots;
+
+	@Autowired
+	private MoverProperties moverProperties;
+
+	@Autowired
+	private BackupProperties backupProperties;
 
 	/** Each test's content is its own: what another test stored is not found in the index. */
 	private final long salt = System.nanoTime();
@@ -67,6 +75,36 @@ class MoverIntegrationTests extends MoverTestSupport {
 		assertThat(count("select count(*) from mover_runs where job_id = cast(? as uuid) and state = 'Committed'",
 				backup)).isEqualTo(1);
 
+		JsonNode restore = restoreIntoCopy(backup);
+		assertThat(Trees.describe(share("cv", "copy"))).isEqualTo(Trees.describe(this.share));
+		String restoreId = restore.path("id").asString();
+		assertThat(count("select count(*) from mover_runs where job_id = cast(? as uuid) and state = 'Committed'",
+				restoreId)).isEqualTo(1);
+	}
+
+	@Test
+	void aMoverBacksUpAndRestoresInTheHeapItsSettingsAskFor() throws Exception {
+		// the engine's worst case for its heap: small files as large as small files get, read by every reader at
+		// once, each a pack of its own; the mover's -Xmx is EngineSettings.moverHeap (checked in another test)
+		long threshold = this.backupProperties.largeFileThreshold().toBytes();
+		for (int i = 0; i < 10; i++) {
+			BackupTestSupport.write(this.share.resolve("shards/shard-" + i + ".bin"),
+					BackupTestSupport.random((int) threshold - i, this.salt + 1000 + i));
+		}
+
+		String backup = backUp("cv", "data");
+
+		Response done = this.api.get(STORAGES + "/data/backups/" + backup);
+		assertThat(done.json().path("state").asString()).isEqualTo("Succeeded");
+		// in one attempt: a mover short of heap fails, and its next attempt would hide it
+		assertThat(done.json().path("attempt").asInt()).as(done.toString()).isEqualTo(1);
+		JsonNode restored = restoreIntoCopy(backup);
+		assertThat(restored.path("attempt").asInt()).as(restored.toString()).isEqualTo(1);
+		assertThat(Trees.describe(share("cv", "copy"))).isEqualTo(Trees.describe(this.share));
+	}
+
+	/** Restores a backup into a new storage "copy" through a mover; its restore, which succeeded. */
+	private JsonNode restoreIntoCopy(String backup) {
 		Response copy = this.api.post(STORAGES, """
 				{"name": "copy", "capacity": "1Gi", "restoreFrom": {"storage": "data", "backup": "%s"}}""".formatted(backup));
 		assertThat(copy.status()).as(copy.toString()).isEqualTo(201);
@@ -74,13 +112,9 @@ class MoverIntegrationTests extends MoverTestSupport {
 			String state = this.api.get(STORAGES + "/copy/restores").json().path("items").path(0).path("state").asString();
 			return state.equals("Succeeded") || state.equals("Failed");
 		});
-		Response restore = this.api.get(STORAGES + "/copy/restores");
-		assertThat(restore.json().path("items").path(0).path("state").asString()).as(restore.toString())
-			.isEqualTo("Succeeded");
-		assertThat(Trees.describe(share("cv", "copy"))).isEqualTo(Trees.describe(this.share));
-		String restoreId = restore.json().path("items").path(0).path("id").asString();
-		assertThat(count("select count(*) from mover_runs where job_id = cast(? as uuid) and state = 'Committed'",
-				restoreId)).isEqualTo(1);
+		JsonNode restore = this.api.get(STORAGES + "/copy/restores").json().path("items").path(0);
+		assertThat(restore.path("state").asString()).as(restore.toString()).isEqualTo("Succeeded");
+		return restore;
 	}
 
 	@Test
@@ -132,8 +166,13 @@ class MoverIntegrationTests extends MoverTestSupport {
 		String environment = Files.readString(Path.of("/proc/" + movers.get(0).pid() + "/environ"));
 		assertThat(java.util.Arrays.stream(environment.split("\0")).map(variable -> variable.split("=", 2)[0]))
 			.allMatch(name -> ProcessExecutor.INHERITED.contains(name) || name.startsWith("PSS_MOVER_"));
-		assertThat(movers.get(0).info().commandLine().orElse("")).doesNotContain(S3ProxyServer.SECRET_KEY)
-			.doesNotContain("secret-access-key").doesNotContain("pssrun_");
+		String commandLine = movers.get(0).info().commandLine().orElse("");
+		assertThat(commandLine).doesNotContain(S3ProxyServer.SECRET_KEY).doesNotContain("secret-access-key")
+			.doesNotContain("pssrun_");
+		// its own classes, JSON and logging only, not the service's 250 jars; a heap sized from its engine settings
+		assertThat(commandLine).contains("jackson-databind", "logback-classic").doesNotContain("spring-")
+			.doesNotContain("awssdk").doesNotContain("postgresql")
+			.contains("-Xmx" + ((this.moverProperties.engine(this.backupProperties.engine()).moverHeap() + (1 << 20) - 1) >> 20) + "m");
 
 		// kill -9: no fail, no commit, no goodbye
 		movers.get(0).destroyForcibly();

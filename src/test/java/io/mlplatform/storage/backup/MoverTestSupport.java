@@ -28,7 +28,7 @@ import io.mlplatform.storage.mover.Mover;
 		// a large file's blob goes up in parts, as a file over the threshold does in production
 		"pss.backup.s3.multipart-threshold=12MB", "pss.backup.s3.part-size=5MB",
 		// small packs, so a backup stores many and a mover can be stopped between them
-		"pss.backup.pack-size=1MB", "pss.mover.heartbeat=500ms" })
+		"pss.backup.pack-size=1MB", "pss.mover.pack-size=1MB", "pss.mover.heartbeat=500ms" })
 @Import(OwnDatabase.class)
 abstract class MoverTestSupport extends WorkerTestSupport {
 
