@@ -70,6 +70,9 @@ public class BackupWorker implements AutoCloseable {
 
 	private final ScheduledExecutorService control;
 
+	/** Whether this instance claims jobs: set once by {@link #start()}. */
+	private volatile boolean started;
+
 	private final ExecutorService jobs;
 
 	private final Map<UUID, Running> running = new ConcurrentHashMap<>();
@@ -142,6 +145,7 @@ public class BackupWorker implements AutoCloseable {
 	}
 
 	void start() {
+		this.started = true;
 		this.control.scheduleWithFixedDelay(this::poll, 0, this.properties.poll().toMillis(), TimeUnit.MILLISECONDS);
 		this.control.scheduleWithFixedDelay(this::heartbeat, this.properties.progressEvery().toMillis(),
 				this.properties.progressEvery().toMillis(), TimeUnit.MILLISECONDS);
@@ -154,7 +158,8 @@ public class BackupWorker implements AutoCloseable {
 
 	/** Looks at the queue now rather than at the next poll: called after a job was queued here. */
 	public void wake() {
-		if (!this.stopping.get() && !this.control.isShutdown()) {
+		// an instance whose worker is off (pss.worker.enabled=false) claims nothing, not even what it queued
+		if (this.started && !this.stopping.get() && !this.control.isShutdown()) {
 			try {
 				this.control.execute(this::claimAll);
 			}
