@@ -4,6 +4,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
+import io.swagger.v3.oas.annotations.media.ArraySchema;
+import io.swagger.v3.oas.annotations.media.Schema;
+
 /**
  * The messages of the mover API ({@code openapi-mover.yaml}), shared by the service's controller and the
  * mover's client so that both ends read and write one definition. A mover names objects by what they
@@ -23,6 +26,12 @@ public final class MoverProtocol {
 	/** The most contents one record call carries (a full pack of small files takes several), within the body limit. */
 	public static final int MAX_RECORD = 1000;
 
+	/** A content's hash: lower-case hex. */
+	static final String SHA256 = "^[0-9a-f]{64}$";
+
+	/** A pack's, storage's or backup's id: it becomes part of a key. */
+	static final String NAME = "^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$";
+
 	private MoverProtocol() {
 	}
 
@@ -38,8 +47,9 @@ public final class MoverProtocol {
 	 * @param mode a restore's mode, {@code merge} or {@code replace}
 	 * @param paths the paths a restore brings back; empty for all
 	 */
-	public record Claim(String run, String kind, String project, String storage, String backup, String prefix,
-			Settings settings, long heartbeatMillis, long leaseMillis, String mode, List<String> paths) {
+	public record Claim(String run, @Schema(allowableValues = { "backup", "restore" }) String kind, String project,
+			String storage, String backup, String prefix, Settings settings, long heartbeatMillis, long leaseMillis,
+			@Schema(allowableValues = { "merge", "replace" }) String mode, List<String> paths) {
 	}
 
 	/** The engine's settings for the run, and the bucket's part sizes. */
@@ -52,7 +62,7 @@ public final class MoverProtocol {
 	}
 
 	/** @param action {@code continue}, {@code cancel} (stop, then fail as cancelled) or {@code lost} (stop now) */
-	public record Heartbeat(String action) {
+	public record Heartbeat(@Schema(allowableValues = { CONTINUE, CANCEL, LOST }) String action) {
 
 		public static final String CONTINUE = "continue";
 
@@ -66,17 +76,18 @@ public final class MoverProtocol {
 	public record Previous(String backup) {
 	}
 
-	public record Lookup(List<String> sha256) {
+	public record Lookup(@ArraySchema(maxItems = MAX_LOOKUP, schema = @Schema(pattern = SHA256)) List<String> sha256) {
 	}
 
 	/**
 	 * Where a content is stored: in a pack at an offset, or as a blob of its own (pack null).
 	 * @param blob the blob's key, as a manifest holds it; set by the service, ignored when recorded
 	 */
-	public record Content(String sha256, long size, String pack, Long offset, String blob) {
+	public record Content(@Schema(pattern = SHA256) String sha256, @Schema(minimum = "0") long size,
+			@Schema(pattern = NAME) String pack, @Schema(minimum = "0") Long offset, String blob) {
 	}
 
-	public record Contents(List<Content> contents) {
+	public record Contents(@ArraySchema(maxItems = MAX_RECORD) List<Content> contents) {
 	}
 
 	/**
@@ -85,7 +96,8 @@ public final class MoverProtocol {
 	 * @param id a pack's id, a blob's sha256 or a manifest's backup id
 	 * @param storage a manifest's storage
 	 */
-	public record ObjectName(String kind, String id, String storage) {
+	public record ObjectName(@Schema(allowableValues = { "pack", "blob", "manifest" }) String kind,
+			String id, @Schema(pattern = NAME) String storage) {
 	}
 
 	/**
@@ -93,8 +105,9 @@ public final class MoverProtocol {
 	 * manifest's with its {@code metadata}), or a PUT of part {@code partNumber} of upload {@code uploadId}
 	 * with its CRC32C.
 	 */
-	public record Presign(String method, ObjectName object, Long offset, Long length, Map<String, String> metadata,
-			String uploadId, Integer partNumber, String crc32c) {
+	public record Presign(@Schema(allowableValues = { "GET", "PUT" }) String method, ObjectName object,
+			@Schema(minimum = "0") Long offset, @Schema(minimum = "1") Long length, Map<String, String> metadata,
+			String uploadId, @Schema(minimum = "1", maximum = "10000") Integer partNumber, String crc32c) {
 	}
 
 	/** A signed request: send it to {@code url} with exactly these headers before {@code expiresAt}. */
@@ -111,7 +124,7 @@ public final class MoverProtocol {
 	public record UploadComplete(ObjectName object, String uploadId, List<Part> parts) {
 	}
 
-	public record Part(int partNumber, String eTag, String crc32c) {
+	public record Part(@Schema(minimum = "1", maximum = "10000") int partNumber, String eTag, String crc32c) {
 	}
 
 	public record UploadAbort(ObjectName object, String uploadId) {

@@ -117,10 +117,10 @@ class MoverApiIntegrationTests extends MoverTestSupport {
 				"object-not-allowed");
 		assertProblem(cv.call("/objects:presign", presign("PUT", "manifest", UUID.randomUUID().toString(),
 				storageId("cv", "data"))), 403, "object-not-allowed");
-		assertProblem(cv.call("/objects:presign", presign("GET", "pack", "../../nlp/packs/x", null)), 400,
+		assertProblem(cv.bad("/objects:presign", presign("GET", "pack", "../../nlp/packs/x", null)), 400,
 				"validation-failed");
-		assertProblem(cv.call("/objects:presign", presign("GET", "blob", "not-a-hash", null)), 400, "validation-failed");
-		assertProblem(cv.call("/objects:presign", "{\"method\": \"DELETE\", \"object\": {\"kind\": \"pack\", \"id\": \"p1\"}}"),
+		assertProblem(cv.bad("/objects:presign", presign("GET", "blob", "not-a-hash", null)), 400, "validation-failed");
+		assertProblem(cv.bad("/objects:presign", "{\"method\": \"DELETE\", \"object\": {\"kind\": \"pack\", \"id\": \"p1\"}}"),
 				400, "validation-failed");
 
 		// what is signed lies under the run's own project, whatever it asks for
