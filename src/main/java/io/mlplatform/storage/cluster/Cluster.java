@@ -47,6 +47,9 @@ public class Cluster {
 	@JdbcTypeCode(SqlTypes.JSON)
 	private Map<String, String> labels;
 
+	/** Where its storages' backups and restores run; null: the deployment's default. */
+	private String executor;
+
 	@jakarta.persistence.Enumerated(jakarta.persistence.EnumType.STRING)
 	private Source source;
 
@@ -71,7 +74,7 @@ public class Cluster {
 
 	ClusterSpec spec() {
 		return new ClusterSpec(this.apiServerUrl, this.credentials, this.defaultStorageClass,
-				this.defaultBackupTarget, this.labels);
+				this.defaultBackupTarget, this.labels, this.executor);
 	}
 
 	/** @return whether anything changed */
@@ -89,6 +92,7 @@ public class Cluster {
 		this.defaultStorageClass = spec.defaultStorageClass();
 		this.defaultBackupTarget = spec.defaultBackupTarget();
 		this.labels = spec.labels();
+		this.executor = spec.executor();
 		this.updatedAt = now;
 	}
 
@@ -125,6 +129,10 @@ public class Cluster {
 
 	public Map<String, String> getLabels() {
 		return this.labels;
+	}
+
+	public String getExecutor() {
+		return this.executor;
 	}
 
 	Source getSource() {

@@ -67,14 +67,7 @@ class MoverIntegrationTests extends MoverTestSupport {
 		assertThat(count("select count(*) from mover_runs where job_id = cast(? as uuid) and state = 'Committed'",
 				backup)).isEqualTo(1);
 
-		Response copy = this.api.post(STORAGES, """
-				{"name": "copy", "capacity": "1Gi", "restoreFrom": {"storage": "data", "backup": "%s"}}""".formatted(backup));
-		assertThat(copy.status()).as(copy.toString()).isEqualTo(201);
-		await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> {
-			String state = this.api.get(STORAGES + "/copy/restores").json().path("items").path(0).path("state").asString();
-			return state.equals("Succeeded") || state.equals("Failed");
-		});
-		Response restore = this.api.get(STORAGES + "/copy/restores");
+		Response restore = restoreIntoNew("cv", "data", backup, "copy");
 		assertThat(restore.json().path("items").path(0).path("state").asString()).as(restore.toString())
 			.isEqualTo("Succeeded");
 		assertThat(Trees.describe(share("cv", "copy"))).isEqualTo(Trees.describe(this.share));
