@@ -105,6 +105,58 @@ class DeploymentManifestsTests {
 		assertThat(map(role.get("metadata"))).as("kustomize puts it into " + namespace).doesNotContainKey("namespace");
 	}
 
+	/**
+	 * In a storage cluster the service writes movers' Jobs and their Secrets only in namespaces bound one
+	 * by one, reads Jobs, pods and events, and never reads Secrets cluster-wide nor writes with a wildcard.
+	 */
+	@Test
+	void aStorageClusterGrantsMoversJobsAndSecretsPerNamespaceAndPodsAndEventsReadOnly() throws IOException {
+		Path storageCluster = K8S.resolve("storage-cluster");
+		List<Map<String, Object>> objects = new ArrayList<>();
+		for (String resource : strings(single(storageCluster.resolve("kustomization.yaml")).get("resources"))) {
+			Path path = storageCluster.resolve(resource);
+			assertThat(path).as(resource).exists();
+			objects.addAll(all(path));
+		}
+		Map<String, Map<String, Object>> clusterRoles = new java.util.HashMap<>();
+		objects.stream().filter(o -> "ClusterRole".equals(o.get("kind")))
+			.forEach(role -> clusterRoles.put((String) map(role.get("metadata")).get("name"), role));
+		Map<String, String> bindings = new java.util.HashMap<>();
+		for (Map<String, Object> binding : objects.stream().filter(o -> String.valueOf(o.get("kind")).endsWith("Binding")).toList()) {
+			bindings.put((String) map(binding.get("roleRef")).get("name"), (String) binding.get("kind"));
+			assertThat(list(binding.get("subjects"))).containsExactly(
+					Map.of("kind", "ServiceAccount", "name", "project-storage-service", "namespace", "project-storage"));
+		}
+		boolean jobsWritten = false;
+		boolean secretsWritten = false;
+		for (Map.Entry<String, Map<String, Object>> role : clusterRoles.entrySet()) {
+			boolean clusterWide = "ClusterRoleBinding".equals(bindings.get(role.getKey()));
+			assertThat(bindings).as(role.getKey() + " is bound").containsKey(role.getKey());
+			for (Object rule : list(role.getValue().get("rules"))) {
+				List<String> resources = strings(map(rule).get("resources"));
+				List<String> verbs = strings(map(rule).get("verbs"));
+				assertThat(resources).doesNotContain("*");
+				assertThat(verbs).doesNotContain("*");
+				boolean writes = verbs.stream().anyMatch(verb -> !List.of("get", "list", "watch").contains(verb));
+				if (resources.contains("secrets")) {
+					assertThat(clusterWide).as("secrets only where bound per namespace").isFalse();
+					assertThat(verbs).doesNotContain("list", "watch", "update", "patch");
+					secretsWritten = true;
+				}
+				if (resources.contains("jobs") && writes) {
+					assertThat(clusterWide).as("jobs written only where bound per namespace").isFalse();
+					jobsWritten = true;
+				}
+				if (resources.contains("events") || resources.contains("pods")) {
+					assertThat(writes).as("pods and events read-only").isFalse();
+				}
+			}
+		}
+		assertThat(jobsWritten).isTrue();
+		assertThat(secretsWritten).isTrue();
+		assertThat(bindings).containsEntry("project-storage-service-movers-write", "RoleBinding");
+	}
+
 	@Test
 	void composeRunsTheServiceOnPostgresAndS3WithSettingsTheServiceReads() throws IOException {
 		Map<String, Object> services = map(single(Path.of("docker-compose.yml")).get("services"));

@@ -137,11 +137,12 @@ public final class SimulatedKubelet implements AutoCloseable {
 				if (SimulatedKubelet.this.pending.remove(job.getMetadata().getUid())) {
 					SimulatedKubelet.this.active.decrementAndGet();
 				}
-				// deleting a Job deletes its pod: its container is stopped
+				// deleting a Job deletes its pod: its container is stopped, and the garbage collector removes it
 				Running mover = SimulatedKubelet.this.running.get(runOf(job));
 				if (mover != null) {
 					mover.process().destroy();
 				}
+				SimulatedKubelet.this.pods.execute(() -> collectPods(job));
 			}
 		});
 	}
@@ -293,6 +294,22 @@ public final class SimulatedKubelet implements AutoCloseable {
 			if (counted) {
 				this.active.decrementAndGet();
 			}
+		}
+	}
+
+	/** What a cluster's garbage collector does for a deleted Job: its pods go too. */
+	private void collectPods(Job job) {
+		try {
+			for (Pod pod : this.client.pods().inNamespace(job.getMetadata().getNamespace())
+				.withLabel("job-name", job.getMetadata().getName()).list().getItems()) {
+				if (pod.getMetadata().getOwnerReferences().stream()
+					.anyMatch(owner -> owner.getUid().equals(job.getMetadata().getUid()))) {
+					this.client.resource(pod).delete();
+				}
+			}
+		}
+		catch (KubernetesClientException ex) {
+			// the cluster's collector retries; a test clears what is left
 		}
 	}
 

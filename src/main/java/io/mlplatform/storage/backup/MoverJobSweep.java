@@ -36,8 +36,8 @@ import io.mlplatform.storage.cluster.crd.Labels;
  * Follows the runs that execute as Kubernetes Jobs, on every replica (each step is idempotent): keeps
  * the job's lease of a run whose pod waits to start (the mover renews it once it runs), fails an
  * attempt whose pod ended without a commit with the pod's reason (Evicted, OOMKilled, …) or whose pod
- * did not run within the pending timeout with the scheduler's message, and deletes the Jobs, pods and
- * Secrets of ended runs: at once after a commit, after the grace for one still running after its run
+ * did not run within the pending timeout with the scheduler's message, and deletes the Jobs (their pods
+ * go with them) and Secrets of ended runs: at once after a commit, after the grace for one still running after its run
  * ended (cancelled, lost), after the TTL for a failed one (so its logs can be read). Only objects with
  * our labels are ever deleted, and only those of runs this database knows.
  */
@@ -162,7 +162,8 @@ final class MoverJobSweep implements AutoCloseable {
 			Job job = (run.jobName() == null) ? null : this.informers.job(cluster, run.namespace(), run.jobName());
 			List<Pod> pods = this.informers.pods(cluster, run.id().toString());
 			boolean podsEnded = !pods.isEmpty() && pods.stream().allMatch(MoverJobSweep::ended);
-			if (job == null || finished(job) || podsEnded) {
+			// a deleted Job's pod may take its grace period to stop: gone or ended, then the slot is free
+			if (podsEnded || (job == null && pods.isEmpty()) || (job != null && finished(job))) {
 				finishedJob(this.db, run.id());
 			}
 		}
@@ -271,7 +272,7 @@ final class MoverJobSweep implements AutoCloseable {
 		}
 	}
 
-	/** Deletes a run's Job, its pods and its Secret: each only if it carries our labels and the run's. */
+	/** Deletes a run's Job and its Secret: each only if it carries our labels and the run's. */
 	private void delete(KubernetesClient client, String cluster, Job job, UUID run) {
 		String namespace = job.getMetadata().getNamespace();
 		String name = job.getMetadata().getName();
@@ -281,12 +282,8 @@ final class MoverJobSweep implements AutoCloseable {
 					.withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND)
 					.delete();
 			}
-			// a cluster's garbage collector removes these with their Job; one that lags (or none) is not waited for
-			for (Pod pod : this.informers.pods(cluster, run.toString())) {
-				if (ours(pod, run)) {
-					client.pods().inNamespace(namespace).withName(pod.getMetadata().getName()).delete();
-				}
-			}
+			// its pods go with it (the cluster's garbage collector; the service only reads pods); its Secret
+			// too, but a cluster whose collector lags must not keep a token of an ended run around
 			Secret secret = client.secrets().inNamespace(namespace).withName(name).get();
 			if (secret != null && ours(secret, run)) {
 				client.secrets().inNamespace(namespace).withName(name).delete();

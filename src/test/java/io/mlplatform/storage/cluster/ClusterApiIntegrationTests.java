@@ -81,6 +81,26 @@ class ClusterApiIntegrationTests extends IntegrationTestSupport {
 	}
 
 	@Test
+	void aClusterNamesWhereItsBackupsRunAndAnUnknownExecutorIsRefused() {
+		Response created = this.api.post("/api/v1/clusters", WEST.replace("\"labels\"", "\"executor\": \"kubernetes\", \"labels\""));
+		// requests the contract does not allow, on purpose
+		Response refused = this.api.unvalidated().post("/api/v1/clusters", WEST.replace("gpu-west", "gpu-east")
+			.replace("\"labels\"", "\"executor\": \"ssh\", \"labels\""));
+		Response followsTheDefault = this.api.put("/api/v1/clusters/gpu-west", WEST);
+
+		assertThat(created.status()).as(created.toString()).isEqualTo(201);
+		assertThat(created.json().path("executor").asString()).isEqualTo("kubernetes");
+		assertThat(refused.status()).isEqualTo(400);
+		assertThat(refused.problemType()).isEqualTo("validation-failed");
+		assertThat(refused.json().path("errors").findValuesAsString("field")).containsExactly("executor");
+		assertThat(count("select count(*) from clusters where name = 'gpu-east'")).isZero();
+		assertThat(followsTheDefault.status()).as(followsTheDefault.toString()).isEqualTo(200);
+		assertThat(followsTheDefault.json().path("executor").isNull() || followsTheDefault.json().path("executor").isMissingNode())
+			.isTrue();
+		assertThat(count("select count(*) from clusters where name = 'gpu-west' and executor is null")).isEqualTo(1);
+	}
+
+	@Test
 	void refusesCredentialFieldsOfAnotherType() {
 		Response pathOfASecret = this.api.post("/api/v1/clusters", "{\"name\": \"x\", \"credentials\": {\"type\": \"secret\", "
 				+ "\"namespace\": \"pss\", \"name\": \"k\", \"path\": \"~/.kube/config\"}}");
