@@ -91,8 +91,15 @@ final class MoverJobSweep implements AutoCloseable {
 
 	/** A run in a Job, with what its job says. */
 	private record Active(UUID id, Kind kind, UUID job, int attempt, String state, String cluster, String namespace,
-			String jobName, Instant createdAt, boolean cancelRequested) {
+			String jobName, Instant createdAt, boolean cancelRequested, String progress) {
 	}
+
+	/** A running mover's progress as this instance last saw it change. */
+	private record Seen(String progress, Instant since) {
+	}
+
+	/** Runs' progress by run, for the stall timeout; an instance that restarts starts counting anew. */
+	private final Map<UUID, Seen> progress = new HashMap<>();
 
 	void sweep() {
 		// the clusters with runs in Jobs, or with Jobs of ended runs that may still run
@@ -109,7 +116,10 @@ final class MoverJobSweep implements AutoCloseable {
 		}
 		List<Active> active = this.db.sql("""
 				SELECT r.id, r.kind, r.job_id, r.attempt, r.state, r.cluster, r.namespace, r.job_name, r.created_at,
-				  coalesce(b.cancel_requested, x.cancel_requested, false) AS cancel_requested
+				  coalesce(b.cancel_requested, x.cancel_requested, false) AS cancel_requested,
+				  concat_ws('/', coalesce(b.files, x.files, -1), coalesce(b.files_total, x.files_total, -1),
+				    coalesce(b.bytes, x.bytes, -1), coalesce(b.bytes_total, x.bytes_total, -1),
+				    coalesce(b.bytes_uploaded, -1)) AS progress
 				FROM mover_runs r
 				LEFT JOIN backups b ON r.kind = 'backup' AND b.id = r.job_id
 				LEFT JOIN restores x ON r.kind = 'restore' AND x.id = r.job_id
@@ -118,8 +128,9 @@ final class MoverJobSweep implements AutoCloseable {
 					Kind.valueOf(row.getString("kind").toUpperCase()), row.getObject("job_id", UUID.class),
 					row.getInt("attempt"), row.getString("state"), row.getString("cluster"), row.getString("namespace"),
 					row.getString("job_name"), row.getObject("created_at", OffsetDateTime.class).toInstant(),
-					row.getBoolean("cancel_requested")))
+					row.getBoolean("cancel_requested"), row.getString("progress")))
 			.list();
+		this.progress.keySet().retainAll(active.stream().map(Active::id).toList());
 		for (Active run : active) {
 			try {
 				follow(run);
@@ -196,6 +207,7 @@ final class MoverJobSweep implements AutoCloseable {
 			return;
 		}
 		if (!"Created".equals(run.state())) {
+			stalled(run);
 			return;
 		}
 		Duration waiting = Duration.between(run.createdAt(), this.clock.instant());
@@ -208,6 +220,22 @@ final class MoverJobSweep implements AutoCloseable {
 		else {
 			this.runs.settle(run.id(), "Its pod did not run within " + this.properties.pendingTimeout().toSeconds()
 					+ "s: " + verdict.reason());
+		}
+	}
+
+	/**
+	 * Fails the attempt of a mover that heartbeats but moves nothing (a hung mount): its lease alone would
+	 * keep it forever. Its mover learns it at its next heartbeat; a Job that goes on is deleted after the grace.
+	 */
+	private void stalled(Active run) {
+		Instant now = this.clock.instant();
+		Seen seen = this.progress.get(run.id());
+		if (seen == null || !seen.progress().equals(run.progress())) {
+			this.progress.put(run.id(), new Seen(run.progress(), now));
+		}
+		else if (Duration.between(seen.since(), now).compareTo(this.properties.stallTimeout()) >= 0) {
+			this.runs.settle(run.id(), "Stalled: no progress for " + this.properties.stallTimeout().toSeconds() + "s");
+			this.progress.remove(run.id());
 		}
 	}
 

@@ -186,6 +186,22 @@ class KubernetesExecutorIntegrationTests extends JobTestSupport {
 	}
 
 	@Test
+	void aMoverThatMovesNothingFailsItsAttemptAsStalledAndTheNextOneSucceeds() throws Exception {
+		String backup = heldBackup("cv", "data");
+		String first = newestRun(backup);
+
+		// the held mover heartbeats and moves nothing, as one on a hung mount does
+		await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> count(
+				"select count(*) from mover_runs where id = cast(? as uuid) and state = 'Failed'", first) == 1);
+		Files.delete(HOLD);
+
+		Response done = awaitEnd(STORAGES + "/data/backups/" + backup);
+		assertThat(done.json().path("state").asString()).as(done.toString()).isEqualTo("Succeeded");
+		assertThat(done.json().path("attempts").path(0).path("reason").asString()).isEqualTo("Stalled: no progress for 10s");
+		assertThat(done.json().path("attempt").asInt()).isEqualTo(2);
+	}
+
+	@Test
 	void aCancelReachesTheMoverAndItsJobIsDeleted() throws Exception {
 		String backup = heldBackup("cv", "data");
 		String path = STORAGES + "/data/backups/" + backup;

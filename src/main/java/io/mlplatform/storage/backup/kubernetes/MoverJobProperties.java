@@ -22,6 +22,8 @@ import org.springframework.util.unit.DataSize;
  * @param ttlAfterFinished how long a finished Job (and its pod, with its logs) is kept before it is deleted
  * @param pendingTimeout how long a Job's pod may wait to run (scheduling, image pull) before its attempt fails
  * @param stopGrace how long a Job whose run ended (cancelled, lost) may go on before it is deleted
+ * @param stallTimeout how long a running mover may report no progress (files, bytes, totals) before its
+ * attempt fails as stalled (a hung NFS mount, a deadlock): it goes on heartbeating, so its lease never runs out
  * @param sweepEvery how often runs in Jobs are checked against their Jobs and pods
  * @param runAsUser and {@code runAsGroup}: the mover's user and group (an NFS export with root squash maps root
  * to nobody; pick the owner of the shares)
@@ -39,6 +41,7 @@ public record MoverJobProperties(@DefaultValue("ghcr.io/mlplatform/project-stora
 		@DefaultValue("512B") DataSize memoryPerFile, @DefaultValue("4GB") DataSize memoryMax,
 		@DefaultValue("24h") Duration activeDeadline, @DefaultValue("1h") Duration ttlAfterFinished,
 		@DefaultValue("10m") Duration pendingTimeout, @DefaultValue("30s") Duration stopGrace,
+		@DefaultValue("15m") Duration stallTimeout,
 		@DefaultValue("2s") Duration sweepEvery, @DefaultValue("65532") long runAsUser,
 		@DefaultValue("65532") long runAsGroup, String priorityClassName, Map<String, String> nodeSelector,
 		List<Toleration> tolerations, @DefaultValue("1GB") DataSize tmpSizeLimit) {
@@ -54,10 +57,11 @@ public record MoverJobProperties(@DefaultValue("ghcr.io/mlplatform/project-stora
 		if (memoryBase.toBytes() <= 0 || memoryMax.compareTo(memoryBase) < 0 || memoryPerFile.toBytes() < 0) {
 			throw new IllegalArgumentException("pss.mover.job.memory-base must be positive and at most memory-max");
 		}
-		if (activeDeadline.toSeconds() < 1 || pendingTimeout.toSeconds() < 1 || sweepEvery.toMillis() < 100
+		if (activeDeadline.toSeconds() < 1 || pendingTimeout.toSeconds() < 1 || stallTimeout.toSeconds() < 1
+				|| sweepEvery.toMillis() < 100
 				|| ttlAfterFinished.isNegative() || stopGrace.isNegative()) {
 			throw new IllegalArgumentException(
-					"pss.mover.job.active-deadline and pending-timeout must be at least 1s, sweep-every at least 100ms");
+					"pss.mover.job.active-deadline, pending-timeout and stall-timeout must be at least 1s, sweep-every at least 100ms");
 		}
 		if (runAsUser < 1 || runAsGroup < 1) {
 			throw new IllegalArgumentException("pss.mover.job.run-as-user and run-as-group must not be root (0)");
