@@ -1,7 +1,10 @@
 -- Where a cluster's backups and restores run (SPEC §5 "Where backups run"): NULL follows the
 -- deployment's pss.worker.executor; 'kubernetes' runs each one as a Job in the storage's namespace.
-ALTER TABLE clusters ADD COLUMN executor varchar(16)
-    CHECK (executor IN ('local', 'process', 'kubernetes'));
+-- mover: how its movers' Jobs differ from the deployment's pss.mover.* settings (service URL, image,
+-- priority class, node selector, user and group); NULL where they do not.
+ALTER TABLE clusters
+    ADD COLUMN executor varchar(16) CHECK (executor IN ('local', 'process', 'kubernetes')),
+    ADD COLUMN mover    jsonb;
 
 -- A run executed as a Kubernetes Job: which cluster and namespace it is in and the Job's name (from
 -- the job and its attempt, so two replicas starting one attempt name the same Job). The reason column

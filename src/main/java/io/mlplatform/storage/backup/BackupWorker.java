@@ -22,8 +22,11 @@ import org.slf4j.LoggerFactory;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 
+import tools.jackson.core.type.TypeReference;
+
 import io.mlplatform.storage.backup.JobQueue.Kind;
 import io.mlplatform.storage.backup.JobQueue.Progress;
+import io.mlplatform.storage.cluster.ClusterMover;
 import io.mlplatform.storage.web.JsonColumns;
 import io.mlplatform.storage.snapshot.BackupProgress;
 import io.mlplatform.storage.snapshot.BackupResult;
@@ -319,19 +322,22 @@ public class BackupWorker implements AutoCloseable {
 	 * row could not be read: it goes back to the queue.
 	 */
 	record Placement(String executor, String cluster, String namespace, String project, UUID storageId,
-			String storageName, String pvcName, long lastFiles) {
+			String storageName, String pvcName, long lastFiles, ClusterMover mover) {
 	}
+
+	private static final TypeReference<ClusterMover> MOVER = new TypeReference<>() {
+	};
 
 	private Placement placement(Running job) {
 		String sql = job.kind == Kind.BACKUP ? """
-				SELECT coalesce(c.executor, :executor) AS executor, b.cluster, p.namespace, p.name AS project,
+				SELECT coalesce(c.executor, :executor) AS executor, c.mover, b.cluster, p.namespace, p.name AS project,
 				  s.id AS storage_id, s.name AS storage_name, s.pvc_name,
 				  coalesce((SELECT l.files FROM backups l WHERE l.storage_id = b.storage_id AND l.state = 'Succeeded'
 				    ORDER BY l.finished_at DESC LIMIT 1), -1) AS last_files
 				FROM backups b JOIN storages s ON s.id = b.storage_id JOIN projects p ON p.id = b.project_id
 				LEFT JOIN clusters c ON c.name = b.cluster
 				WHERE b.id = :id""" : """
-				SELECT coalesce(c.executor, :executor) AS executor, r.cluster, p.namespace, p.name AS project,
+				SELECT coalesce(c.executor, :executor) AS executor, c.mover, r.cluster, p.namespace, p.name AS project,
 				  s.id AS storage_id, s.name AS storage_name, s.pvc_name,
 				  coalesce((SELECT l.files FROM backups l WHERE l.id = r.backup_id), -1) AS last_files
 				FROM restores r JOIN storages s ON s.id = r.storage_id JOIN projects p ON p.id = r.project_id
@@ -342,7 +348,8 @@ public class BackupWorker implements AutoCloseable {
 			.param("id", job.id)
 			.query((row, n) -> new Placement(row.getString("executor"), row.getString("cluster"),
 					row.getString("namespace"), row.getString("project"), row.getObject("storage_id", UUID.class),
-					row.getString("storage_name"), row.getString("pvc_name"), row.getLong("last_files")))
+					row.getString("storage_name"), row.getString("pvc_name"), row.getLong("last_files"),
+					this.columns.read(row, "mover", MOVER)))
 			.single();
 	}
 
@@ -369,7 +376,7 @@ public class BackupWorker implements AutoCloseable {
 		try {
 			jobs.run(job.kind, job.id, this.owner, new KubernetesExecutor.Target(placement.cluster(),
 					placement.namespace(), placement.project(), placement.storageId(), placement.pvcName(),
-					placement.lastFiles()));
+					placement.lastFiles(), placement.mover()));
 		}
 		catch (RuntimeException ex) {
 			log.warn("{} {} could not be handed to a Job: {}", job.kind, job.id, ex.toString());

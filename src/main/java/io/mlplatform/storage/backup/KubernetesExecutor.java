@@ -16,6 +16,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 
 import io.mlplatform.storage.backup.JobQueue.Kind;
 import io.mlplatform.storage.backup.kubernetes.MoverJobManifests;
+import io.mlplatform.storage.cluster.ClusterMover;
 
 /**
  * The {@code kubernetes} executor: each backup or restore that holds a slot runs as a mover in a Job in
@@ -52,8 +53,10 @@ final class KubernetesExecutor {
 	 * Where and on what a job runs.
 	 * @param pvcName the storage's PVC as its cluster reports it; null until the operator has made one
 	 * @param lastFiles files of the storage's last backup (a restore: of its backup), -1 when none
+	 * @param mover how the cluster's movers differ from the deployment's settings; null where they do not
 	 */
-	record Target(String cluster, String namespace, String project, UUID storageId, String pvcName, long lastFiles) {
+	record Target(String cluster, String namespace, String project, UUID storageId, String pvcName, long lastFiles,
+			ClusterMover mover) {
 	}
 
 	/** Starts a run of a job this worker claimed, as a Job in the storage's cluster; returns once it is created. */
@@ -76,7 +79,9 @@ final class KubernetesExecutor {
 		}
 		MoverJobManifests.Attempt attempt = new MoverJobManifests.Attempt(kindName, job, run.attempt(), run.id(),
 				target.project(), target.storageId().toString(), target.namespace(), target.pvcName(),
-				target.lastFiles(), this.serviceUrl.get());
+				target.lastFiles(), (target.mover() != null && target.mover().serviceUrl() != null)
+						? URI.create(target.mover().serviceUrl()) : this.serviceUrl.get(),
+				target.mover());
 		try {
 			KubernetesClient client = this.clients.apply(target.cluster());
 			Job created = createOrGet(client, this.manifests.job(attempt));

@@ -50,6 +50,10 @@ public class Cluster {
 	/** Where its storages' backups and restores run; null: the deployment's default. */
 	private String executor;
 
+	/** How its movers' Jobs differ from the deployment's settings; null: they do not. */
+	@JdbcTypeCode(SqlTypes.JSON)
+	private ClusterMover mover;
+
 	@jakarta.persistence.Enumerated(jakarta.persistence.EnumType.STRING)
 	private Source source;
 
@@ -74,7 +78,7 @@ public class Cluster {
 
 	ClusterSpec spec() {
 		return new ClusterSpec(this.apiServerUrl, this.credentials, this.defaultStorageClass,
-				this.defaultBackupTarget, this.labels, this.executor);
+				this.defaultBackupTarget, this.labels, this.executor, this.mover);
 	}
 
 	/** @return whether anything changed */
@@ -93,6 +97,7 @@ public class Cluster {
 		this.defaultBackupTarget = spec.defaultBackupTarget();
 		this.labels = spec.labels();
 		this.executor = spec.executor();
+		this.mover = spec.mover();
 		this.updatedAt = now;
 	}
 
@@ -133,6 +138,10 @@ public class Cluster {
 
 	public String getExecutor() {
 		return this.executor;
+	}
+
+	public ClusterMover getMover() {
+		return this.mover;
 	}
 
 	Source getSource() {

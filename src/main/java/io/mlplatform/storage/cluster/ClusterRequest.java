@@ -24,7 +24,7 @@ record ClusterRequest(
 		@Schema(description = "Where backups and restores of this cluster's storages run: kubernetes, a Job in "
 				+ "the storage's namespace; process or local, on a share mounted into the service; absent, the "
 				+ "deployment's default", allowableValues = { "kubernetes", "process", "local" },
-				example = "kubernetes") String executor) {
+				example = "kubernetes") String executor, ClusterMover mover) {
 
 	/** The executors a cluster may name. */
 	static final java.util.List<String> EXECUTORS = java.util.List.of("kubernetes", "process", "local");
@@ -56,7 +56,8 @@ record ClusterRequest(
 			violations.add("executor", this.executor, "must be one of " + String.join(", ", EXECUTORS) + ", or left out");
 		}
 		return new ClusterSpec(this.apiServerUrl, this.credentials, this.defaultStorageClass, this.defaultBackupTarget,
-				this.labels == null ? Map.of() : new TreeMap<>(this.labels), this.executor);
+				this.labels == null ? Map.of() : new TreeMap<>(this.labels), this.executor,
+				this.mover == null ? null : this.mover.normalized(violations));
 	}
 
 	private static boolean isHttpUrl(String value) {

@@ -11,10 +11,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
 import org.springframework.context.annotation.Import;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.TestPropertySource;
 
 import io.mlplatform.storage.OwnDatabase;
 import io.mlplatform.storage.SimulatedKubelet;
+import io.mlplatform.storage.TcpProxy;
 import io.mlplatform.storage.TestInfrastructure;
 import io.mlplatform.storage.mover.Mover;
 
@@ -35,6 +38,14 @@ import static org.awaitility.Awaitility.await;
 @Import(OwnDatabase.class)
 abstract class JobTestSupport extends WorkerTestSupport {
 
+	/** Between the movers and the service: the URL their Jobs are given. */
+	protected static final TcpProxy SERVICE = TcpProxy.start();
+
+	@DynamicPropertySource
+	static void serviceUrl(DynamicPropertyRegistry registry) {
+		registry.add("pss.mover.service-url", () -> "http://127.0.0.1:" + SERVICE.port());
+	}
+
 	/** While this file exists, a mover holds before its manifest. */
 	protected static final Path HOLD = hold();
 
@@ -53,6 +64,7 @@ abstract class JobTestSupport extends WorkerTestSupport {
 
 	@BeforeEach
 	void startKubelet() {
+		SERVICE.forwardTo(this.port);
 		this.kubelet = SimulatedKubelet.start(TestInfrastructure.cluster().client(), TestInfrastructure.sharesRoot(),
 				Map.of(Mover.HOLD, HOLD.toString()));
 		this.kubelet.clear();

@@ -130,6 +130,36 @@ class KubernetesExecutorIntegrationTests extends JobTestSupport {
 	}
 
 	@Test
+	void aClustersMoverSettingsShapeItsJobs() {
+		this.db.sql("""
+				update clusters set mover = cast(? as jsonb) where name = 'local'""")
+			.param("""
+					{"serviceUrl": "http://localhost:%d", "image": "registry.west/pss@sha256:%s",
+					 "priorityClassName": "batch-low", "nodeSelector": {"node-role/storage": "true"},
+					 "runAsUser": 2000, "runAsGroup": 2001}""".formatted(SERVICE.port(), "0".repeat(64)))
+			.update();
+		try {
+			backUp("cv", "data");
+		}
+		finally {
+			this.db.sql("update clusters set mover = null where name = 'local'").update();
+		}
+
+		Job job = this.kubelet.jobs().get(0);
+		PodSpec pod = job.getSpec().getTemplate().getSpec();
+		assertThat(pod.getContainers().get(0).getImage()).isEqualTo("registry.west/pss@sha256:" + "0".repeat(64));
+		assertThat(pod.getContainers().get(0).getEnv()).anySatisfy(variable -> {
+			assertThat(variable.getName()).isEqualTo("PSS_MOVER_SERVICE_URL");
+			assertThat(variable.getValue()).isEqualTo("http://localhost:" + SERVICE.port());
+		});
+		assertThat(pod.getPriorityClassName()).isEqualTo("batch-low");
+		assertThat(pod.getNodeSelector()).containsExactly(Map.entry("node-role/storage", "true"));
+		assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(2000);
+		assertThat(pod.getSecurityContext().getRunAsGroup()).isEqualTo(2001);
+		assertValidAndLockedDown(job);
+	}
+
+	@Test
 	void anEvictedBackupResumesInItsNextAttemptAndShowsWhyTheFirstEnded() throws Exception {
 		long total = shareBytes();
 		String backup = heldBackup("cv", "data");
@@ -199,6 +229,22 @@ class KubernetesExecutorIntegrationTests extends JobTestSupport {
 		assertThat(done.json().path("state").asString()).as(done.toString()).isEqualTo("Succeeded");
 		assertThat(done.json().path("attempts").path(0).path("reason").asString()).isEqualTo("Stalled: no progress for 10s");
 		assertThat(done.json().path("attempt").asInt()).isEqualTo(2);
+	}
+
+	@Test
+	void aJobGoesOnAndCommitsWhileTheServiceIsAwayForAWhile() throws Exception {
+		String backup = heldBackup("cv", "data");
+
+		// several heartbeats go unanswered, as while the service restarts; the run's lease outlasts them
+		SERVICE.stop();
+		Thread.sleep(3000);
+		SERVICE.resume();
+		Files.delete(HOLD);
+
+		Response done = awaitEnd(STORAGES + "/data/backups/" + backup);
+		assertThat(done.json().path("state").asString()).as(done.toString()).isEqualTo("Succeeded");
+		assertThat(done.json().path("attempt").asInt()).isEqualTo(1);
+		assertThat(this.kubelet.jobs()).hasSize(1);
 	}
 
 	@Test

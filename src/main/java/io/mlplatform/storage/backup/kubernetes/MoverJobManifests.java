@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 
+import io.mlplatform.storage.cluster.ClusterMover;
 import io.mlplatform.storage.cluster.crd.Labels;
 import io.mlplatform.storage.mover.Mover;
 
@@ -62,9 +63,10 @@ public final class MoverJobManifests {
 	 * One attempt of a job, as the service knows it when the attempt holds a slot.
 	 * @param kind {@code backup} or {@code restore}
 	 * @param lastFiles files of the storage's last backup (a restore: of the backup it restores); -1 when none
+	 * @param cluster how the cluster's movers differ from the deployment's settings; null where they do not
 	 */
 	public record Attempt(String kind, UUID job, int attempt, UUID run, String project, String storageId,
-			String namespace, String pvcName, long lastFiles, URI serviceUrl) {
+			String namespace, String pvcName, long lastFiles, URI serviceUrl, ClusterMover cluster) {
 
 		public boolean restore() {
 			return "restore".equals(this.kind);
@@ -89,6 +91,15 @@ public final class MoverJobManifests {
 	}
 
 	public Job job(Attempt attempt) {
+		ClusterMover cluster = (attempt.cluster() == null) ? new ClusterMover(null, null, null, null, null, null)
+				: attempt.cluster();
+		String image = (cluster.image() != null) ? cluster.image() : this.properties.image();
+		String priorityClassName = (cluster.priorityClassName() != null) ? cluster.priorityClassName()
+				: this.properties.priorityClassName();
+		Map<String, String> nodeSelector = (cluster.nodeSelector() != null) ? cluster.nodeSelector()
+				: this.properties.nodeSelector();
+		long runAsUser = (cluster.runAsUser() != null) ? cluster.runAsUser() : this.properties.runAsUser();
+		long runAsGroup = (cluster.runAsGroup() != null) ? cluster.runAsGroup() : this.properties.runAsGroup();
 		String name = name(attempt.kind(), attempt.job(), attempt.attempt());
 		Map<String, String> labels = labels(attempt);
 		String memory = Long.toString(this.properties.memoryBytes(attempt.lastFiles()));
@@ -117,21 +128,21 @@ public final class MoverJobManifests {
 			.withRestartPolicy("Never")
 			.withAutomountServiceAccountToken(false)
 			.withEnableServiceLinks(false)
-			.withPriorityClassName(this.properties.priorityClassName())
-			.withNodeSelector(this.properties.nodeSelector().isEmpty() ? null : this.properties.nodeSelector())
+			.withPriorityClassName(priorityClassName)
+			.withNodeSelector(nodeSelector.isEmpty() ? null : nodeSelector)
 			.withTolerations(tolerations.isEmpty() ? null : tolerations)
 			.withNewSecurityContext()
 			.withRunAsNonRoot(true)
-			.withRunAsUser(this.properties.runAsUser())
-			.withRunAsGroup(this.properties.runAsGroup())
-			.withFsGroup(this.properties.runAsGroup())
+			.withRunAsUser(runAsUser)
+			.withRunAsGroup(runAsGroup)
+			.withFsGroup(runAsGroup)
 			// never a recursive chown of a volume with millions of files
 			.withFsGroupChangePolicy("OnRootMismatch")
 			.withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
 			.endSecurityContext()
 			.addNewContainer()
 			.withName(CONTAINER)
-			.withImage(this.properties.image())
+			.withImage(image)
 			.withCommand(this.properties.command())
 			.withEnv(new EnvVar(Mover.SERVICE_URL, attempt.serviceUrl().toString(), null),
 					new EnvVar(Mover.RUN, attempt.run().toString(), null),
