@@ -1,6 +1,5 @@
 package io.mlplatform.storage.cluster;
 
-import java.net.URI;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
@@ -35,7 +34,7 @@ public record ClusterMover(
 	ClusterMover normalized(Violations violations) {
 		if (this.serviceUrl != null) {
 			violations.maxLength("mover.serviceUrl", this.serviceUrl, 2048);
-			if (!httpUrl(this.serviceUrl)) {
+			if (!ClusterRequest.isHttpUrl(this.serviceUrl)) {
 				violations.add("mover.serviceUrl", this.serviceUrl, "must be an http(s) URL such as https://pss.example.com");
 			}
 		}
@@ -56,16 +55,6 @@ public record ClusterMover(
 	private static void nonRootId(Violations violations, String field, Long id) {
 		if (id != null && (id < 1 || id > Integer.MAX_VALUE)) {
 			violations.add(field, id, "must be a user or group id from 1 (not root) to 2147483647");
-		}
-	}
-
-	private static boolean httpUrl(String value) {
-		try {
-			URI uri = URI.create(value);
-			return ("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) && uri.getHost() != null;
-		}
-		catch (IllegalArgumentException ex) {
-			return false;
 		}
 	}
 

@@ -60,7 +60,7 @@ record ClusterRequest(
 				this.mover == null ? null : this.mover.normalized(violations));
 	}
 
-	private static boolean isHttpUrl(String value) {
+	static boolean isHttpUrl(String value) {
 		try {
 			URI uri = URI.create(value);
 			return ("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) && uri.getHost() != null;
