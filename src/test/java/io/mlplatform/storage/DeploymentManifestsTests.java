@@ -157,6 +157,29 @@ class DeploymentManifestsTests {
 		assertThat(bindings).containsEntry("project-storage-service-movers-write", "RoleBinding");
 	}
 
+	/** As deployed, backups run as Jobs whose movers run the service's own image and reach the service. */
+	@Test
+	void theDeploymentRunsBackupsAsJobsOfItsOwnImage() throws IOException {
+		Map<String, Object> config = map(single(K8S.resolve("configmap.yaml")).get("data"));
+		Map<String, Object> kustomization = single(K8S.resolve("kustomization.yaml"));
+		Map<String, Object> deployment = single(K8S.resolve("deployment.yaml"));
+		String deploymentName = (String) map(deployment.get("metadata")).get("name");
+		Map<String, Object> serviceObject = single(K8S.resolve("service.yaml"));
+		String service = (String) map(serviceObject.get("metadata")).get("name");
+		int port = (Integer) map(list(map(serviceObject.get("spec")).get("ports")).get(0)).get("port");
+
+		assertThat(config).containsEntry("PSS_WORKER_EXECUTOR", "kubernetes");
+		assertThat(config).containsEntry("PSS_MOVER_SERVICE_URL",
+				"http://" + service + "." + kustomization.get("namespace") + ".svc" + (port == 80 ? "" : ":" + port));
+		Map<String, Object> replacement = map(list(kustomization.get("replacements")).get(0));
+		assertThat(map(replacement.get("source"))).containsEntry("kind", "Deployment").containsEntry("name", deploymentName)
+			.containsEntry("fieldPath", "spec.template.spec.containers.[name=service].image");
+		Map<String, Object> target = map(list(replacement.get("targets")).get(0));
+		assertThat(map(target.get("select"))).containsEntry("kind", "ConfigMap");
+		assertThat(strings(target.get("fieldPaths"))).containsExactly("data.PSS_MOVER_JOB_IMAGE");
+		assertThat(config).containsKey("PSS_MOVER_JOB_IMAGE");
+	}
+
 	@Test
 	void composeRunsTheServiceOnPostgresAndS3WithSettingsTheServiceReads() throws IOException {
 		Map<String, Object> services = map(single(Path.of("docker-compose.yml")).get("services"));
