@@ -19,7 +19,8 @@ class Attempts {
 	@Schema(name = "JobAttempt", description = "One attempt of a backup or restore run by a mover")
 	@JsonInclude(JsonInclude.Include.NON_NULL)
 	record Attempt(@Schema(example = "1") int attempt,
-			@Schema(description = "Where it ran", allowableValues = { "process", "kubernetes" }) String executor,
+			@Schema(description = "Where it ran: process (a child process of the service) or kubernetes (a Job)",
+					example = "kubernetes") String executor,
 			@Schema(description = "Committed: its work counts; Failed: see reason",
 					allowableValues = { "Created", "Running", "Committed", "Failed" }) String state,
 			Instant startedAt, Instant endedAt,
