@@ -105,6 +105,81 @@ class DeploymentManifestsTests {
 		assertThat(map(role.get("metadata"))).as("kustomize puts it into " + namespace).doesNotContainKey("namespace");
 	}
 
+	/**
+	 * In a storage cluster the service writes movers' Jobs and their Secrets only in namespaces bound one
+	 * by one, reads Jobs, pods and events, and never reads Secrets cluster-wide nor writes with a wildcard.
+	 */
+	@Test
+	void aStorageClusterGrantsMoversJobsAndSecretsPerNamespaceAndPodsAndEventsReadOnly() throws IOException {
+		Path storageCluster = K8S.resolve("storage-cluster");
+		List<Map<String, Object>> objects = new ArrayList<>();
+		for (String resource : strings(single(storageCluster.resolve("kustomization.yaml")).get("resources"))) {
+			Path path = storageCluster.resolve(resource);
+			assertThat(path).as(resource).exists();
+			objects.addAll(all(path));
+		}
+		Map<String, Map<String, Object>> clusterRoles = new java.util.HashMap<>();
+		objects.stream().filter(o -> "ClusterRole".equals(o.get("kind")))
+			.forEach(role -> clusterRoles.put((String) map(role.get("metadata")).get("name"), role));
+		Map<String, String> bindings = new java.util.HashMap<>();
+		for (Map<String, Object> binding : objects.stream().filter(o -> String.valueOf(o.get("kind")).endsWith("Binding")).toList()) {
+			bindings.put((String) map(binding.get("roleRef")).get("name"), (String) binding.get("kind"));
+			assertThat(list(binding.get("subjects"))).containsExactly(
+					Map.of("kind", "ServiceAccount", "name", "project-storage-service", "namespace", "project-storage"));
+		}
+		boolean jobsWritten = false;
+		boolean secretsWritten = false;
+		for (Map.Entry<String, Map<String, Object>> role : clusterRoles.entrySet()) {
+			boolean clusterWide = "ClusterRoleBinding".equals(bindings.get(role.getKey()));
+			assertThat(bindings).as(role.getKey() + " is bound").containsKey(role.getKey());
+			for (Object rule : list(role.getValue().get("rules"))) {
+				List<String> resources = strings(map(rule).get("resources"));
+				List<String> verbs = strings(map(rule).get("verbs"));
+				assertThat(resources).doesNotContain("*");
+				assertThat(verbs).doesNotContain("*");
+				boolean writes = verbs.stream().anyMatch(verb -> !List.of("get", "list", "watch").contains(verb));
+				if (resources.contains("secrets")) {
+					assertThat(clusterWide).as("secrets only where bound per namespace").isFalse();
+					assertThat(verbs).doesNotContain("list", "watch", "update", "patch");
+					secretsWritten = true;
+				}
+				if (resources.contains("jobs") && writes) {
+					assertThat(clusterWide).as("jobs written only where bound per namespace").isFalse();
+					jobsWritten = true;
+				}
+				if (resources.contains("events") || resources.contains("pods")) {
+					assertThat(writes).as("pods and events read-only").isFalse();
+				}
+			}
+		}
+		assertThat(jobsWritten).isTrue();
+		assertThat(secretsWritten).isTrue();
+		assertThat(bindings).containsEntry("project-storage-service-movers-write", "RoleBinding");
+	}
+
+	/** As deployed, backups run as Jobs whose movers run the service's own image and reach the service. */
+	@Test
+	void theDeploymentRunsBackupsAsJobsOfItsOwnImage() throws IOException {
+		Map<String, Object> config = map(single(K8S.resolve("configmap.yaml")).get("data"));
+		Map<String, Object> kustomization = single(K8S.resolve("kustomization.yaml"));
+		Map<String, Object> deployment = single(K8S.resolve("deployment.yaml"));
+		String deploymentName = (String) map(deployment.get("metadata")).get("name");
+		Map<String, Object> serviceObject = single(K8S.resolve("service.yaml"));
+		String service = (String) map(serviceObject.get("metadata")).get("name");
+		int port = (Integer) map(list(map(serviceObject.get("spec")).get("ports")).get(0)).get("port");
+
+		assertThat(config).containsEntry("PSS_WORKER_EXECUTOR", "kubernetes");
+		assertThat(config).containsEntry("PSS_MOVER_SERVICE_URL",
+				"http://" + service + "." + kustomization.get("namespace") + ".svc" + (port == 80 ? "" : ":" + port));
+		Map<String, Object> replacement = map(list(kustomization.get("replacements")).get(0));
+		assertThat(map(replacement.get("source"))).containsEntry("kind", "Deployment").containsEntry("name", deploymentName)
+			.containsEntry("fieldPath", "spec.template.spec.containers.[name=service].image");
+		Map<String, Object> target = map(list(replacement.get("targets")).get(0));
+		assertThat(map(target.get("select"))).containsEntry("kind", "ConfigMap");
+		assertThat(strings(target.get("fieldPaths"))).containsExactly("data.PSS_MOVER_JOB_IMAGE");
+		assertThat(config).containsKey("PSS_MOVER_JOB_IMAGE");
+	}
+
 	@Test
 	void composeRunsTheServiceOnPostgresAndS3WithSettingsTheServiceReads() throws IOException {
 		Map<String, Object> services = map(single(Path.of("docker-compose.yml")).get("services"));

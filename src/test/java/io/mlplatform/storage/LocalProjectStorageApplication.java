@@ -39,6 +39,8 @@ public class LocalProjectStorageApplication {
 
 	static S3ProxyServer s3;
 
+	static SimulatedKubelet kubelet;
+
 	private static final String BUCKET = "pss-backups";
 
 	/** Where the local run keeps its data: {@code .local} of the working folder, or {@code LOCAL_ROOT}. */
@@ -77,12 +79,15 @@ public class LocalProjectStorageApplication {
 		// how often the operator walks each share for its usedBytes (a benchmark makes it rare: the walk is work)
 		operator = SimulatedOperator.start(cluster.client(), root.resolve("shares"),
 				Duration.parse(System.getProperty("LOCAL_USAGE_EVERY", "PT10S")));
-		// the worker's movers run on every storage where the simulated operator puts its share: each backup and
-		// restore is a mover process, through the mover API and presigned URLs, as a deployment runs them
+		// each backup and restore is a Job in the storage's namespace of the in-memory cluster (kubectl get jobs -A),
+		// which the simulated kubelet runs as a mover process on the share the simulated operator made for the
+		// storage's PVC: through the mover API and presigned URLs, as a deployment runs them. -Dpss.worker.executor=
+		// process runs movers as the service's own child processes instead, local the engine in its JVM.
 		System.setProperty("pss.worker.mount-root", root.resolve("shares").toString());
 		if (System.getProperty("pss.worker.executor") == null) {
-			System.setProperty("pss.worker.executor", "process");
+			System.setProperty("pss.worker.executor", "kubernetes");
 		}
+		kubelet = SimulatedKubelet.start(cluster.client(), root.resolve("shares"), Map.of());
 		SpringApplication.from(ProjectStorageApplication::main).with(LocalStandIns.class).run(args);
 	}
 

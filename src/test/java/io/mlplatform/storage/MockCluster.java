@@ -56,13 +56,24 @@ public final class MockCluster {
 						.formatted(names.getPlural(), names.getKind()));
 			}
 			this.discovery.put("/api", "{\"kind\":\"APIVersions\",\"versions\":[\"v1\"],\"serverAddressByClientCIDRs\":[]}");
-			this.discovery.put("/api/v1", "{\"kind\":\"APIResourceList\",\"groupVersion\":\"v1\",\"resources\":[]}");
+			// the built-in resources the service writes or reads: storages' namespaces, movers' pods and Secrets, Jobs
+			this.discovery.put("/api/v1", "{\"kind\":\"APIResourceList\",\"groupVersion\":\"v1\",\"resources\":["
+					+ builtIn("namespaces", "namespace", "Namespace", false) + "," + builtIn("pods", "pod", "Pod", true) + ","
+					+ builtIn("secrets", "secret", "Secret", true) + "," + builtIn("events", "event", "Event", true) + "]}");
+			this.discovery.put("/apis/batch/v1", "{\"kind\":\"APIResourceList\",\"apiVersion\":\"v1\",\"groupVersion\":\"batch/v1\",\"resources\":["
+					+ builtIn("jobs", "job", "Job", true) + "]}");
 			this.discovery.put("/apis", "{\"kind\":\"APIGroupList\",\"apiVersion\":\"v1\",\"groups\":[{\"name\":\"apiextensions.k8s.io\",\"versions\":[{\"groupVersion\":\"apiextensions.k8s.io/v1\",\"version\":\"v1\"}],\"preferredVersion\":{\"groupVersion\":\"apiextensions.k8s.io/v1\",\"version\":\"v1\"}}"
+					+ ",{\"name\":\"batch\",\"versions\":[{\"groupVersion\":\"batch/v1\",\"version\":\"v1\"}],\"preferredVersion\":{\"groupVersion\":\"batch/v1\",\"version\":\"v1\"}}"
 					+ groups + "]}");
 			this.discovery.put("/apis/apiextensions.k8s.io/v1", "{\"kind\":\"APIResourceList\",\"groupVersion\":\"apiextensions.k8s.io/v1\",\"resources\":[{\"name\":\"customresourcedefinitions\",\"singularName\":\"customresourcedefinition\",\"namespaced\":false,\"kind\":\"CustomResourceDefinition\",\"shortNames\":[\"crd\"],\"verbs\":[\"create\",\"delete\",\"get\",\"list\",\"patch\",\"update\",\"watch\"]}]}");
 			resources.forEach((groupVersion, list) -> this.discovery.put("/apis/" + groupVersion,
 					"{\"kind\":\"APIResourceList\",\"apiVersion\":\"v1\",\"groupVersion\":\"%s\",\"resources\":[%s]}"
 						.formatted(groupVersion, list)));
+		}
+
+		private static String builtIn(String plural, String singular, String kind, boolean namespaced) {
+			return "{\"name\":\"%s\",\"singularName\":\"%s\",\"namespaced\":%s,\"kind\":\"%s\",\"verbs\":[\"create\",\"delete\",\"get\",\"list\",\"patch\",\"update\",\"watch\"]}"
+				.formatted(plural, singular, namespaced, kind);
 		}
 
 		/** Object path (without query) → how many more writes of it answer 409 Conflict. */

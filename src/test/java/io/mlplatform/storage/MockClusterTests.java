@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class MockClusterTests {
 
 	@Test
-	void kubectlListsProjectStoragesByNameAndShortName() throws Exception {
+	void kubectlListsProjectStoragesByNameAndShortNameAndMoversJobs() throws Exception {
 		assumeTrue(Files.isExecutable(Path.of("/usr/bin/kubectl")) || Files.isExecutable(Path.of("/usr/local/bin/kubectl")),
 				"kubectl is not installed");
 		MockCluster cluster = MockCluster.start(0);
@@ -30,7 +30,12 @@ class MockClusterTests {
 			object.setSpec(new ProjectStorageSpec("nlp", "1Gi", 1L << 30, null, "ReadWriteMany", true, null));
 			cluster.client().resource(object).create();
 
-			for (String resource : new String[] { "projectstorages", "pst" }) {
+			cluster.client().batch().v1().jobs().inNamespace("nlp").resource(new io.fabric8.kubernetes.api.model.batch.v1.JobBuilder()
+				.withNewMetadata().withName("pss-backup-1").withNamespace("nlp").endMetadata()
+				.withNewSpec().withNewTemplate().withNewSpec().addNewContainer().withName("mover").withImage("pss")
+				.endContainer().withRestartPolicy("Never").endSpec().endTemplate().endSpec().build()).create();
+
+			for (String resource : new String[] { "projectstorages", "pst", "jobs" }) {
 				Process kubectl = new ProcessBuilder("kubectl", "--kubeconfig", kubeconfig.toString(),
 						"--request-timeout=10s", "get", resource, "-A")
 					.redirectErrorStream(true)
@@ -38,7 +43,7 @@ class MockClusterTests {
 				String output = new String(kubectl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 				assertThat(kubectl.waitFor(30, TimeUnit.SECONDS)).isTrue();
 				assertThat(kubectl.exitValue()).as(output).isZero();
-				assertThat(output).contains("nlp").contains("data");
+				assertThat(output).contains("nlp").contains(resource.equals("jobs") ? "pss-backup-1" : "data");
 			}
 		}
 		finally {

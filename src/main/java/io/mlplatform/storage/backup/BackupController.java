@@ -38,8 +38,11 @@ class BackupController {
 
 	private final BackupManagement backups;
 
-	BackupController(BackupManagement backups) {
+	private final Attempts attempts;
+
+	BackupController(BackupManagement backups, Attempts attempts) {
 		this.backups = backups;
+		this.attempts = attempts;
 	}
 
 	@PostMapping
@@ -73,7 +76,8 @@ class BackupController {
 	ResponseEntity<BackupResponse> get(@PathVariable String project, @PathVariable String storage,
 			@PathVariable String backup, @RequestHeader(name = "If-None-Match", required = false) String ifNoneMatch) {
 		Backup found = this.backups.get(project, storage, backup);
-		return Preconditions.read(ifNoneMatch, found.etag(), () -> BackupResponse.from(found));
+		return Preconditions.read(ifNoneMatch, found.etag(),
+				() -> BackupResponse.from(found, this.attempts.of(found.id())));
 	}
 
 	@DeleteMapping("/{backup}")

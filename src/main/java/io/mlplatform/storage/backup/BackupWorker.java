@@ -22,8 +22,11 @@ import org.slf4j.LoggerFactory;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 
+import tools.jackson.core.type.TypeReference;
+
 import io.mlplatform.storage.backup.JobQueue.Kind;
 import io.mlplatform.storage.backup.JobQueue.Progress;
+import io.mlplatform.storage.cluster.ClusterMover;
 import io.mlplatform.storage.web.JsonColumns;
 import io.mlplatform.storage.snapshot.BackupProgress;
 import io.mlplatform.storage.snapshot.BackupResult;
@@ -52,6 +55,9 @@ public class BackupWorker implements AutoCloseable {
 
 	/** The {@code process} executor, when this instance runs jobs as movers; null for {@code local}. */
 	private volatile ProcessExecutor movers;
+
+	/** The {@code kubernetes} executor, for clusters whose jobs run as Jobs; null where none is set up. */
+	private volatile KubernetesExecutor jobsInClusters;
 
 	private final Snapshots snapshots;
 
@@ -154,6 +160,11 @@ public class BackupWorker implements AutoCloseable {
 	/** Runs this instance's jobs as mover processes from now on (executor {@code process}). */
 	void moveWith(ProcessExecutor movers) {
 		this.movers = movers;
+	}
+
+	/** Runs the jobs of clusters with executor {@code kubernetes} as Jobs in those clusters from now on. */
+	void runInClustersWith(KubernetesExecutor jobs) {
+		this.jobsInClusters = jobs;
 	}
 
 	/** Looks at the queue now rather than at the next poll: called after a job was queued here. */
@@ -276,8 +287,24 @@ public class BackupWorker implements AutoCloseable {
 		job.thread = Thread.currentThread();
 		try {
 			ProcessExecutor movers = this.movers;
-			if (movers != null) {
-				runMoved(job, movers);
+			KubernetesExecutor jobs = this.jobsInClusters;
+			Placement placement = null;
+			if (movers != null || jobs != null) {
+				try {
+					placement = placement(job);
+				}
+				catch (RuntimeException ex) {
+					log.warn("{} {} could not be placed: {}", job.kind, job.id, ex.toString());
+					this.queue.release(job.kind, job.id, this.owner);
+					return;
+				}
+			}
+			String executor = (placement == null) ? "local" : placement.executor();
+			if (KubernetesExecutor.NAME.equals(executor) && jobs != null) {
+				runInJob(job, jobs, placement);
+			}
+			else if (!"local".equals(executor) && movers != null) {
+				runMoved(job, movers, placement);
 			}
 			else if (job.kind == Kind.BACKUP) {
 				runBackup(job);
@@ -294,25 +321,70 @@ public class BackupWorker implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Where a job runs and on what: its cluster's executor (the deployment's when the cluster names none),
+	 * its storage's share and PVC, and the file count a mover's memory is sized from. Null when the job's
+	 * row could not be read: it goes back to the queue.
+	 */
+	record Placement(String executor, String cluster, String namespace, String project, UUID storageId,
+			String storageName, String pvcName, long lastFiles, ClusterMover mover) {
+	}
+
+	private static final TypeReference<ClusterMover> MOVER = new TypeReference<>() {
+	};
+
+	private Placement placement(Running job) {
+		String sql = job.kind == Kind.BACKUP ? """
+				SELECT coalesce(c.executor, :executor) AS executor, c.mover, b.cluster, p.namespace, p.name AS project,
+				  s.id AS storage_id, s.name AS storage_name, s.pvc_name,
+				  coalesce((SELECT l.files FROM backups l WHERE l.storage_id = b.storage_id AND l.state = 'Succeeded'
+				    ORDER BY l.finished_at DESC LIMIT 1), -1) AS last_files
+				FROM backups b JOIN storages s ON s.id = b.storage_id JOIN projects p ON p.id = b.project_id
+				LEFT JOIN clusters c ON c.name = b.cluster
+				WHERE b.id = :id""" : """
+				SELECT coalesce(c.executor, :executor) AS executor, c.mover, r.cluster, p.namespace, p.name AS project,
+				  s.id AS storage_id, s.name AS storage_name, s.pvc_name,
+				  coalesce((SELECT l.files FROM backups l WHERE l.id = r.backup_id), -1) AS last_files
+				FROM restores r JOIN storages s ON s.id = r.storage_id JOIN projects p ON p.id = r.project_id
+				LEFT JOIN clusters c ON c.name = r.cluster
+				WHERE r.id = :id""";
+		return this.db.sql(sql)
+			.param("executor", this.properties.executor())
+			.param("id", job.id)
+			.query((row, n) -> new Placement(row.getString("executor"), row.getString("cluster"),
+					row.getString("namespace"), row.getString("project"), row.getObject("storage_id", UUID.class),
+					row.getString("storage_name"), row.getString("pvc_name"), row.getLong("last_files"),
+					this.columns.read(row, "mover", MOVER)))
+			.single();
+	}
+
 	/** Hands the job to a mover process and waits for it; the run itself ends the job (see {@link MoverRuns}). */
-	private void runMoved(Running job, ProcessExecutor movers) {
+	private void runMoved(Running job, ProcessExecutor movers, Placement placement) {
 		job.moved = true;
 		try {
-			record Share(String namespace, String storage) {
-			}
-			Share share = job.kind == Kind.BACKUP
-					? this.db.sql(Backup.SELECT + " WHERE b.id = ?").param(job.id)
-						.query((row, n) -> new Share(row.getString("project_namespace"), row.getString("storage_name")))
-						.single()
-					: this.db.sql(Restore.SELECT + " WHERE r.id = ?").param(job.id)
-						.query((row, n) -> new Share(row.getString("project_namespace"), row.getString("storage_name")))
-						.single();
-			movers.run(job.kind, job.id, this.owner, share.namespace(), share.storage());
+			movers.run(job.kind, job.id, this.owner, placement.namespace(), placement.storageName());
 			this.finished.incrementAndGet();
 		}
 		catch (RuntimeException ex) {
 			// before the hand-over the job is still this worker's: back to the queue; after it, the run's
 			log.warn("{} {} could not be handed to a mover: {}", job.kind, job.id, ex.toString());
+			this.queue.release(job.kind, job.id, this.owner);
+		}
+	}
+
+	/**
+	 * Hands the job to a mover in a Job of its storage's cluster, and returns once the Job exists: this
+	 * worker's thread is free for the next job, the run ends the job, and the sweep follows the Job.
+	 */
+	private void runInJob(Running job, KubernetesExecutor jobs, Placement placement) {
+		job.moved = true;
+		try {
+			jobs.run(job.kind, job.id, this.owner, new KubernetesExecutor.Target(placement.cluster(),
+					placement.namespace(), placement.project(), placement.storageId(), placement.pvcName(),
+					placement.lastFiles(), placement.mover()));
+		}
+		catch (RuntimeException ex) {
+			log.warn("{} {} could not be handed to a Job: {}", job.kind, job.id, ex.toString());
 			this.queue.release(job.kind, job.id, this.owner);
 		}
 	}

@@ -91,7 +91,12 @@ final class JobQueue {
 					WITH running AS (
 					  SELECT cluster FROM backups WHERE state = 'Running' AND lease_until >= :now
 					  UNION ALL
-					  SELECT cluster FROM restores WHERE state = 'Running' AND lease_until >= :now),
+					  SELECT cluster FROM restores WHERE state = 'Running' AND lease_until >= :now
+					  UNION ALL
+					  -- a Job whose run ended but whose pod was not seen ending yet (it is exiting, or being
+					  -- stopped) still runs a mover; for at most a lease, so a lost cluster cannot hold it forever
+					  SELECT cluster FROM mover_runs WHERE executor = 'kubernetes' AND job_finished_at IS NULL
+					    AND state IN ('Committed', 'Failed') AND ended_at >= :endedSince),
 					candidate AS (
 					  SELECT j.id FROM %1$s j JOIN storages s ON s.id = j.storage_id
 					  WHERE (j.state = 'Queued' OR (j.state = 'Running' AND j.lease_until < :now))
@@ -112,6 +117,7 @@ final class JobQueue {
 					RETURNING %1$s.id""".formatted(kind.table, kind.other))
 				.param("now", now)
 				.param("until", now.plus(this.properties.lease()))
+				.param("endedSince", now.minus(this.properties.lease()))
 				.param("owner", owner)
 				.param("maxRunning", this.properties.maxRunning())
 				.param("perCluster", this.properties.maxRunningPerCluster())

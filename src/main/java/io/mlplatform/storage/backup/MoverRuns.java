@@ -122,11 +122,11 @@ final class MoverRuns {
 	}
 
 	/** A run just started, with its token: the only time the token is seen. */
-	record Started(UUID id, String token) {
+	record Started(UUID id, int attempt, String token) {
 
 		@Override
 		public String toString() {
-			return "Started[id=" + this.id + "]";
+			return "Started[id=" + this.id + ", attempt=" + this.attempt + "]";
 		}
 
 	}
@@ -150,7 +150,7 @@ final class MoverRuns {
 					INSERT INTO mover_runs (id, kind, job_id, attempt, token_hash, executor) VALUES (?, ?, ?, ?, ?, ?)""")
 				.params(id, kind.name().toLowerCase(), job, number, RunTokens.hash(token), executor)
 				.update());
-			return attempt.map(number -> new Started(id, token));
+			return attempt.map(number -> new Started(id, number, token));
 		});
 	}
 

@@ -30,8 +30,11 @@ class RestoreController {
 
 	private final BackupManagement backups;
 
-	RestoreController(BackupManagement backups) {
+	private final Attempts attempts;
+
+	RestoreController(BackupManagement backups, Attempts attempts) {
 		this.backups = backups;
+		this.attempts = attempts;
 	}
 
 	@Schema(name = "RestoreRequest")
@@ -76,7 +79,8 @@ class RestoreController {
 	ResponseEntity<RestoreResponse> get(@PathVariable String project, @PathVariable String storage,
 			@PathVariable String restore, @RequestHeader(name = "If-None-Match", required = false) String ifNoneMatch) {
 		Restore found = this.backups.getRestore(project, storage, restore);
-		return Preconditions.read(ifNoneMatch, found.etag(), () -> RestoreResponse.from(found));
+		return Preconditions.read(ifNoneMatch, found.etag(),
+				() -> RestoreResponse.from(found, this.attempts.of(found.id())));
 	}
 
 	@PostMapping("/{restore}:cancel")

@@ -17,15 +17,20 @@ record RestoreResponse(UUID id, @Schema(description = "The backup restored") UUI
 		@Schema(description = "Fills a storage created with restoreFrom") boolean intoNewStorage,
 		@Schema(allowableValues = { "Queued", "Running", "Succeeded", "Failed", "Cancelled" }) String state,
 		Instant createdAt, Instant startedAt, Instant finishedAt, BackupResponse.JobProgress progress, String error,
-		boolean cancelRequested, int attempt) {
+		boolean cancelRequested, int attempt,
+		@Schema(description = "Each attempt run by a mover and why it ended; in a single restore's GET only") List<Attempts.Attempt> attempts) {
 
 	static RestoreResponse from(Restore restore) {
+		return from(restore, null);
+	}
+
+	static RestoreResponse from(Restore restore, List<Attempts.Attempt> attempts) {
 		return new RestoreResponse(restore.id(), restore.backupId(), restore.storage(), restore.mode(), restore.paths(),
 				restore.intoNew(), restore.state().name(), restore.createdAt(), restore.startedAt(),
 				restore.finishedAt(),
 				new BackupResponse.JobProgress(restore.files(), restore.filesTotal(), restore.bytes(),
 						restore.bytesTotal(), restore.state() == JobState.Running ? restore.etaSeconds() : null),
-				restore.error(), restore.cancelRequested(), restore.attempt());
+				restore.error(), restore.cancelRequested(), restore.attempt(), attempts);
 	}
 
 }

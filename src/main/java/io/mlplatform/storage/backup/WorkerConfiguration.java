@@ -18,6 +18,11 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import io.mlplatform.storage.backup.kubernetes.MoverJobInformers;
+import io.mlplatform.storage.backup.kubernetes.MoverJobManifests;
+import io.mlplatform.storage.backup.kubernetes.MoverJobProperties;
+import io.mlplatform.storage.cluster.ClusterClients;
+import io.mlplatform.storage.snapshot.EngineSettings;
 import io.mlplatform.storage.web.JsonColumns;
 
 @Configuration(proxyBeanMethods = false)
@@ -61,6 +66,14 @@ class WorkerConfiguration {
 				events::publishEvent, metrics);
 	}
 
+	/** Follows the runs in Kubernetes Jobs on every instance whose worker runs; idle without such runs. */
+	@Bean(destroyMethod = "close")
+	MoverJobSweep moverJobSweep(JdbcClient db, MoverRuns moverRuns, ClusterClients clusterClients,
+			MoverJobProperties properties, WorkerProperties worker, Clock clock) {
+		return new MoverJobSweep(db, moverRuns, new MoverJobInformers(), clusterClients::client, properties, worker,
+				clock);
+	}
+
 	/** This instance's own port, where a child mover reaches it unless another URL is configured. */
 	private final AtomicInteger port = new AtomicInteger();
 
@@ -76,16 +89,21 @@ class WorkerConfiguration {
 		ApplicationContext context = event.getApplicationContext();
 		WorkerProperties properties = context.getBean(WorkerProperties.class);
 		BackupWorker worker = context.getBean(BackupWorker.class);
-		if ("process".equals(properties.executor())) {
-			MoverProperties movers = context.getBean(MoverProperties.class);
-			Supplier<URI> url = (movers.serviceUrl() != null && !movers.serviceUrl().toString().isBlank())
-					? movers::serviceUrl : () -> URI.create("http://127.0.0.1:" + this.port.get());
-			worker.moveWith(new ProcessExecutor(context.getBean(MoverRuns.class), movers,
-					new LocalExecutor(context.getBean(Snapshots.class), properties.mountRoot()), url,
-					context.getBean(JdbcClient.class), movers.engine(context.getBean(BackupProperties.class).engine())));
-		}
+		MoverProperties movers = context.getBean(MoverProperties.class);
+		EngineSettings engine = movers.engine(context.getBean(BackupProperties.class).engine());
+		Supplier<URI> url = (movers.serviceUrl() != null && !movers.serviceUrl().toString().isBlank())
+				? movers::serviceUrl : () -> URI.create("http://127.0.0.1:" + this.port.get());
+		// any cluster may name its own executor: both kinds of mover are ready whatever the default
+		worker.moveWith(new ProcessExecutor(context.getBean(MoverRuns.class), movers,
+				new LocalExecutor(context.getBean(Snapshots.class), properties.mountRoot()), url,
+				context.getBean(JdbcClient.class), engine));
+		worker.runInClustersWith(new KubernetesExecutor(context.getBean(MoverRuns.class),
+				new MoverJobManifests(context.getBean(MoverJobProperties.class), movers.javaOptions(engine),
+						engine.moverHeap()),
+				context.getBean(ClusterClients.class)::client, url, context.getBean(JdbcClient.class)));
 		if (properties.enabled()) {
 			worker.start();
+			context.getBean(MoverJobSweep.class).start();
 		}
 	}
 

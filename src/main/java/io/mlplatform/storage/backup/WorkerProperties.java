@@ -10,9 +10,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * Settings of the scheduled worker that runs backups and restores.
  * @param enabled whether this instance claims and runs jobs (off: jobs only queue up)
  * @param schedulerEnabled whether this instance turns due schedules into queued backups
- * @param executor where a job reads and writes a storage's files (SPEC §5): {@code local}, the engine in
- * this JVM; {@code process}, a mover process started by this instance (a Kubernetes Job in the storage's
- * cluster is the planned third)
+ * @param executor where a job reads and writes a storage's files (SPEC §5), for clusters whose registration
+ * names none: {@code local}, the engine in this JVM; {@code process}, a mover process started by this
+ * instance; {@code kubernetes}, a mover in a Job in the storage's namespace of its cluster
  * @param mountRoot {@code local} and {@code process}: every storage's share is the folder
  * {@code <mount-root>/<namespace>/<storage>}
  * @param threads jobs this instance runs at once
@@ -34,8 +34,8 @@ public record WorkerProperties(@DefaultValue("true") boolean enabled, @DefaultVa
 		@DefaultValue("5m") Duration downloadLinkLifetime) {
 
 	public WorkerProperties {
-		if (!"local".equals(executor) && !"process".equals(executor)) {
-			throw new IllegalArgumentException("pss.worker.executor must be 'local' or 'process': " + executor);
+		if (!"local".equals(executor) && !"process".equals(executor) && !"kubernetes".equals(executor)) {
+			throw new IllegalArgumentException("pss.worker.executor must be 'local', 'process' or 'kubernetes': " + executor);
 		}
 		if (threads < 1 || maxRunning < 1 || maxRunningPerCluster < 1 || maxAttempts < 1) {
 			throw new IllegalArgumentException("pss.worker.threads, max-running, max-running-per-cluster and max-attempts must be at least 1");

@@ -47,6 +47,13 @@ public class Cluster {
 	@JdbcTypeCode(SqlTypes.JSON)
 	private Map<String, String> labels;
 
+	/** Where its storages' backups and restores run; null: the deployment's default. */
+	private String executor;
+
+	/** How its movers' Jobs differ from the deployment's settings; null: they do not. */
+	@JdbcTypeCode(SqlTypes.JSON)
+	private ClusterMover mover;
+
 	@jakarta.persistence.Enumerated(jakarta.persistence.EnumType.STRING)
 	private Source source;
 
@@ -71,7 +78,7 @@ public class Cluster {
 
 	ClusterSpec spec() {
 		return new ClusterSpec(this.apiServerUrl, this.credentials, this.defaultStorageClass,
-				this.defaultBackupTarget, this.labels);
+				this.defaultBackupTarget, this.labels, this.executor, this.mover);
 	}
 
 	/** @return whether anything changed */
@@ -89,6 +96,8 @@ public class Cluster {
 		this.defaultStorageClass = spec.defaultStorageClass();
 		this.defaultBackupTarget = spec.defaultBackupTarget();
 		this.labels = spec.labels();
+		this.executor = spec.executor();
+		this.mover = spec.mover();
 		this.updatedAt = now;
 	}
 
@@ -125,6 +134,14 @@ public class Cluster {
 
 	public Map<String, String> getLabels() {
 		return this.labels;
+	}
+
+	public String getExecutor() {
+		return this.executor;
+	}
+
+	public ClusterMover getMover() {
+		return this.mover;
 	}
 
 	Source getSource() {

@@ -19,7 +19,7 @@ import org.springframework.stereotype.Component;
  * rebuilt when the registration changes. Credentials never leave this class but as a client.
  */
 @Component
-class ClusterClients implements DisposableBean {
+public class ClusterClients implements DisposableBean {
 
 	/** @param registration the cluster's ETag: it changes with every change, and when a name is registered anew */
 	private record Connected(String registration, KubernetesClient client) {
@@ -43,8 +43,11 @@ class ClusterClients implements DisposableBean {
 		this.secretsKubeconfig = clusterProperties.secretsKubeconfig();
 	}
 
-	/** Synchronized: two threads must not both connect, and one close the client the other was handed. */
-	synchronized KubernetesClient client(String name) {
+	/**
+	 * The client of a registered cluster. Synchronized: two threads must not both connect, and one close the
+	 * client the other was handed.
+	 */
+	public synchronized KubernetesClient client(String name) {
 		Cluster cluster = this.registry.get(name);
 		Connected current = this.clients.get(name);
 		if (current != null && current.registration().equals(cluster.etag())) {

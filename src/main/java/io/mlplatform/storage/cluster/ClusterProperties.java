@@ -21,7 +21,7 @@ public record ClusterProperties(@DefaultValue List<Configured> clusters,
 
 	/** A cluster from configuration; credentials as in the API: a reference, never a secret. */
 	public record Configured(String name, String apiServerUrl, Credentials credentials, String defaultStorageClass,
-			String defaultBackupTarget, @DefaultValue Map<String, String> labels) {
+			String defaultBackupTarget, @DefaultValue Map<String, String> labels, String executor, ClusterMover mover) {
 
 		@Override
 		public String toString() {

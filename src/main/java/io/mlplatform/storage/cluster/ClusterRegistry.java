@@ -54,7 +54,7 @@ public class ClusterRegistry {
 			Violations violations = new Violations();
 			ClusterSpec spec = new ClusterRequest(configured.name(), configured.apiServerUrl(),
 					configured.credentials(), configured.defaultStorageClass(), configured.defaultBackupTarget(),
-					configured.labels())
+					configured.labels(), configured.executor(), configured.mover())
 				.toSpec(null, violations);
 			if (!violations.isEmpty()) {
 				throw new IllegalStateException("pss.cluster.clusters entry '" + configured.name() + "' is invalid");

@@ -20,7 +20,14 @@ record ClusterRequest(
 		@Schema(requiredMode = Schema.RequiredMode.REQUIRED) Credentials credentials,
 		@Schema(description = "Storage class of a storage that names none", example = "nfs-fast") String defaultStorageClass,
 		@Schema(description = "Where backups of this cluster's storages go", example = "s3://backups-west") String defaultBackupTarget,
-		@Schema(example = "{\"region\": \"west\"}") Map<String, String> labels) {
+		@Schema(example = "{\"region\": \"west\"}") Map<String, String> labels,
+		@Schema(description = "Where backups and restores of this cluster's storages run: kubernetes, a Job in "
+				+ "the storage's namespace; process or local, on a share mounted into the service; absent, the "
+				+ "deployment's default", allowableValues = { "kubernetes", "process", "local" },
+				example = "kubernetes") String executor, ClusterMover mover) {
+
+	/** The executors a cluster may name. */
+	static final java.util.List<String> EXECUTORS = java.util.List.of("kubernetes", "process", "local");
 
 	ClusterSpec toSpec(String urlName, Violations violations) {
 		if (urlName != null && this.name != null && !this.name.equals(urlName)) {
@@ -45,11 +52,15 @@ record ClusterRequest(
 		violations.maxLength("defaultStorageClass", this.defaultStorageClass, 253);
 		violations.maxLength("defaultBackupTarget", this.defaultBackupTarget, 2048);
 		violations.labels("labels", this.labels);
+		if (this.executor != null && !EXECUTORS.contains(this.executor)) {
+			violations.add("executor", this.executor, "must be one of " + String.join(", ", EXECUTORS) + ", or left out");
+		}
 		return new ClusterSpec(this.apiServerUrl, this.credentials, this.defaultStorageClass, this.defaultBackupTarget,
-				this.labels == null ? Map.of() : new TreeMap<>(this.labels));
+				this.labels == null ? Map.of() : new TreeMap<>(this.labels), this.executor,
+				this.mover == null ? null : this.mover.normalized(violations));
 	}
 
-	private static boolean isHttpUrl(String value) {
+	static boolean isHttpUrl(String value) {
 		try {
 			URI uri = URI.create(value);
 			return ("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) && uri.getHost() != null;

@@ -16,6 +16,8 @@ record ClusterResponse(@Schema(example = "gpu-west") String name,
 		@Schema(example = "nfs-fast") String defaultStorageClass,
 		@Schema(example = "s3://backups-west") String defaultBackupTarget,
 		@Schema(example = "{\"region\": \"west\"}") Map<String, String> labels,
+		@Schema(description = "Where backups and restores of its storages run; absent: the deployment's default",
+				allowableValues = { "kubernetes", "process", "local" }) String executor, ClusterMover mover,
 		@Schema(description = "configuration: declared in the deployment's configuration, read-only here",
 				allowableValues = { "api", "configuration" }) String source,
 		Instant createdAt, Instant updatedAt, Status status) {
@@ -36,7 +38,7 @@ record ClusterResponse(@Schema(example = "gpu-west") String name,
 	static ClusterResponse from(Cluster cluster, ClusterHealth.Status health) {
 		return new ClusterResponse(cluster.getName(), cluster.getApiServerUrl(), cluster.getCredentials().type(),
 				cluster.getDefaultStorageClass(), cluster.getDefaultBackupTarget(), new TreeMap<>(cluster.getLabels()),
-				cluster.getSource().name(), cluster.getCreatedAt(), cluster.getUpdatedAt(), Status.from(health));
+				cluster.getExecutor(), cluster.getMover(), cluster.getSource().name(), cluster.getCreatedAt(), cluster.getUpdatedAt(), Status.from(health));
 	}
 
 	/** The ETag: the registration's, then the status's after a '.', so If-Match ignores the status. */
@@ -46,11 +48,12 @@ record ClusterResponse(@Schema(example = "gpu-west") String name,
 
 	/** What the audit trail keeps: the registration without where its credentials are. */
 	record Summary(String apiServerUrl, String credentialsType, String defaultStorageClass,
-			String defaultBackupTarget, Map<String, String> labels) {
+			String defaultBackupTarget, Map<String, String> labels, String executor, ClusterMover mover) {
 
 		static Summary of(Cluster cluster) {
 			return new Summary(cluster.getApiServerUrl(), cluster.getCredentials().type(),
-					cluster.getDefaultStorageClass(), cluster.getDefaultBackupTarget(), cluster.getLabels());
+					cluster.getDefaultStorageClass(), cluster.getDefaultBackupTarget(), cluster.getLabels(),
+					cluster.getExecutor(), cluster.getMover());
 		}
 
 	}

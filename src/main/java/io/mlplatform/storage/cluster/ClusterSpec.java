@@ -4,7 +4,7 @@ import java.util.Map;
 
 /** A cluster's desired registration, validated. */
 record ClusterSpec(String apiServerUrl, Credentials credentials, String defaultStorageClass,
-		String defaultBackupTarget, Map<String, String> labels) {
+		String defaultBackupTarget, Map<String, String> labels, String executor, ClusterMover mover) {
 
 	@Override
 	public String toString() {

@@ -105,14 +105,7 @@ class MoverIntegrationTests extends MoverTestSupport {
 
 	/** Restores a backup into a new storage "copy" through a mover; its restore, which succeeded. */
 	private JsonNode restoreIntoCopy(String backup) {
-		Response copy = this.api.post(STORAGES, """
-				{"name": "copy", "capacity": "1Gi", "restoreFrom": {"storage": "data", "backup": "%s"}}""".formatted(backup));
-		assertThat(copy.status()).as(copy.toString()).isEqualTo(201);
-		await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> {
-			String state = this.api.get(STORAGES + "/copy/restores").json().path("items").path(0).path("state").asString();
-			return state.equals("Succeeded") || state.equals("Failed");
-		});
-		JsonNode restore = this.api.get(STORAGES + "/copy/restores").json().path("items").path(0);
+		JsonNode restore = restoreIntoNew("cv", "data", backup, "copy").json().path("items").path(0);
 		assertThat(restore.path("state").asString()).as(restore.toString()).isEqualTo("Succeeded");
 		return restore;
 	}

@@ -67,6 +67,23 @@ abstract class WorkerTestSupport extends IntegrationTestSupport {
 		return this.api.get(path);
 	}
 
+	/**
+	 * Creates a storage from a backup (restoreFrom) and waits for its restore to end; returns the
+	 * storage's restores.
+	 */
+	protected Response restoreIntoNew(String project, String source, String backup, String name) {
+		Response created = this.api.post(storages(project), """
+				{"name": "%s", "capacity": "1Gi", "restoreFrom": {"storage": "%s", "backup": "%s"}}"""
+			.formatted(name, source, backup));
+		assertThat(created.status()).as(created.toString()).isEqualTo(201);
+		String restores = storages(project) + "/" + name + "/restores";
+		await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> {
+			String state = this.api.get(restores).json().path("items").path(0).path("state").asString();
+			return state.equals("Succeeded") || state.equals("Failed");
+		});
+		return this.api.get(restores);
+	}
+
 	/** Backs a storage up through the API and waits for it to succeed; returns its id. */
 	protected String backUp(String project, String storage) {
 		Response queued = this.api.post(storages(project) + "/" + storage + "/backups", null);

@@ -81,6 +81,35 @@ class ClusterApiIntegrationTests extends IntegrationTestSupport {
 	}
 
 	@Test
+	void aClusterNamesWhereItsBackupsRunAndHowItsMoversDifferAndBadSettingsAreRefused() {
+		Response created = this.api.post("/api/v1/clusters", WEST.replace("\"labels\"", """
+				"executor": "kubernetes", "mover": {"serviceUrl": "https://pss.example.com", "runAsUser": 2000,
+				 "nodeSelector": {"node-role/storage": "true"}}, "labels\""""));
+		// requests the contract does not allow, on purpose
+		Response refused = this.api.unvalidated().post("/api/v1/clusters", WEST.replace("gpu-west", "gpu-east")
+			.replace("\"labels\"", """
+					"executor": "ssh", "mover": {"serviceUrl": "ftp://pss", "runAsUser": 0, "image": "Bad Image"},
+					 "labels\""""));
+		Response followsTheDefault = this.api.put("/api/v1/clusters/gpu-west", WEST);
+
+		assertThat(created.status()).as(created.toString()).isEqualTo(201);
+		assertThat(created.json().path("executor").asString()).isEqualTo("kubernetes");
+		assertThat(created.json().path("mover").path("serviceUrl").asString()).isEqualTo("https://pss.example.com");
+		assertThat(created.json().path("mover").path("runAsUser").asLong()).isEqualTo(2000);
+		assertThat(created.json().path("mover").path("nodeSelector").path("node-role/storage").asString()).isEqualTo("true");
+		assertThat(refused.status()).isEqualTo(400);
+		assertThat(refused.problemType()).isEqualTo("validation-failed");
+		assertThat(refused.json().path("errors").findValuesAsString("field"))
+			.containsExactlyInAnyOrder("executor", "mover.serviceUrl", "mover.runAsUser", "mover.image");
+		assertThat(count("select count(*) from clusters where name = 'gpu-east'")).isZero();
+		assertThat(followsTheDefault.status()).as(followsTheDefault.toString()).isEqualTo(200);
+		assertThat(followsTheDefault.json().path("executor").isNull() || followsTheDefault.json().path("executor").isMissingNode())
+			.isTrue();
+		assertThat(count("select count(*) from clusters where name = 'gpu-west' and executor is null and mover is null"))
+			.isEqualTo(1);
+	}
+
+	@Test
 	void refusesCredentialFieldsOfAnotherType() {
 		Response pathOfASecret = this.api.post("/api/v1/clusters", "{\"name\": \"x\", \"credentials\": {\"type\": \"secret\", "
 				+ "\"namespace\": \"pss\", \"name\": \"k\", \"path\": \"~/.kube/config\"}}");
