@@ -2,12 +2,13 @@
 # Mixed load with faults (issue #17, parts 3 and 4), the long version of FaultsUnderLoadIntegrationTests:
 # CLIENTS concurrent clients across PROJECTS projects create, apply, list, resize, back up, restore,
 # browse and delete storages through real HTTP for DURATION seconds, against two service instances
-# (one in this JVM, one in a child JVM) on a stand of their own: embedded PostgreSQL and the mock
+# on a stand of their own: one in this JVM running backups in its JVM, one in a child JVM running
+# them as mover processes (EXECUTOR=process; local: in its JVM); embedded PostgreSQL and the mock
 # cluster API behind TCP proxies that cut them, S3Proxy behind an HTTP proxy that fails 10% of
-# requests with 500/503 and delays the others. Faults, in order: S3 (from the start to 80% of the
-# run), the child instance killed with -9 while it holds jobs, a mover killed with -9 mid-run
-# (EXECUTOR=process), PostgreSQL gone for DB_OUTAGE seconds, the cluster API gone for CLUSTER_OUTAGE
-# seconds. Then it checks what is left (see io.mlplatform.storage.reliability.Verification) and
+# requests with 500/503 and delays the others by up to 100 ms. Faults, in order: S3 (from the start
+# to 80% of the run), a mover killed with -9 mid-run (EXECUTOR=process), the child instance killed
+# with -9 while it holds jobs, PostgreSQL gone for DB_OUTAGE seconds, the cluster API gone for
+# CLUSTER_OUTAGE seconds. Then it checks what is left (see io.mlplatform.storage.reliability.Verification) and
 # prints the table bench/RESULTS.md takes; exits 1 on any finding.
 #
 #   bench/soak.sh                                       # the issue's run: 600 s, 50 clients, 200 projects

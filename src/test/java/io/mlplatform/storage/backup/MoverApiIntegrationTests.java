@@ -226,6 +226,35 @@ class MoverApiIntegrationTests extends MoverTestSupport {
 		assertProblem(cv.call(":commit", "{\"files\": 0, \"bytes\": 0}"), 409, "run-ended");
 	}
 
+	/** A mover's token seen again after its run committed (a replayed request, a leaked log) opens nothing more. */
+	@Test
+	void aTokenReplayedAfterItsRunCommittedOpensNothingAndChangesNothing() throws Exception {
+		Run cv = run("cv", "data");
+		cv.call(":claim", null);
+		String storage = storageId("cv", "data");
+		Response put = cv.call("/objects:presign", "{\"method\": \"PUT\", \"object\": {\"kind\": \"manifest\", \"id\": \""
+				+ cv.job() + "\", \"storage\": \"" + storage + "\"}}");
+		assertThat(send(put.json(), new byte[] { 31, -117, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0 }))
+			.isEqualTo(200);
+		String commitBody = "{\"entries\": 0, \"files\": 0, \"bytes\": 0, \"bytesUploaded\": 20, "
+				+ "\"snapshotTime\": \"2026-12-04T10:00:00Z\"}";
+		Response commit = cv.call(":commit", commitBody);
+		assertThat(commit.status()).as(commit.toString()).isEqualTo(204);
+		String manifest = "pss/projects/cv/snapshots/" + storage + "/" + cv.job() + ".json.gz";
+		String runState = "select state from mover_runs where id = ?";
+		assertThat(this.db.sql(runState).param(cv.id()).query(String.class).single()).isEqualTo("Committed");
+
+		// the same commit again is answered as the first (its answer may have been lost), and changes nothing
+		assertThat(cv.call(":commit", commitBody).status()).isEqualTo(204);
+		assertProblem(cv.call(":heartbeat", "{\"files\": 0, \"bytes\": 0}"), 409, "run-ended");
+		assertProblem(cv.call(":claim", null), 409, "run-ended");
+		assertThat(cv.call("/objects:presign", "{\"method\": \"PUT\", \"object\": {\"kind\": \"manifest\", \"id\": \""
+				+ cv.job() + "\", \"storage\": \"" + storage + "\"}}").status()).isEqualTo(409);
+
+		assertThat(this.db.sql(runState).param(cv.id()).query(String.class).single()).isEqualTo("Committed");
+		assertThat(this.store.size(manifest)).isNotNull();
+	}
+
 	@Test
 	void aSilentMoversAttemptEndsWhenItsJobIsClaimedAgain() {
 		Run silent = run("cv", "data");

@@ -19,7 +19,8 @@ import io.mlplatform.storage.ApiClient;
 final class FaultsUnderLoad {
 
 	/**
-	 * @param executor {@code local} (jobs in the service's JVM) or {@code process} (each job a mover process)
+	 * @param executor how the second instance runs jobs: {@code local} (in its JVM) or {@code process} (each
+	 * job a mover process, one of which is killed); the first always runs them in its JVM, as issue #17 asks
 	 */
 	record Settings(Duration duration, int clients, int projects, Duration databaseOutage, Duration clusterOutage,
 			double s3FailureRate, int s3MaxDelayMillis, String executor) {
@@ -57,11 +58,11 @@ final class FaultsUnderLoad {
 		this.faults.add(s3.started());
 
 		sleepUntil(start, end, 0.1);
-		killSecondInstanceWhileItRunsJobs(start + (end - start) / 3);
 		if ("process".equals(this.settings.executor())) {
-			sleepUntil(start, end, 0.3);
-			killAMoverMidRun(start + (end - start) / 2);
+			killAMoverMidRun(at(start, end, 0.2));
 		}
+		sleepUntil(start, end, 0.2);
+		killSecondInstanceWhileItRunsJobs(at(start, end, 0.35));
 		sleepUntil(start, end, 0.4);
 		cutDatabase(driver);
 		sleepUntil(start, end, 0.6);
@@ -112,8 +113,11 @@ final class FaultsUnderLoad {
 
 	private void killSecondInstanceWhileItRunsJobs(long until) {
 		FaultCost kill = new FaultCost("second instance killed with -9 while it runs jobs");
-		awaitUpTo(Duration.ofNanos(Math.max(0, until - System.nanoTime())), () -> this.stand.secondInstanceRunning() > 0);
-		List<String> held = this.stand.secondInstanceJobs();
+		List<String> held = new ArrayList<>();
+		awaitUpTo(Duration.ofNanos(Math.max(0, until - System.nanoTime())), () -> {
+			held.addAll(this.stand.secondInstanceJobs());
+			return !held.isEmpty();
+		});
 		this.stand.killSecondInstance();
 		progress("killed the second instance holding " + held.size() + " job(s)");
 		kill.started().ended();
@@ -128,6 +132,7 @@ final class FaultsUnderLoad {
 		Optional<ProcessHandle> mover = this.stand.runningMover();
 		List<String> running = this.stand.runningJobs();
 		mover.ifPresent(ProcessHandle::destroyForcibly);
+		progress(mover.isPresent() ? "killed mover " + mover.get().pid() : "no mover was running to kill");
 		kill.started().ended();
 		kill.note(mover.isPresent() ? "its job claimed again once its lease ran out" : "no mover was running");
 		this.faults.add(kill);
@@ -185,8 +190,12 @@ final class FaultsUnderLoad {
 				     + (SELECT count(*) FROM storages WHERE lifecycle = 'Deleting')""").query(Long.class).single();
 	}
 
-	private void sleepUntil(long start, long end, double fraction) {
-		long at = start + (long) ((end - start) * fraction);
+	private static long at(long start, long end, double fraction) {
+		return start + (long) ((end - start) * fraction);
+	}
+
+	private static void sleepUntil(long start, long end, double fraction) {
+		long at = at(start, end, fraction);
 		while (System.nanoTime() < at) {
 			LoadDriver.sleep(50);
 		}

@@ -31,6 +31,9 @@ final class LoadDriver {
 
 	static final int MAX_STORAGES = 6;
 
+	/** Resizes stop here: a project full of storages then still fits its quota, so creates are not all refused. */
+	static final int MAX_STORAGE_GI = 2;
+
 	private final int port;
 
 	private final String token;
@@ -173,7 +176,7 @@ final class LoadDriver {
 					else if (dice < 77) {
 						restore(project);
 					}
-					else if (dice < 94) {
+					else if (dice < 98) {
 						browse(project);
 					}
 					else {
@@ -227,6 +230,9 @@ final class LoadDriver {
 		private void resize(ExpectedProject project) {
 			ExpectedStorage storage = project.anyLive(this.random);
 			if (storage == null) {
+				return;
+			}
+			if (storage.capacityGi() >= MAX_STORAGE_GI) {
 				return;
 			}
 			int grown = storage.capacityGi() + 1;

@@ -57,6 +57,8 @@ final class ServiceStand implements AutoCloseable {
 
 	private final Map<String, String> settings;
 
+	private final String secondExecutor;
+
 	private ConfigurableApplicationContext service;
 
 	private Process secondInstance;
@@ -66,7 +68,8 @@ final class ServiceStand implements AutoCloseable {
 	/** Kept after the run: what the killed instance was doing. */
 	private final Path secondInstanceLog;
 
-	ServiceStand(String executor) {
+	/** @param secondExecutor how the second instance runs jobs ({@code local} or {@code process}); the first runs them in its JVM */
+	ServiceStand(String secondExecutor) {
 		try {
 			this.root = Files.createTempDirectory("pss-reliability");
 			this.secondInstanceLog = Files.createDirectories(Path.of("target", "reliability").toAbsolutePath())
@@ -97,7 +100,8 @@ final class ServiceStand implements AutoCloseable {
 			this.closing.add(this.oidc::shutdown);
 			this.db = JdbcClient.create(new SimpleDriverDataSource(new org.postgresql.Driver(), this.postgres.jdbcUrl(),
 					"postgres", ""));
-			this.settings = settings(kubeconfig, executor);
+			this.settings = settings(kubeconfig);
+			this.secondExecutor = secondExecutor;
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
@@ -109,7 +113,7 @@ final class ServiceStand implements AutoCloseable {
 	}
 
 	/** What a deployment of two replicas sets, pointed at the proxies. */
-	private Map<String, String> settings(Path kubeconfig, String executor) throws IOException {
+	private Map<String, String> settings(Path kubeconfig) throws IOException {
 		Map<String, String> settings = new LinkedHashMap<>();
 		settings.put("server.port", "0");
 		settings.put("spring.datasource.url", "jdbc:postgresql://127.0.0.1:" + this.database.port() + "/postgres");
@@ -127,7 +131,7 @@ final class ServiceStand implements AutoCloseable {
 		settings.put("pss.backup.s3.access-key-id", S3ProxyServer.ACCESS_KEY);
 		settings.put("pss.backup.s3.secret-access-key", S3ProxyServer.SECRET_KEY);
 		settings.put("pss.worker.mount-root", sharesRoot().toString());
-		settings.put("pss.worker.executor", executor);
+		settings.put("pss.worker.executor", "local");
 		settings.put("pss.worker.scheduler-enabled", "false");
 		settings.put("pss.worker.poll", "500ms");
 		// a killed instance's jobs are claimed again once this runs out
@@ -178,7 +182,11 @@ final class ServiceStand implements AutoCloseable {
 		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
 				"-Xmx384m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
 				ProjectStorageApplication.class.getName()));
-		this.settings.forEach((key, value) -> command.add("--" + key + "=" + (key.equals("server.port") ? this.secondPort : value)));
+		this.settings.forEach((key, value) -> command.add("--" + key + "=" + switch (key) {
+			case "server.port" -> this.secondPort;
+			case "pss.worker.executor" -> this.secondExecutor;
+			default -> value;
+		}));
 		try {
 			this.secondInstance = new ProcessBuilder(command).redirectErrorStream(true)
 				.redirectOutput(this.secondInstanceLog.toFile())
@@ -210,11 +218,7 @@ final class ServiceStand implements AutoCloseable {
 		}
 	}
 
-	/** How many jobs the second instance holds leases on right now. */
-	long secondInstanceRunning() {
-		return secondInstanceJobs().size();
-	}
-
+	/** The jobs the second instance holds leases on right now. */
 	List<String> secondInstanceJobs() {
 		String owner = this.secondInstance.pid() + "@%";
 		return this.db.sql("""
@@ -244,7 +248,7 @@ final class ServiceStand implements AutoCloseable {
 			.single() == 0;
 	}
 
-	/** A mover process this JVM's service started that is running now. */
+	/** A mover process that one of the instances started and that is running now. */
 	java.util.Optional<ProcessHandle> runningMover() {
 		return ProcessHandle.current()
 			.descendants()
