@@ -199,12 +199,8 @@ class MoverApiIntegrationTests extends MoverTestSupport {
 	@Test
 	void aCommitAfterTheLeaseRanOutIsRefusedAndLeavesNoSnapshotAndTheTokenIsSpent() throws Exception {
 		Run cv = run("cv", "data");
-		cv.call(":claim", null);
 		String storage = storageId("cv", "data");
-		Response put = cv.call("/objects:presign", "{\"method\": \"PUT\", \"object\": {\"kind\": \"manifest\", \"id\": \""
-				+ cv.job() + "\", \"storage\": \"" + storage + "\"}}");
-		assertThat(send(put.json(), new byte[] { 31, -117, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0 }))
-			.isEqualTo(200);
+		uploadEmptyManifest(cv, storage);
 		String manifest = "pss/projects/cv/snapshots/" + storage + "/" + cv.job() + ".json.gz";
 		assertThat(this.store.size(manifest)).isNotNull();
 		// paused past its lease: a collection may have removed what the manifest references
@@ -230,12 +226,8 @@ class MoverApiIntegrationTests extends MoverTestSupport {
 	@Test
 	void aTokenReplayedAfterItsRunCommittedOpensNothingAndChangesNothing() throws Exception {
 		Run cv = run("cv", "data");
-		cv.call(":claim", null);
 		String storage = storageId("cv", "data");
-		Response put = cv.call("/objects:presign", "{\"method\": \"PUT\", \"object\": {\"kind\": \"manifest\", \"id\": \""
-				+ cv.job() + "\", \"storage\": \"" + storage + "\"}}");
-		assertThat(send(put.json(), new byte[] { 31, -117, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0 }))
-			.isEqualTo(200);
+		uploadEmptyManifest(cv, storage);
 		String commitBody = "{\"entries\": 0, \"files\": 0, \"bytes\": 0, \"bytesUploaded\": 20, "
 				+ "\"snapshotTime\": \"2026-12-04T10:00:00Z\"}";
 		Response commit = cv.call(":commit", commitBody);
@@ -273,6 +265,15 @@ class MoverApiIntegrationTests extends MoverTestSupport {
 			.isEqualTo(200);
 		assertThat(this.db.sql("select attempt from mover_runs where id = ?").param(next.id()).query(Integer.class)
 			.single()).isEqualTo(2);
+	}
+
+	/** Claims the run and stores its manifest (an empty snapshot) as a mover does before it commits. */
+	private void uploadEmptyManifest(Run run, String storage) throws Exception {
+		run.call(":claim", null);
+		Response put = run.call("/objects:presign", "{\"method\": \"PUT\", \"object\": {\"kind\": \"manifest\", \"id\": \""
+				+ run.job() + "\", \"storage\": \"" + storage + "\"}}");
+		assertThat(send(put.json(), new byte[] { 31, -117, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0 }))
+			.isEqualTo(200);
 	}
 
 	private String storageId(String project, String storage) {

@@ -3,7 +3,6 @@ package io.mlplatform.storage.reliability;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 
@@ -128,13 +127,16 @@ final class FaultsUnderLoad {
 
 	private void killAMoverMidRun(long until) {
 		FaultCost kill = new FaultCost("a mover process killed with -9 mid-run");
-		awaitUpTo(Duration.ofNanos(Math.max(0, until - System.nanoTime())), () -> this.stand.runningMover().isPresent());
-		Optional<ProcessHandle> mover = this.stand.runningMover();
+		List<ProcessHandle> found = new ArrayList<>();
+		awaitUpTo(Duration.ofNanos(Math.max(0, until - System.nanoTime())), () -> {
+			this.stand.runningMover().ifPresent(found::add);
+			return !found.isEmpty();
+		});
 		List<String> running = this.stand.runningJobs();
-		mover.ifPresent(ProcessHandle::destroyForcibly);
-		progress(mover.isPresent() ? "killed mover " + mover.get().pid() : "no mover was running to kill");
+		boolean killed = !found.isEmpty() && found.get(0).destroyForcibly();
+		progress(killed ? "killed mover " + found.get(0).pid() : "no mover was running to kill");
 		kill.started().ended();
-		kill.note(mover.isPresent() ? "its job claimed again once its lease ran out" : "no mover was running");
+		kill.note(killed ? "its job claimed again once its lease ran out" : "no mover was running");
 		this.faults.add(kill);
 		recover(kill, Duration.ofMinutes(3), () -> this.stand.ended(running));
 	}
