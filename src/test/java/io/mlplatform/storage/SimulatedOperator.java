@@ -174,7 +174,7 @@ public final class SimulatedOperator implements AutoCloseable {
 	}
 
 	/** Deletes a folder and what it holds, if it exists. */
-	static void deleteRecursively(Path share) throws IOException {
+	public static void deleteRecursively(Path share) throws IOException {
 		if (!Files.exists(share)) {
 			return;
 		}

@@ -59,6 +59,8 @@ public class ClusterRegistry {
 			if (!violations.isEmpty()) {
 				throw new IllegalStateException("pss.cluster.clusters entry '" + configured.name() + "' is invalid");
 			}
+			// replicas starting together register the same clusters: the second waits and finds the first's row
+			this.clusters.lockName(configured.name());
 			this.clusters.findById(configured.name())
 				.ifPresentOrElse(existing -> existing.update(spec, this.clock.instant()),
 						() -> this.clusters.save(new Cluster(configured.name(), spec, Cluster.Source.configuration,

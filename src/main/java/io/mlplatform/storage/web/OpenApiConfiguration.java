@@ -24,6 +24,7 @@ import io.swagger.v3.oas.models.servers.Server;
 import org.springdoc.core.customizers.OpenApiCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpHeaders;
 
 /**
  * The parts of the contract shared by every operation: the problem-details schema and the error
@@ -72,6 +73,12 @@ public class OpenApiConfiguration {
 					new ApiResponse().description(description)
 						.content(new Content().addMediaType(PROBLEM,
 								new MediaType().schema(new Schema<>().$ref("#/components/schemas/Problem"))))));
+			components.addResponses("ServiceUnavailable", new ApiResponse()
+				.description("The service cannot reach its database right now (type unavailable); retry after Retry-After")
+				.addHeaderObject(HttpHeaders.RETRY_AFTER, new Header().description("Seconds to wait before retrying")
+					.schema(new IntegerSchema()))
+				.content(new Content().addMediaType(PROBLEM,
+						new MediaType().schema(new Schema<>().$ref("#/components/schemas/Problem")))));
 			components.addResponses("NotModified", new ApiResponse().description("If-None-Match matched the ETag"));
 			openApi.getPaths().forEach((path, item) -> item.readOperationsMap().forEach((method, operation) -> {
 				if (method == PathItem.HttpMethod.PATCH) {
@@ -91,6 +98,7 @@ public class OpenApiConfiguration {
 					add(operation, "415", "UnsupportedMediaType");
 				}
 				add(operation, "500", "InternalError");
+				add(operation, "503", "ServiceUnavailable");
 				operation.getResponses().forEach((status, response) -> describeHeaders(status, response));
 			}));
 		};

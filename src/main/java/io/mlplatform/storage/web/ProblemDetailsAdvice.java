@@ -2,12 +2,15 @@ package io.mlplatform.storage.web;
 
 import java.net.URI;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
 import jakarta.servlet.http.HttpServletRequest;
+
+import org.hibernate.TransactionException;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +28,7 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.orm.ObjectOptimisticLockingFailureException;
 import org.springframework.transaction.CannotCreateTransactionException;
+import org.springframework.transaction.TransactionSystemException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.NativeWebRequest;
@@ -104,6 +108,9 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 
 	@ExceptionHandler(Exception.class)
 	ResponseEntity<Object> unexpected(Exception ex, WebRequest request) {
+		if (databaseUnreachable(ex)) {
+			return unavailable(ex, request);
+		}
 		log.error("Unexpected error on {}", path(request), ex);
 		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR,
 				"Something went wrong on our side. Retry later; if it persists, report the requestId.");
@@ -191,6 +198,24 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 		// other binding failures name our classes in their messages: say only where
 		return InvalidRequestException.malformedBody("The request body does not have the expected shape%s."
 			.formatted(field.isEmpty() ? "" : " at '" + field + "'"), List.of());
+	}
+
+	/**
+	 * A connection that breaks inside a transaction surfaces as whatever failed last: the rollback on the
+	 * dead connection ({@code JpaSystemException} over Hibernate's {@code TransactionException}, or
+	 * {@code TransactionSystemException}), and the connection failure it replaced is gone. Nothing was
+	 * committed then, so a retry is safe. Connection exceptions proper are SQLState class 08.
+	 */
+	private static boolean databaseUnreachable(Throwable ex) {
+		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+			if (cause instanceof DataAccessResourceFailureException || cause instanceof CannotCreateTransactionException
+					|| cause instanceof SQLTransientConnectionException || cause instanceof TransactionException
+					|| cause instanceof TransactionSystemException
+					|| cause instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08")) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	private static String sqlState(Throwable ex) {

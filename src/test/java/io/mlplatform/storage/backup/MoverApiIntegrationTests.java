@@ -199,12 +199,8 @@ class MoverApiIntegrationTests extends MoverTestSupport {
 	@Test
 	void aCommitAfterTheLeaseRanOutIsRefusedAndLeavesNoSnapshotAndTheTokenIsSpent() throws Exception {
 		Run cv = run("cv", "data");
-		cv.call(":claim", null);
 		String storage = storageId("cv", "data");
-		Response put = cv.call("/objects:presign", "{\"method\": \"PUT\", \"object\": {\"kind\": \"manifest\", \"id\": \""
-				+ cv.job() + "\", \"storage\": \"" + storage + "\"}}");
-		assertThat(send(put.json(), new byte[] { 31, -117, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0 }))
-			.isEqualTo(200);
+		uploadEmptyManifest(cv, storage);
 		String manifest = "pss/projects/cv/snapshots/" + storage + "/" + cv.job() + ".json.gz";
 		assertThat(this.store.size(manifest)).isNotNull();
 		// paused past its lease: a collection may have removed what the manifest references
@@ -226,6 +222,31 @@ class MoverApiIntegrationTests extends MoverTestSupport {
 		assertProblem(cv.call(":commit", "{\"files\": 0, \"bytes\": 0}"), 409, "run-ended");
 	}
 
+	/** A mover's token seen again after its run committed (a replayed request, a leaked log) opens nothing more. */
+	@Test
+	void aTokenReplayedAfterItsRunCommittedOpensNothingAndChangesNothing() throws Exception {
+		Run cv = run("cv", "data");
+		String storage = storageId("cv", "data");
+		uploadEmptyManifest(cv, storage);
+		String commitBody = "{\"entries\": 0, \"files\": 0, \"bytes\": 0, \"bytesUploaded\": 20, "
+				+ "\"snapshotTime\": \"2026-12-04T10:00:00Z\"}";
+		Response commit = cv.call(":commit", commitBody);
+		assertThat(commit.status()).as(commit.toString()).isEqualTo(204);
+		String manifest = "pss/projects/cv/snapshots/" + storage + "/" + cv.job() + ".json.gz";
+		String runState = "select state from mover_runs where id = ?";
+		assertThat(this.db.sql(runState).param(cv.id()).query(String.class).single()).isEqualTo("Committed");
+
+		// the same commit again is answered as the first (its answer may have been lost), and changes nothing
+		assertThat(cv.call(":commit", commitBody).status()).isEqualTo(204);
+		assertProblem(cv.call(":heartbeat", "{\"files\": 0, \"bytes\": 0}"), 409, "run-ended");
+		assertProblem(cv.call(":claim", null), 409, "run-ended");
+		assertThat(cv.call("/objects:presign", "{\"method\": \"PUT\", \"object\": {\"kind\": \"manifest\", \"id\": \""
+				+ cv.job() + "\", \"storage\": \"" + storage + "\"}}").status()).isEqualTo(409);
+
+		assertThat(this.db.sql(runState).param(cv.id()).query(String.class).single()).isEqualTo("Committed");
+		assertThat(this.store.size(manifest)).isNotNull();
+	}
+
 	@Test
 	void aSilentMoversAttemptEndsWhenItsJobIsClaimedAgain() {
 		Run silent = run("cv", "data");
@@ -244,6 +265,15 @@ class MoverApiIntegrationTests extends MoverTestSupport {
 			.isEqualTo(200);
 		assertThat(this.db.sql("select attempt from mover_runs where id = ?").param(next.id()).query(Integer.class)
 			.single()).isEqualTo(2);
+	}
+
+	/** Claims the run and stores its manifest (an empty snapshot) as a mover does before it commits. */
+	private void uploadEmptyManifest(Run run, String storage) throws Exception {
+		run.call(":claim", null);
+		Response put = run.call("/objects:presign", "{\"method\": \"PUT\", \"object\": {\"kind\": \"manifest\", \"id\": \""
+				+ run.job() + "\", \"storage\": \"" + storage + "\"}}");
+		assertThat(send(put.json(), new byte[] { 31, -117, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0 }))
+			.isEqualTo(200);
 	}
 
 	private String storageId(String project, String storage) {

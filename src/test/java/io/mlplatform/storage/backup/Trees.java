@@ -13,12 +13,12 @@ import java.util.stream.Stream;
 import io.mlplatform.storage.snapshot.Sha256;
 
 /** A folder described exactly: every entry's type, mode, mtime and content (or link target). */
-final class Trees {
+public final class Trees {
 
 	private Trees() {
 	}
 
-	static Map<String, String> describe(Path root) {
+	public static Map<String, String> describe(Path root) {
 		Map<String, String> tree = new TreeMap<>();
 		try (Stream<Path> paths = Files.walk(root)) {
 			paths.filter(path -> !path.equals(root)).forEach(path -> tree.put(root.relativize(path).toString(), describeOne(path)));

@@ -13,6 +13,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class ClusterApiIntegrationTests extends IntegrationTestSupport {
 
+	@org.springframework.beans.factory.annotation.Autowired
+	private ClusterRegistry registry;
+
+	/** Replicas of a new deployment start together, each registering the configured clusters: all of them start. */
+	@Test
+	void replicasStartingTogetherAllRegisterTheConfiguredClusters() {
+		for (int round = 0; round < 5; round++) {
+			this.db.sql("DELETE FROM clusters WHERE name = 'local'").update();
+
+			java.util.List<String> failures = io.mlplatform.storage.Parallel.run(8, replica -> {
+				try {
+					this.registry.registerConfigured();
+					return null;
+				}
+				catch (RuntimeException ex) {
+					return ex.toString();
+				}
+			});
+
+			assertThat(failures).as("round " + round).containsOnlyNulls();
+			assertThat(count("SELECT count(*) FROM clusters WHERE name = 'local' AND source = 'configuration'")).isOne();
+		}
+	}
+
 	private static final String WEST = """
 			{"name": "gpu-west", "apiServerUrl": "https://10.0.0.1:6443",
 			 "credentials": {"type": "kubeconfig", "path": "%s", "context": "west"},

@@ -84,9 +84,14 @@ class OpenApiContractIntegrationTests extends IntegrationTestSupport {
 			JsonNode responses = operation.getValue().path("responses");
 			assertThat(responses.has("400")).as(operation.getKey() + " " + path.getKey()).isTrue();
 			assertThat(responses.has("500")).isTrue();
+			// any call can meet the database gone: the client is told to retry
+			assertThat(responses.path("503").path("$ref").asText()).as(operation.getKey() + " " + path.getKey())
+				.isEqualTo("#/components/responses/ServiceUnavailable");
 			assertThat(operation.getValue().path("summary").asText()).isNotEmpty();
 		}));
 		assertThat(doc.path("components").path("schemas").path("Problem").path("properties").has("errors")).isTrue();
+		assertThat(doc.path("components").path("responses").path("ServiceUnavailable").path("headers").has("Retry-After"))
+			.isTrue();
 	}
 
 }
