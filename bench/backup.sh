@@ -137,7 +137,8 @@ ACP="$PWD/target/test-classes:$PWD/target/classes:$(cat target/bench-classpath.t
 cat > "$W/mover.sh" <<SH
 #!/usr/bin/env bash
 # the service passes the mover JVM's options (its heap sized from the engine's settings) in JDK_JAVA_OPTIONS
-exec /usr/bin/time -f "%M %U %S" -o "$W/mover-time/\$PSS_MOVER_RUN" java ${MOVER_OPTS:-} -cp "$ACP" io.mlplatform.storage.mover.Mover
+# and its lean class path in CLASSPATH
+exec /usr/bin/time -f "%M %U %S" -o "$W/mover-time/\$PSS_MOVER_RUN" java ${MOVER_OPTS:-} io.mlplatform.storage.mover.Mover
 SH
 chmod +x "$W/mover.sh"
 LOCAL_ROOT="$W/svc/.local" java $JAVA_OPTS -DLOCAL_USAGE_EVERY=PT1H -cp "$ACP" io.mlplatform.storage.LocalProjectStorageApplication --server.port=0 \

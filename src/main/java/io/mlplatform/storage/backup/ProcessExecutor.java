@@ -110,8 +110,7 @@ final class ProcessExecutor {
 			environment.keySet().retainAll(INHERITED);
 			environment.putAll(this.properties.environment());
 			if (!this.properties.command().isEmpty()) {
-				// a configured command (a wrapper script) passes them on to the java it runs
-				environment.put("JDK_JAVA_OPTIONS", String.join(" ", this.properties.javaOptions(this.engine)));
+				forWrapper(environment, this.properties.javaOptions(this.engine));
 			}
 			environment.put(Mover.SERVICE_URL, this.serviceUrl.get().toString());
 			environment.put(Mover.RUN, run.id().toString());
@@ -203,6 +202,18 @@ final class ProcessExecutor {
 			command.add("org.springframework.boot.loader.launch.PropertiesLauncher");
 		}
 		return command;
+	}
+
+	/**
+	 * What a configured command (a wrapper script) passes on to the java it runs: the mover's JVM options,
+	 * and, for a java started without {@code -cp}, the same lean class path the default command gives.
+	 */
+	static void forWrapper(Map<String, String> environment, List<String> javaOptions) {
+		environment.put("JDK_JAVA_OPTIONS", String.join(" ", javaOptions));
+		String classPath = leanClassPath();
+		if (classPath != null) {
+			environment.put("CLASSPATH", classPath);
+		}
 	}
 
 	/**

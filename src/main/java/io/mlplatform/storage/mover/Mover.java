@@ -111,7 +111,9 @@ public final class Mover {
 		long start = System.nanoTime();
 		EngineSettings engineSettings = new EngineSettings(settings.largeFileThreshold(), settings.packSize(),
 				settings.readers(), settings.uploads(), settings.queueLength());
-		if (Runtime.getRuntime().maxMemory() < engineSettings.moverHeap()) {
+		// maxMemory leaves out one survivor space (up to a tenth of the heap with the serial collector): a
+		// mover started with -Xmx of exactly moverHeap reports a little less
+		if (Runtime.getRuntime().maxMemory() < engineSettings.moverHeap() / 10 * 9) {
 			log.warn("Run {}: a heap of {} MiB is below the {} MiB its engine settings need; it may run out of memory",
 					run, Runtime.getRuntime().maxMemory() >> 20, engineSettings.moverHeap() >> 20);
 		}
