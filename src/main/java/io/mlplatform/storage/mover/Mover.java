@@ -72,6 +72,7 @@ public final class Mover {
 	}
 
 	static int run(java.util.Map<String, String> env) {
+		long started = ProcessStart.epochMillis();
 		MoverClient service;
 		Path folder;
 		UUID run;
@@ -101,7 +102,7 @@ public final class Mover {
 		}
 		log.info("Run {}: {} of storage {} in project {}, snapshot {}, on {}; claimed {} ms after the process started",
 				run, claim.kind(), claim.storage(), claim.project(), claim.backup(), folder,
-				sinceStart(System.currentTimeMillis()));
+				sinceStart(started, System.currentTimeMillis()));
 		MoverProtocol.Settings settings = claim.settings();
 		RemoteObjects objects = new RemoteObjects(service, settings.partSize(), settings.multipartThreshold());
 		boolean backup = "backup".equals(claim.kind());
@@ -132,7 +133,7 @@ public final class Mover {
 					log.info("Run {} committed: {} files, {} bytes, {} uploaded, in {} ms; {} mover API calls, {} S3 requests; "
 							+ "first byte to S3 {} ms after the process started", run, result.files(), result.bytes(),
 							result.bytesUploaded(), millis(start), service.calls(), objects.requests(),
-							sinceStart(objects.firstUpload()));
+							sinceStart(started, objects.firstUpload()));
 				}
 				else {
 					RestoreResult result = engine.restore(session, manifest, folder, claim.paths(),
@@ -213,9 +214,8 @@ public final class Mover {
 	}
 
 	/** Milliseconds from this process's start to an instant (epoch millis); -1 for none. */
-	private static long sinceStart(long epochMillis) {
-		return (epochMillis == 0) ? -1 : epochMillis - ProcessHandle.current().info().startInstant()
-			.map(java.time.Instant::toEpochMilli).orElse(epochMillis);
+	private static long sinceStart(long started, long epochMillis) {
+		return (epochMillis == 0) ? -1 : epochMillis - started;
 	}
 
 	private static long millis(long start) {
