@@ -229,10 +229,23 @@ class StatusMirror implements SmartLifecycle {
 
 	private static final Pattern RESOURCE_VERSION = Pattern.compile("[1-9][0-9]*");
 
-	private void resyncAll() {
-		for (String cluster : this.jdbc.sql("SELECT DISTINCT cluster FROM storages WHERE deleted_at IS NULL")
-			.query(String.class)
-			.list()) {
+	/**
+	 * One periodic pass. Nothing may escape it: a scheduled task that throws is never run again, and the
+	 * soak found this instance's resync dead after a database outage, leaving storages whose deletion the
+	 * informer missed (while the cluster API was gone) in Deleting for good.
+	 */
+	void resyncAll() {
+		List<String> clusters;
+		try {
+			clusters = this.jdbc.sql("SELECT DISTINCT cluster FROM storages WHERE deleted_at IS NULL")
+				.query(String.class)
+				.list();
+		}
+		catch (RuntimeException ex) {
+			log.warn("Resync could not list clusters, next in {}: {}", this.properties.resync(), ex.toString());
+			return;
+		}
+		for (String cluster : clusters) {
 			try {
 				resync(cluster);
 			}

@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+"""One executor's half of bench/jobs.sh (issue #16): N storages backed up at once through the running local
+run, timed from the first request to the last backup's end, with the service's CPU per backup.
+
+  jobs_bench.py WORKDIR SERVICE_PID EXECUTOR STORAGES FILES RESULTS
+
+Writes one tab-separated row to RESULTS: executor, storages, drain seconds (the first job's creation to the
+last one's end, as the service recorded them), backups Succeeded, attempts, Jobs seen in the cluster, distinct
+Job names the attempts recorded, the service's JVM CPU seconds (of it JIT, request threads, and the in-process
+mock cluster and simulated kubelet), its PostgreSQL's, and the movers' (children of the JVM: the kubelet's pods).
+"""
+import glob
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(__file__))
+W, SVCPID, EXECUTOR, STORAGES, FILES, RESULTS = (sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]),
+                                                  int(sys.argv[5]), sys.argv[6])
+TICK = os.sysconf("SC_CLK_TCK")
+MOVER_LABEL = "storage.mlplatform.io/component=mover"
+
+
+def env():
+    values = {}
+    for line in open(os.path.join(W, ".local", "sandbox.env")):
+        if line.startswith("export "):
+            key, _, value = line[7:].strip().partition("=")
+            values[key] = value
+    return values
+
+
+E = env()
+URL, TOKEN, SHARES = E["PSS_URL"], E["PSS_TOKEN"], E["PSS_SHARES_ROOT"]
+
+
+def kube_server():
+    server = token = None
+    for line in open(E["KUBECONFIG"]):
+        line = line.strip()
+        if line.startswith("server:"):
+            server = line.split(":", 1)[1].strip()
+        elif line.startswith("token:"):
+            token = line.split(":", 1)[1].strip()
+    return server, token
+
+
+def call(method, path, body=None, base=None, token=None):
+    request = urllib.request.Request((base or URL) + path, method=method,
+                                     data=None if body is None else json.dumps(body).encode(),
+                                     headers={"Authorization": "Bearer " + (token or TOKEN),
+                                              "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            text = response.read()
+            return response.status, json.loads(text) if text else None
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def ticks(stat_path):
+    with open(stat_path) as f:
+        text = f.read()
+    fields = text.rsplit(")", 1)[1].split()
+    return text[text.index("(") + 1:text.rindex(")")], (int(fields[11]) + int(fields[12])) / TICK, fields
+
+
+def postgres_cpu():
+    """The local run's PostgreSQL: found by its data folder (pg_ctl detaches it from the JVM); its backends too."""
+    data = os.path.join(W, ".local", "postgres").encode()
+    total = 0.0
+    postmaster = None
+    for path in glob.glob("/proc/[0-9]*/cmdline"):
+        try:
+            with open(path, "rb") as f:
+                args = f.read().split(b"\0")
+        except OSError:
+            continue
+        if args and args[0].endswith(b"/postgres") and data in args:
+            postmaster = int(path.split("/")[2])
+    for path in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            name, seconds, fields = ticks(path)
+        except (OSError, ValueError):
+            continue
+        pid = int(path.split("/")[2])
+        if pid == postmaster or int(fields[1]) == postmaster:
+            total += seconds
+    return total
+
+
+def service_cpu():
+    """The JVM's own CPU (not its children's) and its threads', by name."""
+    threads = {}
+    for path in glob.glob("/proc/%d/task/[0-9]*/stat" % SVCPID):
+        try:
+            name, seconds, _ = ticks(path)
+        except OSError:
+            continue
+        threads[path] = (name, seconds)
+    return ticks("/proc/%d/stat" % SVCPID)[1], threads
+
+
+def children_cpu():
+    """CPU of the JVM's children that ended and were waited for (the kubelet's mover processes)."""
+    fields = ticks("/proc/%d/stat" % SVCPID)[2]
+    return (int(fields[13]) + int(fields[14])) / TICK
+
+
+def split(before, after):
+    jit = requests = 0.0
+    for path, (name, seconds) in after[1].items():
+        spent = seconds - before[1].get(path, (name, 0.0))[1]
+        if "CompilerThre" in name:
+            jit += spent
+        elif name.startswith("http-nio-"):
+            requests += spent
+    return after[0] - before[0], jit, requests
+
+
+class JobWatch(threading.Thread):
+    """Lists our mover Jobs in the in-memory cluster every 200 ms and keeps every uid it saw: a Job lives at
+    least as long as its mover's JVM takes to start, so none is missed."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.server, self.token = kube_server()
+        self.uids = set()
+        self.stopped = False
+
+    def run(self):
+        selector = urllib.request.quote(MOVER_LABEL)
+        while not self.stopped:
+            status, jobs = call("GET", "/apis/batch/v1/jobs?labelSelector=" + selector, base=self.server,
+                                token=self.token)
+            if status == 200:
+                for job in jobs.get("items", []):
+                    self.uids.add(job["metadata"]["uid"])
+            time.sleep(0.2)
+
+
+def main():
+    call("POST", "/api/v1/projects", {"name": "drain"})
+    status, body = call("PUT", "/api/v1/projects/drain/quota", {"capacity": "1Pi", "maxStorages": STORAGES + 10})
+    assert status == 200, body
+    names = ["s%03d" % i for i in range(STORAGES)]
+    for name in names:
+        status, body = call("POST", "/api/v1/projects/drain/storages", {"name": name, "capacity": "1Gi"})
+        assert status in (200, 201), body
+    for index, name in enumerate(names):
+        while call("GET", "/api/v1/projects/drain/storages/" + name)[1]["state"] != "Ready":
+            time.sleep(0.1)
+        subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "backup_data.py"), "fresh",
+                        os.path.join(SHARES, "drain", name, "data"), str(index), str(FILES)], check=True)
+    subprocess.run(["sync"], check=True)
+
+    watch = JobWatch()
+    watch.start()
+    svc_before, pg_before, kids_before = service_cpu(), postgres_cpu(), children_cpu()
+    jobs = {}
+    for name in names:
+        status, job = call("POST", "/api/v1/projects/drain/storages/%s/backups" % name)
+        assert status == 202, job
+        jobs[name] = job["id"]
+    ended = {}
+    while len(ended) < len(jobs):
+        time.sleep(0.5)
+        for name, job_id in jobs.items():
+            if name not in ended:
+                status, job = call("GET", "/api/v1/projects/drain/storages/%s/backups/%s" % (name, job_id))
+                if job["state"] not in ("Queued", "Running"):
+                    ended[name] = job
+    svc_after, pg_after, kids_after = service_cpu(), postgres_cpu(), children_cpu()
+    watch.stopped = True
+    watch.join()
+
+    def instant(text):
+        import datetime
+        return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+    start = min(instant(job["createdAt"]) for job in ended.values())
+    end = max(instant(job["finishedAt"]) for job in ended.values())
+    succeeded = sum(1 for job in ended.values() if job["state"] == "Succeeded")
+    attempts = [attempt for job in ended.values() for attempt in job.get("attempts", [])]
+    job_names = {attempt["kubernetesJob"] for attempt in attempts if attempt.get("kubernetesJob")}
+    jvm, jit, requests = split(svc_before, svc_after)
+    with open(RESULTS, "a") as f:
+        f.write("%s\t%d\t%.2f\t%d\t%d\t%d\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\n" % (
+            EXECUTOR, STORAGES, end - start, succeeded, len(attempts), len(watch.uids), len(job_names), jvm, jit,
+            requests, pg_after - pg_before, kids_after - kids_before))
+    print("%s: %d storages drained in %.2f s, %d Succeeded, %d attempts, %d Jobs seen, %d Job names; service JVM "
+          "%.2f s (JIT %.2f, request threads %.2f), PostgreSQL %.2f s, movers %.2f s" % (
+              EXECUTOR, STORAGES, end - start, succeeded, len(attempts), len(watch.uids), len(job_names), jvm, jit,
+              requests, pg_after - pg_before, kids_after - kids_before))
+    failed = [job for job in ended.values() if job["state"] != "Succeeded"]
+    assert not failed, failed[:3]
+
+
+if __name__ == "__main__":
+    main()
