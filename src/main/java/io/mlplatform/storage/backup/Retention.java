@@ -1,7 +1,9 @@
 package io.mlplatform.storage.backup;
 
 import java.time.ZoneId;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 
 import org.slf4j.Logger;
@@ -41,8 +43,15 @@ final class Retention {
 						row.getObject("keep_daily", Integer.class), row.getObject("keep_weekly", Integer.class),
 						row.getObject("keep_monthly", Integer.class)), row.getString("backup_time_zone")))
 				.single();
+			// a restore accepted for a backup holds it: retention lets it go once no restore waits for it
+			Set<String> pinned = new HashSet<>(this.db.sql("""
+					SELECT DISTINCT backup_id::text FROM restores
+					WHERE source_storage_id = ? AND state IN ('Queued', 'Running')""")
+				.param(storageId)
+				.query(String.class)
+				.list());
 			List<String> expired = this.snapshots.forget(project, storageId.toString(), policy.retention(),
-					ZoneId.of(policy.zone()));
+					ZoneId.of(policy.zone()), pinned);
 			if (!expired.isEmpty()) {
 				this.db.sql("""
 						UPDATE backups SET state = 'Expired', version = version + 1

@@ -339,11 +339,17 @@ public class Snapshots implements AutoCloseable {
 
 	/** Deletes the manifests of a storage that the policy does not keep; returns the backup ids deleted. */
 	public List<String> forget(String project, String storage, RetentionPolicy policy, ZoneId zone) {
+		return forget(project, storage, policy, zone, Set.of());
+	}
+
+	/** As {@link #forget(String, String, RetentionPolicy, ZoneId)}, keeping {@code pinned} whatever the policy says. */
+	public List<String> forget(String project, String storage, RetentionPolicy policy, ZoneId zone, Set<String> pinned) {
 		List<RetentionPolicy.Snapshot> all = snapshotObjects(project, storage)
 			.map(o -> new RetentionPolicy.Snapshot(SnapshotLayout.backupOf(o.key()), snapshotTime(o)))
 			.toList();
 		Set<String> kept = new HashSet<>();
 		policy.keep(all, zone).forEach(s -> kept.add(s.id()));
+		kept.addAll(pinned);
 		List<String> expired = all.stream().map(RetentionPolicy.Snapshot::id).filter(id -> !kept.contains(id)).toList();
 		this.store.delete(expired.stream().map(id -> this.layout.manifest(project, storage, id)).toList());
 		if (!expired.isEmpty()) {

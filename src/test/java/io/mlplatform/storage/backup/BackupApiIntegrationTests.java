@@ -124,6 +124,30 @@ class BackupApiIntegrationTests extends WorkerTestSupport {
 		assertThat(expired).isEqualTo(ids.subList(2, 4));
 	}
 
+	/** Found by bench/soak.sh: restores accepted with 202 failed with "No snapshot at manifest". */
+	@Test
+	void retentionKeepsABackupAQueuedRestoreReadsUntilTheRestoreEnds() {
+		String first = backUp("nlp", "data");
+		readyStorage("nlp", "copy", null);
+		// the worker takes no restore into a storage whose share is not Ready: this one waits
+		this.db.sql("UPDATE storages SET phase = 'Provisioning' WHERE name = 'copy'").update();
+		Response restore = this.api.post(storages("nlp") + "/copy/restores", "{\"backup\": \"" + first + "\"}");
+		assertThat(restore.status()).as(restore.toString()).isEqualTo(202);
+		this.api.patch(DATA, "{\"backupPolicy\": {\"retention\": {\"keepLast\": 1}}}");
+
+		String second = backUp("nlp", "data");
+
+		String storageId = this.api.get(DATA).json().path("id").asString();
+		assertThat(manifests(storageId)).containsExactlyInAnyOrder(first, second);
+		this.db.sql("UPDATE storages SET phase = 'Ready' WHERE name = 'copy'").update();
+		Response restored = awaitEnd(restore.header("Location"));
+		assertThat(restored.json().path("state").asString()).as(restored.toString()).isEqualTo("Succeeded");
+		// with no restore waiting for it, the next backup's retention lets it go
+		String third = backUp("nlp", "data");
+		assertThat(manifests(storageId)).containsExactly(third);
+		assertThat(this.api.get(DATA + "/backups/" + first).json().path("state").asString()).isEqualTo("Expired");
+	}
+
 	@Test
 	void browsesABackupFolderByFolderAndPageByPage() {
 		String backup = backUp("nlp", "data");
