@@ -2,15 +2,28 @@ package io.mlplatform.storage;
 
 import java.io.IOException;
 import java.io.Reader;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.boot.context.properties.bind.Binder;
+
+import io.mlplatform.storage.backup.BackupProperties;
+import io.mlplatform.storage.backup.MoverProperties;
+import io.mlplatform.storage.backup.WorkerProperties;
+import io.mlplatform.storage.backup.kubernetes.MoverJobProperties;
+import io.mlplatform.storage.security.SecurityProperties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -192,6 +205,94 @@ class DeploymentManifestsTests {
 		assertThat(environment).containsKeys("DATABASE_URL", "PSS_SECURITY_ISSUER_URI", "PSS_BACKUP_S3_ENDPOINT",
 				"PSS_BACKUP_S3_BUCKET");
 		assertThat(map(map(services.get("service")).get("depends_on"))).containsKeys("postgres");
+	}
+
+	/**
+	 * {@code docker compose up} needs no identity provider of one's own: the service trusts the local one's
+	 * issuer, and every token that provider issues names that issuer (whatever Host it was fetched through)
+	 * and the audience the service requires; {@code client_id=admin} is a platform admin.
+	 */
+	@Test
+	void composeRunsALocalIdentityProviderWhoseTokensTheServiceAccepts() throws IOException {
+		ComposeFile compose = ComposeFile.read();
+		Map<String, String> provider = compose.environment("oidc", Map.of());
+		Map<String, String> service = compose.environment("service", Map.of());
+		SecurityProperties security = ComposeFile.binder(service).bindOrCreate("pss.security", SecurityProperties.class);
+		JsonNode config = JsonMapper.builder().build()
+			.readTree(compose.mounted("oidc", provider.get("JSON_CONFIG_PATH")).toFile());
+		String issuerId = security.issuerUri().substring(security.issuerUri().lastIndexOf('/') + 1);
+
+		assertThat(compose.service("oidc").get("image"))
+			.isEqualTo("ghcr.io/navikt/mock-oauth2-server:" + pomProperty("mock-oauth2-server.version"));
+		assertThat(security.issuerUri()).isEqualTo("http://oidc:" + provider.get("SERVER_PORT") + "/" + issuerId);
+		assertThat(map(compose.service("service").get("depends_on"))).containsKey("oidc");
+		assertThat(compose.ports("oidc", Map.of())).isNotEmpty().allSatisfy(port -> assertThat(port).startsWith("127.0.0.1:"));
+		assertThat(compose.environment("service", Map.of("PSS_SECURITY_ISSUER_URI", "https://login.example.com/realms/ml")))
+			.containsEntry("PSS_SECURITY_ISSUER_URI", "https://login.example.com/realms/ml");
+
+		assertThat(config.path("tokenCallbacks").size()).isEqualTo(1);
+		JsonNode callback = config.path("tokenCallbacks").get(0);
+		assertThat(callback.path("issuerId").asString()).isEqualTo(issuerId);
+		List<JsonNode> mappings = new ArrayList<>();
+		callback.path("requestMappings").forEach(mappings::add);
+		assertThat(mappings).isNotEmpty().allSatisfy(mapping -> {
+			JsonNode claims = mapping.path("claims");
+			assertThat(claims.path("iss").asString()).isEqualTo(security.issuerUri());
+			assertThat(texts(claims.path("aud"))).containsExactly(security.audience());
+			assertThat(claims.has(security.groupsClaim())).isTrue();
+		});
+		JsonNode admin = mappings.get(0);
+		assertThat(admin.path("requestParam").asString()).isEqualTo("client_id");
+		assertThat(admin.path("match").asString()).isEqualTo("admin");
+		assertThat(texts(admin.path("claims").path(security.groupsClaim()))).containsAnyElementsOf(security.adminGroups());
+	}
+
+	/**
+	 * As composed, backups run as Jobs in the storages' cluster (their files are there): its pods reach the
+	 * service's mover API and S3 through ports published on the compose host, named by one variable, and every
+	 * setting is one the service binds.
+	 */
+	@Test
+	void composeRunsBackupsAsJobsWhoseMoversReachTheServiceAndS3FromTheCluster() {
+		ComposeFile compose = ComposeFile.read();
+		Map<String, String> defaults = compose.environment("service", Map.of());
+		Binder binder = ComposeFile.binder(defaults);
+		int servicePort = compose.publishedPort("service", 8080);
+		int s3Port = compose.publishedPort("s3", 9000);
+
+		assertThat(binder.bindOrCreate("pss.worker", WorkerProperties.class).executor()).isEqualTo("kubernetes");
+		assertThat(binder.bindOrCreate("pss.mover", MoverProperties.class).serviceUrl())
+			.isEqualTo(URI.create("http://host.docker.internal:" + servicePort));
+		BackupProperties.S3 s3 = binder.bindOrCreate("pss.backup", BackupProperties.class).s3();
+		assertThat(s3.presignEndpoint()).isEqualTo(URI.create("http://host.docker.internal:" + s3Port));
+		// the service itself reaches S3 inside the compose network
+		assertThat(s3.endpoint()).isEqualTo(URI.create("http://s3:9000"));
+		// the movers run the image compose builds
+		assertThat(compose.service("service")).containsKey("build");
+		assertThat(binder.bindOrCreate("pss.mover.job", MoverJobProperties.class).image())
+			.isEqualTo(ComposeFile.interpolate(String.valueOf(compose.service("service").get("image")), Map.of()));
+
+		assertThat(compose.environment("service", Map.of("PSS_HOST_FROM_CLUSTER", "172.18.0.1")))
+			.containsEntry("PSS_MOVER_SERVICE_URL", "http://172.18.0.1:" + servicePort)
+			.containsEntry("PSS_BACKUP_S3_PRESIGN_ENDPOINT", "http://172.18.0.1:" + s3Port);
+		assertThat(compose.environment("service", Map.of("PSS_MOVER_SERVICE_URL", "https://pss.example.com",
+				"PSS_BACKUP_S3_PRESIGN_ENDPOINT", "https://s3.example.com")))
+			.containsEntry("PSS_MOVER_SERVICE_URL", "https://pss.example.com")
+			.containsEntry("PSS_BACKUP_S3_PRESIGN_ENDPOINT", "https://s3.example.com");
+		assertThat(compose.volumes("service", Map.of("PSS_KUBECONFIG", "/home/me/.compose/kubeconfig")))
+			.contains("/home/me/.compose/kubeconfig:" + defaults.get("PSS_CLUSTER_CLUSTERS_0_CREDENTIALS_PATH") + ":ro");
+	}
+
+	private static List<String> texts(JsonNode array) {
+		List<String> texts = new ArrayList<>();
+		array.forEach(element -> texts.add(element.asString()));
+		return texts;
+	}
+
+	private static String pomProperty(String name) throws IOException {
+		Matcher property = Pattern.compile("<" + Pattern.quote(name) + ">([^<]+)</").matcher(Files.readString(Path.of("pom.xml")));
+		assertThat(property.find()).as(name).isTrue();
+		return property.group(1).trim();
 	}
 
 	private static List<Map<String, Object>> all(Path file) throws IOException {

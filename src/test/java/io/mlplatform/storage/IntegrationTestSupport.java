@@ -41,6 +41,11 @@ public abstract class IntegrationTestSupport {
 	@DynamicPropertySource
 	static void identityProvider(DynamicPropertyRegistry registry) {
 		registry.add("pss.security.issuer-uri", () -> TestInfrastructure.oidc().issuerUrl(TestInfrastructure.ISSUER).toString());
+		standIns(registry);
+	}
+
+	/** Everything but the identity provider: the tests' cluster, bucket and shares. */
+	static void standIns(DynamicPropertyRegistry registry) {
 		// the one cluster of the tests, declared the way a deployment declares its clusters
 		registry.add("pss.cluster.clusters[0].name", () -> "local");
 		registry.add("pss.cluster.clusters[0].credentials.type", () -> "kubeconfig");

@@ -73,6 +73,10 @@ public record BackupProperties(@DefaultValue S3 s3, @DefaultValue("8MB") DataSiz
 	 * @param multipartThreshold a content up to this size is stored in one PUT (as rclone's default upload
 	 * cutoff): one request and nothing for the server to assemble; a larger one as a multipart upload of
 	 * {@code partSize} parts sent in parallel
+	 * @param presignEndpoint the endpoint presigned URLs name, for those who follow them: movers in storage
+	 * clusters and users downloading a file. Empty for {@code endpoint}; set it where the service reaches S3 at
+	 * an address they cannot (a compose network's {@code http://s3:9000}). Signing needs no request, so the
+	 * service itself never has to reach this address
 	 */
 	public record S3(URI endpoint, @DefaultValue("us-east-1") String region, @DefaultValue("false") boolean pathStyle,
 			String accessKeyId, String secretAccessKey, @DefaultValue("pss-backups") String bucket,
@@ -80,7 +84,7 @@ public record BackupProperties(@DefaultValue S3 s3, @DefaultValue("8MB") DataSiz
 			@DefaultValue("when-required") String checksum, @DefaultValue("none") String encryption,
 			String kmsKeyId, @DefaultValue("false") boolean payloadSigning, @DefaultValue("8") int maxAttempts, @DefaultValue("32") int maxConnections,
 			@DefaultValue("10s") Duration connectTimeout, @DefaultValue("60s") Duration socketTimeout,
-			@DefaultValue("200MB") DataSize multipartThreshold) {
+			@DefaultValue("200MB") DataSize multipartThreshold, URI presignEndpoint) {
 
 		/** S3 takes at most 5 GiB in one PUT. */
 		static final long MAX_SINGLE_PUT = 5L * 1024 * 1024 * 1024;
@@ -91,6 +95,16 @@ public record BackupProperties(@DefaultValue S3 s3, @DefaultValue("8MB") DataSiz
 				throw new IllegalArgumentException("multipartThreshold must be at most 5GB, S3's limit for one PUT: "
 						+ multipartThreshold);
 			}
+		}
+
+		/** Settings whose presigned URLs name {@code endpoint} itself. */
+		public S3(URI endpoint, String region, boolean pathStyle, String accessKeyId, String secretAccessKey,
+				String bucket, String prefix, DataSize partSize, String checksum, String encryption, String kmsKeyId,
+				boolean payloadSigning, int maxAttempts, int maxConnections, Duration connectTimeout,
+				Duration socketTimeout, DataSize multipartThreshold) {
+			this(endpoint, region, pathStyle, accessKeyId, secretAccessKey, bucket, prefix, partSize, checksum,
+					encryption, kmsKeyId, payloadSigning, maxAttempts, maxConnections, connectTimeout, socketTimeout,
+					multipartThreshold, null);
 		}
 
 		/** Settings without a multipart threshold: its default. */
@@ -106,8 +120,8 @@ public record BackupProperties(@DefaultValue S3 s3, @DefaultValue("8MB") DataSiz
 		@Override
 		public String toString() {
 			// the secret stays out of logs and error messages
-			return "S3[endpoint=%s, region=%s, bucket=%s, prefix=%s]".formatted(this.endpoint, this.region,
-					this.bucket, this.prefix);
+			return "S3[endpoint=%s, presignEndpoint=%s, region=%s, bucket=%s, prefix=%s]".formatted(this.endpoint,
+					this.presignEndpoint, this.region, this.bucket, this.prefix);
 		}
 
 	}

@@ -1,6 +1,7 @@
 package io.mlplatform.storage.backup;
 
 import java.io.InputStream;
+import java.net.URI;
 import java.net.URL;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -90,9 +91,14 @@ public final class S3Store implements AutoCloseable {
 			.region(Region.of(settings.region()))
 			.credentialsProvider(credentials)
 			.serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(settings.pathStyle()).build());
-		if (settings.endpoint() != null && hasText(settings.endpoint().toString())) {
+		if (isSet(settings.endpoint())) {
 			builder.endpointOverride(settings.endpoint());
-			presigner.endpointOverride(settings.endpoint());
+		}
+		// presigned URLs are followed by others (movers in other clusters, users' downloads), who may reach S3
+		// at another address than this service does
+		URI presignAt = isSet(settings.presignEndpoint()) ? settings.presignEndpoint() : settings.endpoint();
+		if (isSet(presignAt)) {
+			presigner.endpointOverride(presignAt);
 		}
 		this.client = builder.build();
 		this.presigner = presigner.build();
@@ -100,6 +106,10 @@ public final class S3Store implements AutoCloseable {
 
 	private static boolean hasText(String value) {
 		return value != null && !value.isBlank();
+	}
+
+	private static boolean isSet(URI endpoint) {
+		return endpoint != null && hasText(endpoint.toString());
 	}
 
 	/** The bucket's key for a path below the configured prefix. */
