@@ -46,9 +46,21 @@ public final class ClusterCalls {
 		return Failure.UNREACHABLE;
 	}
 
-	/** A failure as a cluster's status and a job's reason show it: its code and the API server's message. */
+	/**
+	 * A failure as a job's reason shows it: its code and the API server's message, or, where no answer came,
+	 * what the connection met (fabric8 says only that an error occurred).
+	 */
 	public static String describe(RuntimeException ex) {
-		return Reconciler.describe(ex);
+		String described = Reconciler.describe(ex);
+		Throwable cause = ex;
+		while (cause.getCause() != null && cause.getCause() != cause) {
+			cause = cause.getCause();
+		}
+		if (cause == ex || (ex instanceof KubernetesClientException k8s && k8s.getCode() > 0)) {
+			return described;
+		}
+		String more = cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+		return (described + " (" + more + ")").length() > 1000 ? described : described + " (" + more + ")";
 	}
 
 	/** How long to wait after this many failures in a row. */

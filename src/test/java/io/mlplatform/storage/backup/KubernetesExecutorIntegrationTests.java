@@ -29,6 +29,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 
 import io.mlplatform.storage.ApiClient.Response;
 import io.mlplatform.storage.S3ProxyServer;
+import io.mlplatform.storage.SimulatedKubelet;
 import io.mlplatform.storage.TestInfrastructure;
 import io.mlplatform.storage.backup.kubernetes.MoverJobManifests;
 import io.mlplatform.storage.backup.kubernetes.MoverJobProperties;
@@ -332,6 +333,31 @@ class KubernetesExecutorIntegrationTests extends JobTestSupport {
 				where job_id = cast(? as uuid) and job_created_at is not null and job_manifest is null""")
 			.param(backup).query(Integer.class).single()).isEqualTo(3);
 		this.kubelet.jobs().forEach(KubernetesExecutorIntegrationTests::assertValidAndLockedDown);
+	}
+
+	@Test
+	void aJobWhoseClustersApiIsDownIsWrittenOnceItIsBackInTheSameAttempt() {
+		var cluster = TestInfrastructure.cluster();
+		cluster.stop();
+		Response queued;
+		try {
+			queued = this.api.post(STORAGES + "/data/backups", null);
+			assertThat(queued.status()).as(queued.toString()).isEqualTo(202);
+			// tries fail while the API is gone, and are tried again after their backoff
+			await().atMost(WAIT).pollInterval(Duration.ofMillis(20))
+				.until(() -> count("select count(*) from mover_runs where create_attempts >= 2") == 1);
+		}
+		finally {
+			cluster.restart();
+		}
+		// the kubelet's connection went with the API: it connects anew, as a kubelet does
+		this.kubelet.close();
+		this.kubelet = SimulatedKubelet.start(cluster.client(), TestInfrastructure.sharesRoot(), Map.of());
+
+		Response done = awaitEnd(queued.header("Location"));
+		assertThat(done.json().path("state").asString()).as(done.toString()).isEqualTo("Succeeded");
+		assertThat(done.json().path("attempt").asInt()).as(done.toString()).isEqualTo(1);
+		assertThat(this.kubelet.jobs()).hasSize(1);
 	}
 
 	@Test
