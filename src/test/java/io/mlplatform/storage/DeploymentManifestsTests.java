@@ -120,7 +120,8 @@ class DeploymentManifestsTests {
 
 	/**
 	 * In a storage cluster the service writes movers' Jobs and their Secrets only in namespaces bound one
-	 * by one, reads Jobs, pods and events, and never reads Secrets cluster-wide nor writes with a wildcard.
+	 * by one, where it lists events too, reads Jobs and pods, and never reads Secrets cluster-wide nor writes
+	 * with a wildcard.
 	 */
 	@Test
 	void aStorageClusterGrantsMoversJobsAndSecretsPerNamespaceAndPodsAndEventsReadOnly() throws IOException {
@@ -142,6 +143,7 @@ class DeploymentManifestsTests {
 		}
 		boolean jobsWritten = false;
 		boolean secretsWritten = false;
+		boolean eventsListed = false;
 		for (Map.Entry<String, Map<String, Object>> role : clusterRoles.entrySet()) {
 			boolean clusterWide = "ClusterRoleBinding".equals(bindings.get(role.getKey()));
 			assertThat(bindings).as(role.getKey() + " is bound").containsKey(role.getKey());
@@ -163,10 +165,17 @@ class DeploymentManifestsTests {
 				if (resources.contains("events") || resources.contains("pods")) {
 					assertThat(writes).as("pods and events read-only").isFalse();
 				}
+				if (resources.contains("events")) {
+					// listed by name where a pod did not run: never watched, and only in the namespaces bound
+					assertThat(verbs).containsExactly("list");
+					assertThat(clusterWide).as("events only where bound per namespace").isFalse();
+					eventsListed = true;
+				}
 			}
 		}
 		assertThat(jobsWritten).isTrue();
 		assertThat(secretsWritten).isTrue();
+		assertThat(eventsListed).isTrue();
 		assertThat(bindings).containsEntry("project-storage-service-movers-write", "RoleBinding");
 	}
 

@@ -71,6 +71,33 @@ public final class MockCluster {
 						.formatted(groupVersion, list)));
 		}
 
+		/**
+		 * Events by the name of the object they are about, as an API server selects them (the CRUD mock
+		 * knows field selectors on metadata only, and would answer none).
+		 */
+		private io.fabric8.mockwebserver.http.MockResponse eventsOf(String path, String name) {
+			io.fabric8.mockwebserver.http.MockResponse all = handleGet(path.substring(0, path.indexOf('?')));
+			if (all.code() != 200) {
+				return all;
+			}
+			var events = Serialization.unmarshal(all.getBody().readUtf8(), io.fabric8.kubernetes.api.model.EventList.class);
+			events.setItems(events.getItems().stream()
+				.filter(event -> event.getInvolvedObject() != null && name.equals(event.getInvolvedObject().getName()))
+				.toList());
+			return new io.fabric8.mockwebserver.http.MockResponse().setResponseCode(200)
+				.setHeader("Content-Type", "application/json")
+				.setBody(Serialization.asJson(events));
+		}
+
+		private static String queryParameter(String path, String name) {
+			for (String pair : path.substring(path.indexOf('?') + 1).split("&")) {
+				if (pair.startsWith(name + "=")) {
+					return java.net.URLDecoder.decode(pair.substring(name.length() + 1), java.nio.charset.StandardCharsets.UTF_8);
+				}
+			}
+			return null;
+		}
+
 		private static String builtIn(String plural, String singular, String kind, boolean namespaced) {
 			return "{\"name\":\"%s\",\"singularName\":\"%s\",\"namespaced\":%s,\"kind\":\"%s\",\"verbs\":[\"create\",\"delete\",\"get\",\"list\",\"patch\",\"update\",\"watch\"]}"
 				.formatted(plural, singular, namespaced, kind);
@@ -79,10 +106,38 @@ public final class MockCluster {
 		/** Object path (without query) → how many more writes of it answer 409 Conflict. */
 		private final java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> conflicts = new java.util.concurrent.ConcurrentHashMap<>();
 
+		/** A fault armed for requests of one method whose path starts with a prefix. */
+		private record Fault(String method, String prefix, int code, String message, boolean afterWrite,
+				java.util.concurrent.atomic.AtomicInteger left) {
+		}
+
+		private final java.util.List<Fault> faults = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+		/** Requests answered by a fault so far. */
+		private final java.util.concurrent.atomic.AtomicInteger faulted = new java.util.concurrent.atomic.AtomicInteger();
+
 		@Override
 		public io.fabric8.mockwebserver.http.MockResponse dispatch(io.fabric8.mockwebserver.http.RecordedRequest request) {
 			String path = request.getPath();
 			int query = path.indexOf('?');
+			for (Fault fault : this.faults) {
+				if (fault.method().equals(request.getMethod()) && path.startsWith(fault.prefix())
+						&& fault.left().getAndUpdate(left -> Math.max(0, left - 1)) > 0) {
+					if (fault.afterWrite()) {
+						super.dispatch(request);
+					}
+					this.faulted.incrementAndGet();
+					return new io.fabric8.mockwebserver.http.MockResponse().setResponseCode(fault.code())
+						.setHeader("Content-Type", "application/json")
+						.setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+								+ "\"code\":" + fault.code() + ",\"message\":\"" + fault.message() + "\"}");
+				}
+			}
+			String fieldSelector = "GET".equals(request.getMethod()) && path.contains("/events?")
+					? queryParameter(path, "fieldSelector") : null;
+			if (fieldSelector != null && fieldSelector.startsWith("involvedObject.name=")) {
+				return eventsOf(path, fieldSelector.substring("involvedObject.name=".length()));
+			}
 			java.util.concurrent.atomic.AtomicInteger conflicting = this.conflicts.get(query < 0 ? path : path.substring(0, query));
 			if (conflicting != null && ("PATCH".equals(request.getMethod()) || "PUT".equals(request.getMethod()))
 					&& conflicting.getAndUpdate(left -> Math.max(0, left - 1)) > 0) {
@@ -180,6 +235,24 @@ public final class MockCluster {
 	 */
 	public void conflictOnWrites(String objectPath, int times) {
 		((DiscoveringDispatcher) this.dispatcher).conflicts.put(objectPath, new java.util.concurrent.atomic.AtomicInteger(times));
+	}
+
+	/**
+	 * The next {@code times} requests of this method (POST, GET, …) whose path starts with this prefix answer
+	 * {@code code} with this message (a 500 or 503, as an overloaded API server does; a 403 as one that
+	 * refuses); with {@code afterWrite}, each is carried out first and only its answer is lost, as when a
+	 * connection drops after the server wrote. Faults armed first answer first.
+	 */
+	public void failRequests(String method, String pathPrefix, int code, String message, int times, boolean afterWrite) {
+		((DiscoveringDispatcher) this.dispatcher).faults.add(new DiscoveringDispatcher.Fault(method, pathPrefix, code,
+				message, afterWrite, new java.util.concurrent.atomic.AtomicInteger(times)));
+	}
+
+	/** Disarms the faults still armed; returns how many requests faults answered since they were last disarmed. */
+	public int disarmFaults() {
+		DiscoveringDispatcher dispatcher = (DiscoveringDispatcher) this.dispatcher;
+		dispatcher.faults.clear();
+		return dispatcher.faulted.getAndSet(0);
 	}
 
 	public NamespacedKubernetesClient client() {

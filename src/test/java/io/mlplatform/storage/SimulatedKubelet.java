@@ -55,8 +55,12 @@ import io.mlplatform.storage.mover.Mover;
  * the Job's Secret into a file, and its PVC's share (the folder {@link SimulatedOperator} made for the
  * storage whose status names the PVC) where the PVC is mounted; writes the pod's and the Job's status
  * back as a cluster does: Pending, Running, Succeeded, Failed with a reason. Tests can evict a pod
- * (kill -9, reason Evicted), OOM-kill one (kill -9, OOMKilled, exit code 137) or leave new pods Pending
- * as Unschedulable. It records every Job it saw, and how many ran at once.
+ * (kill -9, reason Evicted), OOM-kill one (kill -9, OOMKilled, exit code 137), freeze one (SIGSTOP: it
+ * neither heartbeats nor exits), end one at its Job's deadline (the Job controller's DeadlineExceeded:
+ * it stops the pod and deletes it), leave new pods Pending as Unschedulable or unable to pull their
+ * image, or refuse new pods as a quota does (no pod, a FailedCreate event on the Job). A deleted Job's
+ * mover gets SIGTERM, then SIGKILL a moment later as a pod's termination grace ends. It records every
+ * Job it saw, and how many ran at once.
  */
 public final class SimulatedKubelet implements AutoCloseable {
 
@@ -93,6 +97,16 @@ public final class SimulatedKubelet implements AutoCloseable {
 	private final AtomicInteger mostActive = new AtomicInteger();
 
 	private volatile String unschedulable;
+
+	private volatile String imagePullError;
+
+	private volatile String podsForbidden;
+
+	/** Runs whose Job's deadline a test made pass. */
+	private final Set<String> pastDeadline = ConcurrentHashMap.newKeySet();
+
+	/** How long a stopped pod's container has to exit after SIGTERM before SIGKILL. */
+	private static final Duration TERMINATION_GRACE = Duration.ofSeconds(1);
 
 	private final Path logs;
 
@@ -140,7 +154,7 @@ public final class SimulatedKubelet implements AutoCloseable {
 				// deleting a Job deletes its pod: its container is stopped, and the garbage collector removes it
 				Running mover = SimulatedKubelet.this.running.get(runOf(job));
 				if (mover != null) {
-					mover.process().destroy();
+					stop(mover.process());
 				}
 				SimulatedKubelet.this.pods.execute(() -> collectPods(job));
 			}
@@ -157,6 +171,65 @@ public final class SimulatedKubelet implements AutoCloseable {
 	/** New pods stay Pending as the scheduler leaves them, with this message; null schedules them again. */
 	public void unschedulable(String message) {
 		this.unschedulable = message;
+	}
+
+	/** New pods stay Pending, their image not pulled (ErrImagePull, then ImagePullBackOff with this message); null pulls again. */
+	public void imagePullFails(String message) {
+		this.imagePullError = message;
+	}
+
+	/** New Jobs get no pod: the Job controller's FailedCreate event on the Job says this; null creates pods again. */
+	public void podsForbidden(String message) {
+		this.podsForbidden = message;
+	}
+
+	/** Stops a run's mover (SIGSTOP) as a hung node or process is: it neither heartbeats nor exits. */
+	public void freeze(String run) {
+		Running mover = this.running.get(run);
+		if (mover == null) {
+			throw new IllegalStateException("No mover of run " + run + " is running");
+		}
+		signal(mover.process(), "STOP");
+	}
+
+	/** Makes a running run's Job reach its deadline now, as its activeDeadlineSeconds passing does. */
+	public void exceedDeadline(String run) {
+		if (!this.running.containsKey(run)) {
+			throw new IllegalStateException("No mover of run " + run + " is running");
+		}
+		this.pastDeadline.add(run);
+	}
+
+	private static void signal(Process process, String signal) {
+		try {
+			new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).start().waitFor();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	/** SIGTERM, and SIGKILL after the termination grace (a stopped process acts on SIGKILL alone). */
+	private void stop(Process process) {
+		process.destroy();
+		try {
+			this.pods.execute(() -> {
+				try {
+					if (!process.waitFor(TERMINATION_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+						process.destroyForcibly();
+					}
+				}
+				catch (InterruptedException ex) {
+					process.destroyForcibly();
+				}
+			});
+		}
+		catch (java.util.concurrent.RejectedExecutionException ex) {
+			process.destroyForcibly(); // closing
+		}
 	}
 
 	/** Every Job seen, as created. */
@@ -208,7 +281,33 @@ public final class SimulatedKubelet implements AutoCloseable {
 		String run = runOf(job);
 		boolean counted = true;
 		try {
+			if (this.podsForbidden != null) {
+				this.pending.add(job.getMetadata().getUid());
+				counted = false;
+				event(job, "FailedCreate", "Error creating: pods \"" + job.getMetadata().getName()
+						+ "-x\" is forbidden: " + this.podsForbidden);
+				return;
+			}
 			Pod pod = createPod(job);
+			if (this.imagePullError != null) {
+				this.pending.add(job.getMetadata().getUid());
+				counted = false;
+				status(pod, new PodStatusBuilder().withPhase("Pending")
+					.withContainerStatuses(new ContainerStatusBuilder().withName(MoverJobManifests.CONTAINER)
+						.withState(new ContainerStateBuilder().withNewWaiting().withReason("ErrImagePull")
+							.withMessage(this.imagePullError).endWaiting().build())
+						.build())
+					.build());
+				Thread.sleep(300);
+				status(pod, new PodStatusBuilder().withPhase("Pending")
+					.withContainerStatuses(new ContainerStatusBuilder().withName(MoverJobManifests.CONTAINER)
+						.withState(new ContainerStateBuilder().withNewWaiting().withReason("ImagePullBackOff")
+							.withMessage("Back-off pulling image \"" + container(job).getImage() + "\": "
+									+ this.imagePullError).endWaiting().build())
+						.build())
+					.build());
+				return;
+			}
 			if (this.unschedulable != null) {
 				this.pending.add(job.getMetadata().getUid());
 				counted = false;
@@ -257,12 +356,24 @@ public final class SimulatedKubelet implements AutoCloseable {
 					.build())
 				.build());
 			jobStatus(job, 1, 0, 0, null, null);
+			Long deadline = job.getSpec().getActiveDeadlineSeconds();
+			long until = System.nanoTime() + (deadline == null ? Long.MAX_VALUE / 2 : deadline * 1_000_000_000L);
+			while (!process.waitFor(100, TimeUnit.MILLISECONDS)) {
+				if (this.pastDeadline.remove(run) || System.nanoTime() - until > 0) {
+					deadlineExceeded(job, pod, process);
+					break;
+				}
+			}
 			int exit = process.waitFor();
 			this.running.remove(run);
 			// no mover runs here any more: uncounted before anyone can see its pod ended
 			counted = false;
 			this.active.decrementAndGet();
 			String killed = this.killedAs.remove(run);
+			if ("DeadlineExceeded".equals(killed)) {
+				jobStatus(job, 0, 0, 1, "Failed", "DeadlineExceeded");
+				return;
+			}
 			boolean succeeded = exit == 0 && killed == null;
 			String containerReason = "OOMKilled".equals(killed) ? "OOMKilled" : succeeded ? "Completed" : "Error";
 			String message = succeeded ? null : lastLines(log);
@@ -295,6 +406,35 @@ public final class SimulatedKubelet implements AutoCloseable {
 				this.active.decrementAndGet();
 			}
 		}
+	}
+
+	/**
+	 * What the Job controller does at a Job's deadline: marks the Job failing (FailureTarget, as Kubernetes
+	 * 1.31 and later do), stops its pod (SIGTERM, then SIGKILL) and deletes it; the Job is Failed once the
+	 * pod has stopped.
+	 */
+	private void deadlineExceeded(Job job, Pod pod, Process process) {
+		this.killedAs.put(runOf(job), "DeadlineExceeded");
+		jobStatus(job, 1, 0, 0, "FailureTarget", "DeadlineExceeded");
+		stop(process);
+		this.client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).delete();
+	}
+
+	/** An event about a Job, as its controller records one. */
+	private void event(Job job, String reason, String message) {
+		this.client.v1().events().inNamespace(job.getMetadata().getNamespace()).resource(new io.fabric8.kubernetes.api.model.EventBuilder()
+			.withNewMetadata().withName(job.getMetadata().getName() + "." + UUID.randomUUID().toString().substring(0, 8))
+			.withNamespace(job.getMetadata().getNamespace()).endMetadata()
+			.withNewInvolvedObject().withApiVersion("batch/v1").withKind("Job").withName(job.getMetadata().getName())
+			.withNamespace(job.getMetadata().getNamespace()).withUid(job.getMetadata().getUid()).endInvolvedObject()
+			.withType("Warning").withReason(reason).withMessage(message).withCount(1)
+			.withLastTimestamp(Instant.now().toString())
+			.withNewSource().withComponent("job-controller").endSource()
+			.build()).create();
+	}
+
+	private static Container container(Job job) {
+		return job.getSpec().getTemplate().getSpec().getContainers().get(0);
 	}
 
 	/** What a cluster's garbage collector does for a deleted Job: its pods go too. */
@@ -400,7 +540,9 @@ public final class SimulatedKubelet implements AutoCloseable {
 				var status = new JobStatusBuilder().withActive(active).withSucceeded(succeeded).withFailed(failed);
 				if (condition != null) {
 					status.withConditions(new JobConditionBuilder().withType(condition).withStatus("True")
-						.withReason(reason).build());
+						.withReason(reason)
+						.withMessage("DeadlineExceeded".equals(reason) ? "Job was active longer than specified deadline" : null)
+						.build());
 				}
 				current.setStatus(status.build());
 				return current;

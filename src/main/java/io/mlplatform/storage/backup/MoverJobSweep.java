@@ -27,16 +27,19 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 
 import io.mlplatform.storage.backup.JobQueue.Kind;
 import io.mlplatform.storage.backup.kubernetes.JobVerdict;
+import io.mlplatform.storage.backup.kubernetes.MoverJobEvents;
 import io.mlplatform.storage.backup.kubernetes.MoverJobInformers;
 import io.mlplatform.storage.backup.kubernetes.MoverJobManifests;
 import io.mlplatform.storage.backup.kubernetes.MoverJobProperties;
-import io.mlplatform.storage.cluster.crd.Labels;
 
 /**
- * Follows the runs that execute as Kubernetes Jobs, on every replica (each step is idempotent): keeps
+ * Follows the runs that execute as Kubernetes Jobs, on every replica (each step is idempotent): writes
+ * again the Jobs whose writing failed and is due (see {@link KubernetesExecutor#retryDue()}), keeps
  * the job's lease of a run whose pod waits to start (the mover renews it once it runs), fails an
  * attempt whose pod ended without a commit with the pod's reason (Evicted, OOMKilled, …) or whose pod
- * did not run within the pending timeout with the scheduler's message, and deletes the Jobs (their pods
+ * did not run within the pending timeout with the scheduler's message (or the cluster's newest warning
+ * event where the pod's status says nothing), ends Cancelled the attempt of a mover that did not stop
+ * within the grace after a cancel, and deletes the Jobs (their pods
  * go with them) and Secrets of ended runs: at once after a commit, after the grace for one still running after its run
  * ended (cancelled, lost), after the TTL for a failed one (so its logs can be read). Only objects with
  * our labels are ever deleted, and only those of runs this database knows.
@@ -77,7 +80,11 @@ final class MoverJobSweep implements AutoCloseable {
 		this.clock = clock;
 	}
 
-	void start() {
+	/** Writes the Jobs whose first try failed, through this executor, on every sweep. */
+	private volatile KubernetesExecutor creations;
+
+	void start(KubernetesExecutor creations) {
+		this.creations = creations;
 		long every = this.properties.sweepEvery().toMillis();
 		this.executor.scheduleWithFixedDelay(() -> {
 			try {
@@ -91,7 +98,8 @@ final class MoverJobSweep implements AutoCloseable {
 
 	/** A run in a Job, with what its job says. */
 	private record Active(UUID id, Kind kind, UUID job, int attempt, String state, String cluster, String namespace,
-			String jobName, Instant createdAt, boolean cancelRequested, String progress) {
+			String jobName, Instant createdAt, boolean cancelRequested, String progress, boolean jobCreated,
+			String createError) {
 	}
 
 	/** A running mover's progress as this instance last saw it change. */
@@ -101,7 +109,19 @@ final class MoverJobSweep implements AutoCloseable {
 	/** Runs' progress by run, for the stall timeout; an instance that restarts starts counting anew. */
 	private final Map<UUID, Seen> progress = new HashMap<>();
 
+	/** When this instance first saw a cancel asked of a running mover, by run; counted anew after a restart. */
+	private final Map<UUID, Instant> cancels = new HashMap<>();
+
 	void sweep() {
+		KubernetesExecutor creations = this.creations;
+		if (creations != null) {
+			try {
+				creations.retryDue();
+			}
+			catch (RuntimeException ex) {
+				log.warn("Writing the movers' Jobs that are due again failed: {}", ex.toString());
+			}
+		}
 		// the clusters with runs in Jobs, or with Jobs of ended runs that may still run
 		for (String cluster : this.db.sql("""
 				SELECT DISTINCT cluster FROM mover_runs
@@ -116,6 +136,7 @@ final class MoverJobSweep implements AutoCloseable {
 		}
 		List<Active> active = this.db.sql("""
 				SELECT r.id, r.kind, r.job_id, r.attempt, r.state, r.cluster, r.namespace, r.job_name, r.created_at,
+				  r.job_created_at IS NOT NULL AS job_created, r.create_error,
 				  coalesce(b.cancel_requested, x.cancel_requested, false) AS cancel_requested,
 				  concat_ws('/', coalesce(b.files, x.files, -1), coalesce(b.files_total, x.files_total, -1),
 				    coalesce(b.bytes, x.bytes, -1), coalesce(b.bytes_total, x.bytes_total, -1),
@@ -128,9 +149,11 @@ final class MoverJobSweep implements AutoCloseable {
 					Kind.valueOf(row.getString("kind").toUpperCase()), row.getObject("job_id", UUID.class),
 					row.getInt("attempt"), row.getString("state"), row.getString("cluster"), row.getString("namespace"),
 					row.getString("job_name"), row.getObject("created_at", OffsetDateTime.class).toInstant(),
-					row.getBoolean("cancel_requested"), row.getString("progress")))
+					row.getBoolean("cancel_requested"), row.getString("progress"), row.getBoolean("job_created"),
+					row.getString("create_error")))
 			.list();
 		this.progress.keySet().retainAll(active.stream().map(Active::id).toList());
+		this.cancels.keySet().retainAll(active.stream().map(Active::id).toList());
 		for (Active run : active) {
 			try {
 				follow(run);
@@ -207,7 +230,9 @@ final class MoverJobSweep implements AutoCloseable {
 			return;
 		}
 		if (!"Created".equals(run.state())) {
-			stalled(run);
+			if (!run.cancelRequested() || !cancelIgnored(run)) {
+				stalled(run);
+			}
 			return;
 		}
 		Duration waiting = Duration.between(run.createdAt(), this.clock.instant());
@@ -217,10 +242,60 @@ final class MoverJobSweep implements AutoCloseable {
 		else if (verdict.state() == JobVerdict.State.RUNNING || waiting.compareTo(this.properties.pendingTimeout()) < 0) {
 			renew(run);
 		}
+		else if (!run.jobCreated()) {
+			this.runs.settle(run.id(), "Its Job could not be created in cluster " + run.cluster() + " within "
+					+ this.properties.pendingTimeout().toSeconds() + "s: "
+					+ (run.createError() != null ? run.createError() : "no try has ended yet"));
+		}
 		else {
 			this.runs.settle(run.id(), "Its pod did not run within " + this.properties.pendingTimeout().toSeconds()
-					+ "s: " + verdict.reason());
+					+ "s: " + whyPending(run, verdict));
 		}
+	}
+
+	/**
+	 * Why a pod did not run, as its status says, or else as the cluster's events of its Job and pod do
+	 * (a pod the Job controller could not create for a quota or an admission policy, a volume that did not
+	 * mount): read once, when the pending timeout is reached, never watched.
+	 */
+	private String whyPending(Active run, JobVerdict verdict) {
+		if (!verdict.unexplained()) {
+			return verdict.reason();
+		}
+		try {
+			List<String> objects = new java.util.ArrayList<>();
+			objects.add(run.jobName());
+			this.informers.pods(run.cluster(), run.id().toString()).forEach(pod -> objects.add(pod.getMetadata().getName()));
+			String warning = MoverJobEvents.newestWarning(this.clients.apply(run.cluster()), run.namespace(), objects);
+			return (warning != null) ? warning : verdict.reason();
+		}
+		catch (RuntimeException ex) {
+			log.warn("Reading the events of Job {}/{} in cluster {} failed: {}", run.namespace(), run.jobName(),
+					run.cluster(), ex.toString());
+			return verdict.reason();
+		}
+	}
+
+	/**
+	 * Ends the attempt of a mover still running {@code stopGrace} after this instance saw its cancel (its
+	 * heartbeats go unanswered, or it cannot stop), and deletes its Job: the run ends Cancelled.
+	 * @return whether it did
+	 */
+	private boolean cancelIgnored(Active run) {
+		Instant now = this.clock.instant();
+		Instant seen = this.cancels.computeIfAbsent(run.id(), id -> now);
+		if (Duration.between(seen, now).compareTo(this.properties.stopGrace()) < 0) {
+			return false;
+		}
+		this.cancels.remove(run.id());
+		this.runs.settle(run.id(), "Cancelled: its mover did not stop within " + this.properties.stopGrace().toSeconds()
+				+ "s of the cancel");
+		Job job = this.informers.job(run.cluster(), run.namespace(), run.jobName());
+		if (job != null) {
+			// the grace is over already: not a second one
+			delete(this.clients.apply(run.cluster()), run.cluster(), job, run.id());
+		}
+		return true;
 	}
 
 	/**
@@ -305,7 +380,7 @@ final class MoverJobSweep implements AutoCloseable {
 		String namespace = job.getMetadata().getNamespace();
 		String name = job.getMetadata().getName();
 		try {
-			if (ours(job, run)) {
+			if (MoverJobManifests.ours(job, run)) {
 				client.batch().v1().jobs().inNamespace(namespace).withName(name)
 					.withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND)
 					.delete();
@@ -313,7 +388,7 @@ final class MoverJobSweep implements AutoCloseable {
 			// its pods go with it (the cluster's garbage collector; the service only reads pods); its Secret
 			// too, but a cluster whose collector lags must not keep a token of an ended run around
 			Secret secret = client.secrets().inNamespace(namespace).withName(name).get();
-			if (secret != null && ours(secret, run)) {
+			if (secret != null && MoverJobManifests.ours(secret, run)) {
 				client.secrets().inNamespace(namespace).withName(name).delete();
 			}
 			// its slot is free once the Job is seen gone (see release): a deleted pod may take a while to stop
@@ -323,13 +398,6 @@ final class MoverJobSweep implements AutoCloseable {
 			log.warn("Deleting Job {}/{} of ended run {} failed; tried again next sweep: {}", namespace, name, run,
 					ex.toString());
 		}
-	}
-
-	private static boolean ours(HasMetadata object, UUID run) {
-		Map<String, String> labels = object.getMetadata().getLabels();
-		return labels != null && Labels.MANAGER.equals(labels.get(Labels.MANAGED_BY))
-				&& MoverJobManifests.MOVER.equals(labels.get(MoverJobManifests.COMPONENT))
-				&& run.toString().equals(labels.get(MoverJobManifests.RUN));
 	}
 
 	@Override

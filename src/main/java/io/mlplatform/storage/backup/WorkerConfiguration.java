@@ -21,6 +21,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 import io.mlplatform.storage.backup.kubernetes.MoverJobInformers;
 import io.mlplatform.storage.backup.kubernetes.MoverJobManifests;
 import io.mlplatform.storage.backup.kubernetes.MoverJobProperties;
+import io.mlplatform.storage.cluster.ClusterCalls;
 import io.mlplatform.storage.cluster.ClusterClients;
 import io.mlplatform.storage.snapshot.EngineSettings;
 import io.mlplatform.storage.web.JsonColumns;
@@ -97,13 +98,15 @@ class WorkerConfiguration {
 		worker.moveWith(new ProcessExecutor(context.getBean(MoverRuns.class), movers,
 				new LocalExecutor(context.getBean(Snapshots.class), properties.mountRoot()), url,
 				context.getBean(JdbcClient.class), engine));
-		worker.runInClustersWith(new KubernetesExecutor(context.getBean(MoverRuns.class),
+		KubernetesExecutor jobs = new KubernetesExecutor(context.getBean(MoverRuns.class),
 				new MoverJobManifests(context.getBean(MoverJobProperties.class), movers.javaOptions(engine),
 						engine.moverHeap()),
-				context.getBean(ClusterClients.class)::client, url, context.getBean(JdbcClient.class)));
+				context.getBean(ClusterClients.class)::client, url, context.getBean(JdbcClient.class),
+				context.getBean(ClusterCalls.class), context.getBean(Clock.class));
+		worker.runInClustersWith(jobs);
 		if (properties.enabled()) {
 			worker.start();
-			context.getBean(MoverJobSweep.class).start();
+			context.getBean(MoverJobSweep.class).start(jobs);
 		}
 	}
 

@@ -271,14 +271,15 @@ class Reconciler implements SmartLifecycle {
 				log.warn("Cluster '{}': {}", this.cluster, ex.getMessage());
 			}
 			catch (KubernetesClientException ex) {
-				if (ex.getCode() == 409) {
+				ClusterCalls.Failure failure = ClusterCalls.classify(ex);
+				if (failure == ClusterCalls.Failure.CONFLICT) {
 					// another writer changed this object in between: the cluster is fine, this row tries again
 					Reconciler.this.health.applyFailed(this.cluster, "conflict");
 					outbox.waiting(row, owner, "Conflict writing the object, trying again: " + describe(ex),
 							Reconciler.this.properties.backoff(row.attempts() + 1));
 					return;
 				}
-				if (ex.getCode() >= 400 && ex.getCode() < 500 && ex.getCode() != 429) {
+				if (failure == ClusterCalls.Failure.REFUSED) {
 					// the cluster answered and said no: this row waits, the others go on
 					Reconciler.this.health.applyFailed(this.cluster, "refused");
 					outbox.failed(row, owner, describe(ex), true, Reconciler.this.properties.backoff(row.attempts() + 1));

@@ -27,14 +27,16 @@ import static org.awaitility.Awaitility.await;
  * The app with executor {@code kubernetes}: every backup and restore runs as a Job in the tests' mock
  * cluster, which the simulated kubelet runs as a mover process on the storage's share. Short timeouts
  * (pending, grace, stall; a test holds a mover for a few seconds at most, far below the stall timeout,
- * unless it means to stall it), two attempts per job and two jobs at once in the cluster, so tests see each path
- * quickly. A database and bucket of its own (see {@link OwnDatabase}), as the other contexts' workers
+ * unless it means to stall it), two attempts per job and two jobs at once in the cluster, a short backoff
+ * for writes into the cluster, so tests see each path quickly. A database and bucket of its own (see {@link OwnDatabase}), as the other contexts' workers
  * would run these jobs their way.
  */
 @TestPropertySource(properties = { "pss.worker.executor=kubernetes", OwnDatabase.NAME + "=jobs",
 		"pss.backup.pack-size=1MB", "pss.mover.heartbeat=500ms", "pss.worker.max-attempts=2",
 		"pss.worker.max-running-per-cluster=2", "pss.mover.job.pending-timeout=3s", "pss.mover.job.sweep-every=250ms",
-		"pss.mover.job.stop-grace=2s", "pss.mover.job.ttl-after-finished=0s", "pss.mover.job.stall-timeout=10s" })
+		"pss.mover.job.stop-grace=2s", "pss.mover.job.ttl-after-finished=0s", "pss.mover.job.stall-timeout=10s",
+		// a Job whose writing failed is tried again well within the pending timeout
+		"pss.reconciler.backoff-min=50ms" })
 @Import(OwnDatabase.class)
 abstract class JobTestSupport extends WorkerTestSupport {
 

@@ -29,9 +29,11 @@ import org.springframework.beans.factory.annotation.Autowired;
 
 import io.mlplatform.storage.ApiClient.Response;
 import io.mlplatform.storage.S3ProxyServer;
+import io.mlplatform.storage.SimulatedKubelet;
 import io.mlplatform.storage.TestInfrastructure;
 import io.mlplatform.storage.backup.kubernetes.MoverJobManifests;
 import io.mlplatform.storage.backup.kubernetes.MoverJobProperties;
+import io.mlplatform.storage.cluster.ClusterCalls;
 import io.mlplatform.storage.cluster.ClusterClients;
 import io.mlplatform.storage.cluster.crd.Labels;
 import io.mlplatform.storage.web.JsonColumns;
@@ -71,6 +73,9 @@ class KubernetesExecutorIntegrationTests extends JobTestSupport {
 
 	@Autowired
 	private JsonColumns columns;
+
+	@Autowired
+	private ClusterCalls clusterCalls;
 
 	@BeforeEach
 	void storage() {
@@ -271,8 +276,9 @@ class KubernetesExecutorIntegrationTests extends JobTestSupport {
 		BackupWorker second = new BackupWorker("second", this.queue, this.db,
 				new LocalExecutor(this.snapshots, this.workerProperties.mountRoot()), this.snapshots, null,
 				this.workerProperties, java.time.Clock.systemUTC(), this.columns, null);
-		second.runInClustersWith(new KubernetesExecutor(this.moverRuns, new MoverJobManifests(this.jobProperties, List.of("-Xmx120m"), 120L << 20),
-				this.clusterClients::client, () -> URI.create("http://127.0.0.1:" + this.port), this.db));
+		second.runInClustersWith(new KubernetesExecutor(this.moverRuns,
+				new MoverJobManifests(this.jobProperties, List.of("-Xmx120m"), 120L << 20), this.clusterClients::client,
+				() -> URI.create("http://127.0.0.1:" + this.port), this.db, this.clusterCalls, java.time.Clock.systemUTC()));
 		second.start();
 		try {
 			List<String> backups = new ArrayList<>();
@@ -296,6 +302,149 @@ class KubernetesExecutorIntegrationTests extends JobTestSupport {
 		this.kubelet.jobs().forEach(job -> names.add(job.getMetadata().getName()));
 		assertThat(this.kubelet.jobs()).hasSize(10);
 		assertThat(names).hasSize(10);
+		// each attempt its Job: by the labels the service wrote, not only by their names
+		assertThat(this.kubelet.jobs().stream().map(job -> job.getMetadata().getLabels().get(MoverJobManifests.JOB) + "/"
+				+ job.getMetadata().getLabels().get(MoverJobManifests.ATTEMPT)).distinct()).hasSize(10);
+	}
+
+	@Test
+	void aJobTheClusterFailedToWriteIsWrittenAgainAfterABackoffAndOnlyOnce() {
+		var cluster = TestInfrastructure.cluster();
+		// the first write of the Job fails before the API server wrote it, the second after (its answer is
+		// lost: the Job is there), and the first write of its Secret fails too
+		cluster.failRequests("POST", "/apis/batch/v1/namespaces/cv/jobs", 503, "the server is overloaded", 1, false);
+		cluster.failRequests("POST", "/apis/batch/v1/namespaces/cv/jobs", 500, "the connection broke", 1, true);
+		cluster.failRequests("POST", "/api/v1/namespaces/cv/secrets", 503, "the server is overloaded", 1, false);
+		String backup;
+		try {
+			backup = backUp("cv", "data");
+		}
+		finally {
+			assertThat(cluster.disarmFaults()).as("every fault answered a write").isEqualTo(3);
+		}
+
+		Response done = this.api.get(STORAGES + "/data/backups/" + backup);
+		assertThat(done.json().path("attempt").asInt()).as(done.toString()).isEqualTo(1);
+		assertThat(done.json().path("attempts").path(0).path("state").asString()).isEqualTo("Committed");
+		assertThat(this.kubelet.jobs()).singleElement()
+			.satisfies(job -> assertThat(job.getMetadata().getName()).isEqualTo("pss-backup-" + backup + "-1"));
+		assertThat(this.db.sql("""
+				select create_attempts from mover_runs
+				where job_id = cast(? as uuid) and job_created_at is not null and job_manifest is null""")
+			.param(backup).query(Integer.class).single()).isEqualTo(3);
+		this.kubelet.jobs().forEach(KubernetesExecutorIntegrationTests::assertValidAndLockedDown);
+	}
+
+	@Test
+	void aJobWhoseClustersApiIsDownIsWrittenOnceItIsBackInTheSameAttempt() {
+		var cluster = TestInfrastructure.cluster();
+		cluster.stop();
+		Response queued;
+		try {
+			queued = this.api.post(STORAGES + "/data/backups", null);
+			assertThat(queued.status()).as(queued.toString()).isEqualTo(202);
+			// tries fail while the API is gone, and are tried again after their backoff
+			await().atMost(WAIT).pollInterval(Duration.ofMillis(20))
+				.until(() -> count("select count(*) from mover_runs where create_attempts >= 2") == 1);
+		}
+		finally {
+			cluster.restart();
+		}
+		// the kubelet's connection went with the API: it connects anew, as a kubelet does
+		this.kubelet.close();
+		this.kubelet = SimulatedKubelet.start(cluster.client(), TestInfrastructure.sharesRoot(), Map.of());
+
+		Response done = awaitEnd(queued.header("Location"));
+		assertThat(done.json().path("state").asString()).as(done.toString()).isEqualTo("Succeeded");
+		assertThat(done.json().path("attempt").asInt()).as(done.toString()).isEqualTo(1);
+		assertThat(this.kubelet.jobs()).hasSize(1);
+	}
+
+	@Test
+	void aJobTheClusterRefusesFailsItsAttemptAtOnceWithTheClustersAnswer() {
+		var cluster = TestInfrastructure.cluster();
+		cluster.failRequests("POST", "/apis/batch/v1/namespaces/cv/jobs", 403,
+				"jobs.batch is forbidden: cannot create resource jobs in the namespace cv", 1, false);
+		String backup;
+		try {
+			backup = backUp("cv", "data");
+		}
+		finally {
+			assertThat(cluster.disarmFaults()).as("the refusal answered a write").isEqualTo(1);
+		}
+
+		Response done = this.api.get(STORAGES + "/data/backups/" + backup);
+		assertThat(done.json().path("attempt").asInt()).as(done.toString()).isEqualTo(2);
+		assertThat(done.json().path("attempts").path(0).path("reason").asString()).isEqualTo(
+				"Its Job could not be created in cluster local: Job: 403 jobs.batch is forbidden: cannot create resource jobs in the namespace cv");
+		assertThat(this.kubelet.jobs()).extracting(job -> job.getMetadata().getName())
+			.containsExactly("pss-backup-" + backup + "-2");
+	}
+
+	@Test
+	void aMoverThatDoesNotStopAfterACancelHasItsJobDeletedAfterTheGraceAndItsRunEndsCancelled() throws Exception {
+		String backup = heldBackup("cv", "data");
+		String path = STORAGES + "/data/backups/" + backup;
+		// it neither heartbeats nor exits, as a mover on a hung node does
+		this.kubelet.freeze(newestRun(backup));
+
+		Response cancel = this.api.post(path + ":cancel", null);
+
+		assertThat(cancel.status()).as(cancel.toString()).isIn(200, 202);
+		Response done = awaitEnd(path);
+		assertThat(done.json().path("state").asString()).as(done.toString()).isEqualTo("Cancelled");
+		assertThat(done.json().path("attempts").path(0).path("reason").asString())
+			.isEqualTo("Cancelled: its mover did not stop within 2s of the cancel");
+		await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> moverObjects() == 0);
+		assertThat(this.kubelet.jobs()).hasSize(1);
+	}
+
+	@Test
+	void aJobPastItsDeadlineEndsItsAttemptAsDeadlineExceededAndTheNextOneSucceeds() throws Exception {
+		String backup = heldBackup("cv", "data");
+		String first = newestRun(backup);
+
+		this.kubelet.exceedDeadline(first);
+		await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> count(
+				"select count(*) from mover_runs where id = cast(? as uuid) and state = 'Failed'", first) == 1);
+		Files.delete(HOLD);
+
+		Response done = awaitEnd(STORAGES + "/data/backups/" + backup);
+		assertThat(done.json().path("state").asString()).as(done.toString()).isEqualTo("Succeeded");
+		assertThat(done.json().path("attempts").path(0).path("reason").asString())
+			.startsWith("Job failed: DeadlineExceeded: Job was active longer than specified deadline");
+	}
+
+	@Test
+	void aPodThatCannotPullItsImageFailsItsAttemptAfterThePendingTimeoutWithThePullError() {
+		String error = "rpc error: code = NotFound desc = failed to resolve reference: not found";
+		this.kubelet.imagePullFails(error);
+
+		Response queued = this.api.post(STORAGES + "/data/backups", null);
+		Response done = awaitEnd(queued.header("Location"));
+
+		assertThat(done.json().path("state").asString()).as(done.toString()).isEqualTo("Failed");
+		String image = this.kubelet.jobs().get(0).getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
+		for (JsonNode attempt : done.json().path("attempts")) {
+			assertThat(attempt.path("reason").asString()).isEqualTo("Its pod did not run within 3s: ImagePullBackOff: "
+					+ "Back-off pulling image \"" + image + "\": " + error);
+		}
+	}
+
+	@Test
+	void aPodTheClusterDoesNotCreateFailsItsAttemptWithWhatTheJobControllerReported() {
+		this.kubelet.podsForbidden("exceeded quota: compute, requested: memory=256Mi, used: memory=1Gi, limited: memory=1Gi");
+
+		Response queued = this.api.post(STORAGES + "/data/backups", null);
+		Response done = awaitEnd(queued.header("Location"));
+
+		assertThat(done.json().path("state").asString()).as(done.toString()).isEqualTo("Failed");
+		String backup = done.json().path("id").asString();
+		// no pod says why: the Job's event does
+		assertThat(done.json().path("attempts").path(0).path("reason").asString())
+			.isEqualTo("Its pod did not run within 3s: FailedCreate: Error creating: pods \"pss-backup-" + backup
+					+ "-1-x\" is forbidden: exceeded quota: compute, requested: memory=256Mi, used: memory=1Gi, "
+					+ "limited: memory=1Gi");
 	}
 
 	/** The movers' Jobs, pods and Secrets left in the cluster. */

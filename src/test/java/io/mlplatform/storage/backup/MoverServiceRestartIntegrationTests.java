@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -26,8 +27,10 @@ import org.springframework.test.context.TestPropertySource;
 import io.mlplatform.storage.ApiClient.Response;
 import io.mlplatform.storage.OwnDatabase;
 import io.mlplatform.storage.ProjectStorageApplication;
+import io.mlplatform.storage.SimulatedKubelet;
 import io.mlplatform.storage.TcpProxy;
 import io.mlplatform.storage.TestInfrastructure;
+import io.mlplatform.storage.backup.kubernetes.MoverJobManifests;
 import io.mlplatform.storage.mover.Mover;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -36,11 +39,13 @@ import static org.awaitility.Awaitility.await;
 /**
  * A service replica that started a mover is killed with kill -9 while the mover runs, and another
  * replica (this test's app) answers the mover from then on: the run goes on and commits in its first
- * attempt. The killed replica is a real process of its own, the whole service, on this context's
- * database; this context's worker is off, so only that replica starts movers.
+ * attempt, whether the mover is the replica's child process (executor {@code process}) or runs in a
+ * Job it created (executor {@code kubernetes}, the Job run by the simulated kubelet). The killed
+ * replica is a real process of its own, the whole service, on this context's database; this context's
+ * worker is off, so only that replica starts movers.
  */
 @TestPropertySource(properties = { "pss.worker.enabled=false", OwnDatabase.NAME + "=restarts",
-		"pss.mover.heartbeat=500ms" })
+		"pss.mover.heartbeat=500ms", "pss.mover.job.sweep-every=250ms" })
 @Import(OwnDatabase.class)
 class MoverServiceRestartIntegrationTests extends WorkerTestSupport {
 
@@ -55,6 +60,12 @@ class MoverServiceRestartIntegrationTests extends WorkerTestSupport {
 	@Autowired
 	private JdbcConnectionDetails database;
 
+	/** This instance's follower of runs in Jobs: every replica runs one, whichever replica created the Job. */
+	@Autowired
+	private MoverJobSweep sweep;
+
+	private SimulatedKubelet kubelet;
+
 	private Process replica;
 
 	private Path hold;
@@ -63,6 +74,10 @@ class MoverServiceRestartIntegrationTests extends WorkerTestSupport {
 	void stopProcesses() throws IOException {
 		if (this.replica != null) {
 			this.replica.destroyForcibly();
+		}
+		if (this.kubelet != null) {
+			this.kubelet.close();
+			this.kubelet.clear();
 		}
 		// a mover outlives the replica that started it: it is no descendant of this JVM then
 		ProcessHandle.allProcesses()
@@ -83,35 +98,17 @@ class MoverServiceRestartIntegrationTests extends WorkerTestSupport {
 
 	@Test
 	void aMoverWhoseReplicaWasKilledCommitsThroughAnother() throws Exception {
-		createProject("rs");
-		Path share = readyStorage("rs", "data", null);
-		for (int i = 0; i < 200; i++) {
-			BackupTestSupport.write(share.resolve("d" + (i % 10) + "/f" + i + ".bin"), BackupTestSupport.random(2048 + i, i));
-		}
-		Path tmp = Files.createDirectories(TestInfrastructure.sharesRoot().resolve("restart-replica-tmp"));
-		this.hold = Files.createTempDirectory("pss-test-restart").resolve("hold");
-		Files.createFile(this.hold);
-		int replicaPort = freePort();
-		this.replica = startReplica(replicaPort, tmp);
-		awaitReady(replicaPort);
-		SERVICE.forwardTo(replicaPort);
-
-		Response queued = this.api.post(storages("rs") + "/data/backups", null);
-		assertThat(queued.status()).as(queued.toString()).isEqualTo(202);
+		Response queued = backupThroughAReplica("rs", "process");
 		String backup = queued.json().path("id").asString();
+		Path tmp = replicaTmp();
 		// the replica's worker claims it and starts a mover, which stores every content and holds before its manifest
 		await().atMost(START).pollInterval(Duration.ofMillis(100)).until(() -> holding(backup, tmp).isPresent());
 		String run = holding(backup, tmp).orElseThrow();
 		ProcessHandle mover = mover(run).orElseThrow();
 
-		this.replica.destroyForcibly(); // SIGKILL: no shutdown, no hand-back
-		assertThat(this.replica.waitFor(30, TimeUnit.SECONDS)).isTrue();
-		// the mover's service is gone for a few heartbeats; the mover waits for it
-		Thread.sleep(2000);
+		killReplica();
 		assertThat(mover.isAlive()).as("the mover outlives the replica that started it").isTrue();
-
-		SERVICE.forwardTo(this.port);
-		Files.delete(this.hold);
+		answerHere();
 
 		Response done = awaitEnd(queued.header("Location"));
 		assertThat(done.json().path("state").asString()).as(done.toString()).isEqualTo("Succeeded");
@@ -119,6 +116,83 @@ class MoverServiceRestartIntegrationTests extends WorkerTestSupport {
 		assertThat(this.db.sql("select state from mover_runs where job_id = cast(? as uuid)").param(backup)
 			.query(String.class).list()).containsExactly("Committed");
 		await().atMost(Duration.ofSeconds(10)).until(() -> !mover.isAlive());
+	}
+
+	@Test
+	void aJobWhoseReplicaWasKilledCommitsThroughAnotherThatThenDeletesIt() throws Exception {
+		// the Jobs' kubelet, and this instance following runs in Jobs as every replica does (its worker is off)
+		this.hold = Files.createTempDirectory("pss-test-restart").resolve("hold");
+		this.kubelet = SimulatedKubelet.start(TestInfrastructure.cluster().client(), TestInfrastructure.sharesRoot(),
+				Map.of(Mover.HOLD, this.hold.toString()));
+		this.kubelet.clear();
+		this.sweep.start(null);
+		Response queued = backupThroughAReplica("rk", "kubernetes");
+		String backup = queued.json().path("id").asString();
+		// the replica claims it and creates its Job; the kubelet runs the mover, which holds before its manifest
+		await().atMost(START).pollInterval(Duration.ofMillis(100)).until(() -> {
+			Optional<String> run = this.db.sql("select cast(id as text) from mover_runs where job_id = cast(? as uuid)")
+				.param(backup).query(String.class).optional();
+			return run.isPresent() && this.kubelet.output(run.get()).contains("Holding before the manifest");
+		});
+
+		killReplica();
+		answerHere();
+
+		Response done = awaitEnd(queued.header("Location"));
+		assertThat(done.json().path("state").asString()).as(done.toString()).isEqualTo("Succeeded");
+		assertThat(done.json().path("attempt").asInt()).as(done.toString()).isEqualTo(1);
+		assertThat(done.json().path("attempts").path(0).path("kubernetesJob").asString())
+			.isEqualTo("pss-backup-" + backup + "-1");
+		assertThat(this.kubelet.jobs()).hasSize(1);
+		// this instance follows the Job it did not create: once its pod has ended, it deletes the Job and
+		// its Secret and gives back the cluster's slot
+		var cluster = TestInfrastructure.cluster().client();
+		await().atMost(WAIT).pollInterval(Duration.ofMillis(100))
+			.until(() -> cluster.batch().v1().jobs().inNamespace("rk").list().getItems().isEmpty()
+					&& cluster.secrets().inNamespace("rk").withLabel(MoverJobManifests.COMPONENT, MoverJobManifests.MOVER)
+						.list().getItems().isEmpty()
+					&& count("select count(*) from mover_runs where job_finished_at is not null") == 1);
+	}
+
+	/**
+	 * A storage of 200 small files in a new project, and a replica of the service that runs jobs with this
+	 * executor, on this context's database, as the service its movers reach; queues a backup of the storage
+	 * whose mover will hold before its manifest.
+	 */
+	private Response backupThroughAReplica(String project, String executor) throws IOException {
+		createProject(project);
+		Path share = readyStorage(project, "data", null);
+		for (int i = 0; i < 200; i++) {
+			BackupTestSupport.write(share.resolve("d" + (i % 10) + "/f" + i + ".bin"), BackupTestSupport.random(2048 + i, i));
+		}
+		if (this.hold == null) {
+			this.hold = Files.createTempDirectory("pss-test-restart").resolve("hold");
+		}
+		Files.createFile(this.hold);
+		int replicaPort = freePort();
+		this.replica = startReplica(replicaPort, replicaTmp(), executor);
+		awaitReady(replicaPort);
+		SERVICE.forwardTo(replicaPort);
+		Response queued = this.api.post(storages(project) + "/data/backups", null);
+		assertThat(queued.status()).as(queued.toString()).isEqualTo(202);
+		return queued;
+	}
+
+	private static Path replicaTmp() throws IOException {
+		return Files.createDirectories(TestInfrastructure.sharesRoot().resolve("restart-replica-tmp"));
+	}
+
+	/** SIGKILL: no shutdown, no hand-back; the movers' service is gone for a few of their heartbeats. */
+	private void killReplica() throws InterruptedException {
+		this.replica.destroyForcibly();
+		assertThat(this.replica.waitFor(30, TimeUnit.SECONDS)).isTrue();
+		Thread.sleep(2000);
+	}
+
+	/** The movers reach this instance from now on, and stop holding. */
+	private void answerHere() throws IOException {
+		SERVICE.forwardTo(this.port);
+		Files.delete(this.hold);
 	}
 
 	/** The run of the job's mover once it holds before its manifest. */
@@ -140,7 +214,7 @@ class MoverServiceRestartIntegrationTests extends WorkerTestSupport {
 	}
 
 	/** The whole service in a JVM of its own, as a replica beside this test's, on the same database and bucket. */
-	private Process startReplica(int port, Path tmp) throws IOException {
+	private Process startReplica(int port, Path tmp, String executor) throws IOException {
 		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
 				"-Xmx384m", "-XX:TieredStopAtLevel=1", "-Djava.io.tmpdir=" + tmp, "-cp",
 				System.getProperty("java.class.path"), ProjectStorageApplication.class.getName()));
@@ -155,7 +229,8 @@ class MoverServiceRestartIntegrationTests extends WorkerTestSupport {
 		command.addAll(List.of("--spring.datasource.url=" + this.database.getJdbcUrl(),
 				"--spring.datasource.username=" + this.database.getUsername(),
 				"--spring.datasource.password=" + this.database.getPassword(), "--server.port=" + port,
-				"--pss.worker.executor=process", "--pss.worker.scheduler-enabled=false",
+				"--pss.worker.executor=" + executor, "--pss.worker.scheduler-enabled=false",
+				"--pss.mover.job.sweep-every=250ms",
 				"--pss.mover.service-url=http://127.0.0.1:" + SERVICE.port(),
 				"--pss.mover.environment[" + Mover.HOLD + "]=" + this.hold, "--logging.level.root=WARN"));
 		return new ProcessBuilder(command).redirectErrorStream(true)

@@ -37,23 +37,50 @@ public record JobVerdict(State state, String reason) {
 		return this.state == State.ENDED;
 	}
 
+	/** Whether it waits and nothing in the pod's or Job's status says why (the cluster's events may). */
+	public boolean unexplained() {
+		return this.state == State.PENDING && (this.reason == null || !this.reason.contains(": "));
+	}
+
 	/** @param pods the Job's pods (at most one: backoffLimit is 0) */
 	public static JobVerdict of(Job job, List<Pod> pods) {
 		Pod pod = pods.isEmpty() ? null : pods.get(pods.size() - 1);
 		JobVerdict fromPod = (pod == null) ? null : of(pod);
+		JobCondition ended = ended(job);
+		// a Job that failed for a reason of its own (DeadlineExceeded: the Job controller stopped its pod) says
+		// more than its pod, which only shows the signal it was stopped with; a failed pod's own reason
+		// (BackoffLimitExceeded merely repeats that the pod failed) says more than such a Job
+		if (ended != null && "Failed".equals(type(ended)) && !"BackoffLimitExceeded".equals(ended.getReason())) {
+			String why = "Job failed: " + text(ended.getReason(), ended.getMessage());
+			return new JobVerdict(State.ENDED, (fromPod != null && fromPod.ended()) ? why + "; " + fromPod.reason() : why);
+		}
 		if (fromPod != null && fromPod.ended()) {
 			return fromPod;
 		}
-		if (job != null && job.getStatus() != null && job.getStatus().getConditions() != null) {
-			for (JobCondition condition : job.getStatus().getConditions()) {
-				if ("True".equals(condition.getStatus())
-						&& ("Failed".equals(condition.getType()) || "Complete".equals(condition.getType()))) {
-					return new JobVerdict(State.ENDED, "Job " + condition.getType().toLowerCase() + ": "
-							+ text(condition.getReason(), condition.getMessage()));
-				}
-			}
+		if (ended != null) {
+			return new JobVerdict(State.ENDED, "Job " + type(ended).toLowerCase() + ": "
+					+ text(ended.getReason(), ended.getMessage()));
 		}
 		return (fromPod != null) ? fromPod : new JobVerdict(State.PENDING, "No pod yet");
+	}
+
+	/**
+	 * The Job's condition that says it ended: Complete, Failed, or FailureTarget (Kubernetes 1.31 and
+	 * later set it first, while the Job's pods are being stopped; the Job fails whatever they do).
+	 */
+	private static JobCondition ended(Job job) {
+		if (job == null || job.getStatus() == null || job.getStatus().getConditions() == null) {
+			return null;
+		}
+		return job.getStatus().getConditions().stream()
+			.filter(c -> "True".equals(c.getStatus()) && ("Complete".equals(c.getType()) || "Failed".equals(c.getType())
+					|| "FailureTarget".equals(c.getType())))
+			.findFirst()
+			.orElse(null);
+	}
+
+	private static String type(JobCondition condition) {
+		return "Complete".equals(condition.getType()) ? "Complete" : "Failed";
 	}
 
 	private static JobVerdict of(Pod pod) {
@@ -104,7 +131,7 @@ public record JobVerdict(State state, String reason) {
 		return new JobVerdict(State.PENDING, "Pending");
 	}
 
-	private static String text(String reason, String message) {
+	static String text(String reason, String message) {
 		String said = (reason == null || reason.isBlank()) ? "Unknown" : reason;
 		return (message == null || message.isBlank()) ? said : said + ": " + shorten(message.strip());
 	}

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -99,6 +100,13 @@ public final class MoverJobManifests {
 		labels.put(JOB, attempt.job().toString());
 		labels.put(ATTEMPT, Integer.toString(attempt.attempt()));
 		return labels;
+	}
+
+	/** Whether an object is one the service wrote for this run: our labels and the run's. */
+	public static boolean ours(HasMetadata object, UUID run) {
+		Map<String, String> labels = object.getMetadata().getLabels();
+		return labels != null && Labels.MANAGER.equals(labels.get(Labels.MANAGED_BY))
+				&& MOVER.equals(labels.get(COMPONENT)) && run.toString().equals(labels.get(RUN));
 	}
 
 	public Job job(Attempt attempt) {
@@ -201,12 +209,12 @@ public final class MoverJobManifests {
 			.build();
 	}
 
-	/** The run token's Secret, owned by its Job so that it goes when the Job goes. */
-	public Secret secret(Attempt attempt, String token, Job created) {
+	/** The run token's Secret, with its Job's name and labels, owned by the Job so that it goes when the Job goes. */
+	public static Secret secret(Job created, String token) {
 		return new SecretBuilder().withNewMetadata()
 			.withName(created.getMetadata().getName())
-			.withNamespace(attempt.namespace())
-			.withLabels(labels(attempt))
+			.withNamespace(created.getMetadata().getNamespace())
+			.withLabels(created.getMetadata().getLabels())
 			.withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("batch/v1")
 				.withKind("Job")
 				.withName(created.getMetadata().getName())

@@ -20,8 +20,10 @@ import org.springframework.util.unit.DataSize;
  * using what it asked for
  * @param activeDeadline how long a Job may run at all before Kubernetes stops it (DeadlineExceeded)
  * @param ttlAfterFinished how long a finished Job (and its pod, with its logs) is kept before it is deleted
- * @param pendingTimeout how long a Job's pod may wait to run (scheduling, image pull) before its attempt fails
- * @param stopGrace how long a Job whose run ended (cancelled, lost) may go on before it is deleted
+ * @param pendingTimeout how long a Job may take to be written and its pod to run (a cluster API that is down,
+ * scheduling, image pull) before its attempt fails
+ * @param stopGrace how long a mover may go on after its run was cancelled before its attempt ends and its Job is
+ * deleted, and a Job whose run ended otherwise (lost, failed) before it is deleted
  * @param stallTimeout how long a running mover may report no progress (files, bytes, totals) before its
  * attempt fails as stalled (a hung NFS mount, a deadlock): it goes on heartbeating, so its lease never runs out
  * @param sweepEvery how often runs in Jobs are checked against their Jobs and pods

@@ -35,6 +35,57 @@ class JobVerdictTests {
 	}
 
 	@Test
+	void aJobStoppedAtItsDeadlineSaysSoBeforeTheSignalItsPodWasStoppedWith() {
+		Job job = new JobBuilder(RUNNING_JOB).withNewStatus()
+			.withConditions(new JobConditionBuilder().withType("FailureTarget").withStatus("True")
+				.withReason("DeadlineExceeded").withMessage("Job was active longer than specified deadline").build())
+			.endStatus()
+			.build();
+		Pod pod = new PodBuilder().withNewStatus().withPhase("Failed")
+			.withContainerStatuses(new ContainerStatusBuilder().withName("mover")
+				.withState(new ContainerStateBuilder().withNewTerminated().withExitCode(143).withReason("Error")
+					.endTerminated().build())
+				.build())
+			.endStatus()
+			.build();
+
+		JobVerdict verdict = JobVerdict.of(job, List.of(pod));
+
+		assertThat(verdict.ended()).isTrue();
+		assertThat(verdict.reason())
+			.isEqualTo("Job failed: DeadlineExceeded: Job was active longer than specified deadline; Error (exit code 143)");
+	}
+
+	@Test
+	void aFailedPodSaysMoreThanTheJobThatFailedBecauseOfIt() {
+		Job job = new JobBuilder(RUNNING_JOB).withNewStatus()
+			.withConditions(new JobConditionBuilder().withType("Failed").withStatus("True")
+				.withReason("BackoffLimitExceeded").withMessage("Job has reached the specified backoff limit").build())
+			.endStatus()
+			.build();
+		Pod pod = new PodBuilder().withNewStatus().withPhase("Failed").withReason("Evicted")
+			.withMessage("The node was low on resource: memory.")
+			.endStatus()
+			.build();
+
+		assertThat(JobVerdict.of(job, List.of(pod)).reason()).isEqualTo("Evicted: The node was low on resource: memory.");
+	}
+
+	@Test
+	void aJobWithoutAPodOrAPodWithoutAReasonIsUnexplained() {
+		Pod pending = new PodBuilder().withNewStatus().withPhase("Pending").endStatus().build();
+		Pod unschedulable = new PodBuilder().withNewStatus().withPhase("Pending")
+			.withConditions(new PodConditionBuilder().withType("PodScheduled").withStatus("False")
+				.withReason("Unschedulable").withMessage("0/3 nodes are available.").build())
+			.endStatus()
+			.build();
+
+		assertThat(JobVerdict.of(RUNNING_JOB, List.of()).unexplained()).isTrue();
+		assertThat(JobVerdict.of(RUNNING_JOB, List.of(pending)).unexplained()).isTrue();
+		assertThat(JobVerdict.of(RUNNING_JOB, List.of(unschedulable)).unexplained()).isFalse();
+	}
+
+	@Test
 	void aPodThatCannotPullItsImageWaitsWithThePullError() {
 		Pod pod = new PodBuilder().withNewStatus().withPhase("Pending")
 			.withContainerStatuses(new ContainerStatusBuilder().withName("mover")
