@@ -11,7 +11,7 @@ import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
- * A quota's per-cluster caps ({@code quota_clusters}, migration V20) and what the project uses in each
+ * A quota's per-cluster caps ({@code quota_clusters}, migration V21) and what the project uses in each
  * capped cluster, counted by the storages' trigger there.
  */
 @Component
