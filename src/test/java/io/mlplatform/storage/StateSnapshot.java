@@ -25,8 +25,8 @@ public record StateSnapshot(Map<String, String> tables, List<String> objects) {
 	/** Columns that change without a request changing anything: bookkeeping of who used a token when. */
 	private static final Map<String, String> VOLATILE = Map.of("api_tokens", " - 'last_used_at'");
 
-	private static final List<String> TABLES = List.of("projects", "quotas", "storages", "backups", "restores",
-			"api_tokens", "audit_events", "clusters", "cluster_outbox", "backup_contents", "newest_snapshots");
+	private static final List<String> TABLES = List.of("projects", "quotas", "quota_clusters", "storages", "backups",
+			"restores", "api_tokens", "audit_events", "clusters", "cluster_outbox", "backup_contents", "newest_snapshots");
 
 	public static StateSnapshot take(JdbcClient db, URI s3, String bucket) {
 		Map<String, String> tables = new TreeMap<>();

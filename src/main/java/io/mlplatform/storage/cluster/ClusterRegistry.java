@@ -93,6 +93,23 @@ public class ClusterRegistry {
 		throw UnknownClusterException.noDefault(names);
 	}
 
+	/**
+	 * Refuses names of clusters that are not registered, all of them in one problem.
+	 * @param fieldPrefix what the request's field of each name starts with, such as {@code clusters.}
+	 * @throws UnknownClusterException naming each unregistered one
+	 */
+	@Transactional(readOnly = true)
+	public void requireRegistered(String fieldPrefix, java.util.Collection<String> requested) {
+		if (requested.isEmpty()) {
+			return;
+		}
+		List<String> known = names();
+		List<String> unknown = requested.stream().filter(name -> !known.contains(name)).sorted().toList();
+		if (!unknown.isEmpty()) {
+			throw UnknownClusterException.named(fieldPrefix, unknown, known);
+		}
+	}
+
 	@Transactional(readOnly = true)
 	public List<String> names() {
 		return this.clusters.findAll().stream().map(Cluster::getName).sorted().toList();

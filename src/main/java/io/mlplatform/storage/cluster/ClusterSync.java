@@ -18,7 +18,6 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 
 import io.mlplatform.storage.cluster.crd.Labels;
 import io.mlplatform.storage.cluster.crd.ProjectStorageSpec;
-import io.mlplatform.storage.cluster.crd.StorageQuotaSpec;
 import io.mlplatform.storage.web.Quantities;
 
 /**
@@ -68,17 +67,14 @@ public class ClusterSync {
 			.params(seq, storage.id())
 			.update();
 		// the project's first storage in a cluster brings the project's limits into that cluster
-		this.jdbc.sql("""
-				SELECT p.id, q.capacity_bytes, q.max_storages FROM quotas q JOIN projects p ON p.id = q.project_id
-				WHERE p.name = ? AND (q.capacity_bytes IS NOT NULL OR q.max_storages IS NOT NULL)
-				  AND NOT EXISTS (SELECT 1 FROM storages s WHERE s.project_id = p.id AND s.cluster = ?
-				                  AND s.deleted_at IS NULL AND s.id <> ?)""")
-			.params(storage.project(), storage.cluster(), storage.id())
-			.query((row, n) -> quotaBody(storage.project(), row.getObject("capacity_bytes", Long.class),
-					row.getObject("max_storages", Integer.class)))
+		this.jdbc.sql(DesiredQuota.SELECT + """
+				 WHERE p.name = ? AND NOT EXISTS (SELECT 1 FROM storages s WHERE s.project_id = p.id AND s.cluster = c.name
+				                                  AND s.deleted_at IS NULL AND s.id <> ?)""")
+			.params(storage.cluster(), storage.project(), storage.id())
+			.query(DesiredQuota::fromRow)
 			.optional()
-			.ifPresent(body -> enqueue(storage.cluster(), STORAGE_QUOTA, storage.namespace(), storage.project(), null,
-					"apply", body, false));
+			.filter(DesiredQuota::hasLimits)
+			.ifPresent(this::quotaIn);
 	}
 
 	/**
@@ -95,33 +91,27 @@ public class ClusterSync {
 
 	/**
 	 * Queues a project's limits as a {@code StorageQuota} in its namespace, in every cluster the
-	 * project has storages in. A null limit means none.
+	 * project has storages in, each with the project's cap in that cluster.
 	 */
 	@Transactional(propagation = Propagation.MANDATORY)
-	public void quota(UUID projectId, String project, String namespace, Long capacityBytes, Integer maxStorages) {
-		String json = quotaBody(project, capacityBytes, maxStorages);
+	public void quota(UUID projectId) {
 		for (String cluster : this.jdbc
 			.sql("SELECT DISTINCT cluster FROM storages WHERE project_id = ? AND deleted_at IS NULL")
 			.param(projectId)
 			.query(String.class)
 			.list()) {
-			enqueue(cluster, STORAGE_QUOTA, namespace, project, null, "apply", json, false);
+			this.jdbc.sql(DesiredQuota.SELECT + " WHERE p.id = ?")
+				.params(cluster, projectId)
+				.query(DesiredQuota::fromRow)
+				.optional()
+				.ifPresent(this::quotaIn);
 		}
 	}
 
-	/** Queues a project's limits into one cluster again, as the resync does when the object drifted. */
+	/** Queues a project's limits into one cluster, as the resync does when the object drifted. */
 	@Transactional(propagation = Propagation.MANDATORY)
-	void quotaIn(String cluster, String project, String namespace, Long capacityBytes, Integer maxStorages) {
-		enqueue(cluster, STORAGE_QUOTA, namespace, project, null, "apply", quotaBody(project, capacityBytes, maxStorages),
-				false);
-	}
-
-	static String quotaBody(String project, Long capacityBytes, Integer maxStorages) {
-		Map<String, Object> body = new LinkedHashMap<>();
-		body.put("metadata", Map.of("labels", Labels.managed(project, null)));
-		body.put("spec", new StorageQuotaSpec(project, capacityBytes == null ? null : Quantities.format(capacityBytes),
-				capacityBytes, maxStorages));
-		return Serialization.asJson(body);
+	void quotaIn(DesiredQuota quota) {
+		enqueue(quota.cluster(), STORAGE_QUOTA, quota.namespace(), quota.project(), null, "apply", quota.body(), false);
 	}
 
 	/**

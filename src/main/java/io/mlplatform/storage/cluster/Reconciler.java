@@ -367,13 +367,21 @@ class Reconciler implements SmartLifecycle {
 		ObjectNode patch = desired.deepCopy();
 		removeLabelsNoLongerWanted(resource, existing, patch.path("metadata").path("labels"));
 		JsonNode actualSpec = Serialization.unmarshal(Serialization.asJson(existing), JsonNode.class).path("spec");
-		ObjectNode spec = (ObjectNode) patch.get("spec");
-		actualSpec.properties().forEach(field -> {
-			if (!spec.has(field.getKey())) {
-				spec.putNull(field.getKey());
+		nullWhatIsNoLongerSet((ObjectNode) patch.get("spec"), actualSpec);
+		return resource.patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString()).getMetadata().getGeneration();
+	}
+
+	/** Puts null for each field of the actual object that the desired one lacks, in nested objects too. */
+	private static void nullWhatIsNoLongerSet(ObjectNode desired, JsonNode actual) {
+		actual.properties().forEach(field -> {
+			JsonNode wanted = desired.get(field.getKey());
+			if (wanted == null) {
+				desired.putNull(field.getKey());
+			}
+			else if (wanted.isObject() && field.getValue().isObject()) {
+				nullWhatIsNoLongerSet((ObjectNode) wanted, field.getValue());
 			}
 		});
-		return resource.patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString()).getMetadata().getGeneration();
 	}
 
 	/**

@@ -347,28 +347,8 @@ class StatusMirror implements SmartLifecycle {
 		return drifted.size() + quotas;
 	}
 
-	private record DesiredQuota(UUID projectId, String project, String namespace, Long capacityBytes,
-			Integer maxStorages) {
-
-		String body() {
-			return ClusterSync.quotaBody(this.project, this.capacityBytes, this.maxStorages);
-		}
-
-		boolean hasLimits() {
-			return this.capacityBytes != null || this.maxStorages != null;
-		}
-
-	}
-
-	private static final String DESIRED_QUOTA = """
-			SELECT p.id, p.name, p.namespace, q.capacity_bytes, q.max_storages
-			FROM projects p JOIN quotas q ON q.project_id = p.id
-			WHERE EXISTS (SELECT 1 FROM storages s WHERE s.project_id = p.id AND s.cluster = ? AND s.deleted_at IS NULL)""";
-
-	private static DesiredQuota desiredQuota(ResultSet row, int n) throws SQLException {
-		return new DesiredQuota(row.getObject("id", UUID.class), row.getString("name"), row.getString("namespace"),
-				row.getObject("capacity_bytes", Long.class), row.getObject("max_storages", Integer.class));
-	}
+	private static final String DESIRED_QUOTA = DesiredQuota.SELECT + """
+			 WHERE EXISTS (SELECT 1 FROM storages s WHERE s.project_id = p.id AND s.cluster = c.name AND s.deleted_at IS NULL)""";
 
 	/**
 	 * The StorageQuota of every project with storages in the cluster, compared like the storages: one
@@ -390,7 +370,7 @@ class StatusMirror implements SmartLifecycle {
 			.query(String.class)
 			.list());
 		List<UUID> drifted = new ArrayList<>();
-		for (DesiredQuota desired : this.jdbc.sql(DESIRED_QUOTA).param(cluster).query(StatusMirror::desiredQuota).list()) {
+		for (DesiredQuota desired : this.jdbc.sql(DESIRED_QUOTA).param(cluster).query(DesiredQuota::fromRow).list()) {
 			String key = desired.namespace() + "/" + desired.project();
 			StorageQuota object = objects.get(key);
 			if (pending.contains(key) || (object == null && !desired.hasLimits())) {
@@ -405,10 +385,9 @@ class StatusMirror implements SmartLifecycle {
 			this.transactions.executeWithoutResult(status -> this.jdbc
 				.sql(DESIRED_QUOTA + " AND p.id = ANY(?) ORDER BY p.id FOR UPDATE OF p")
 				.params(cluster, drifted.toArray(UUID[]::new))
-				.query(StatusMirror::desiredQuota)
+				.query(DesiredQuota::fromRow)
 				.list()
-				.forEach(desired -> this.sync.quotaIn(cluster, desired.project(), desired.namespace(),
-						desired.capacityBytes(), desired.maxStorages())));
+				.forEach(this.sync::quotaIn));
 		}
 		return drifted.size();
 	}

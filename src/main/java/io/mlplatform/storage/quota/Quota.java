@@ -40,9 +40,12 @@ class Quota {
 		return quota;
 	}
 
-	/** Limits may be set below current usage: nothing is taken away, but nothing new fits until usage drops. */
-	void limit(Long capacityBytes, Integer maxStorages, Instant now) {
-		if (!java.util.Objects.equals(this.capacityBytes, capacityBytes)
+	/**
+	 * Limits may be set below current usage: nothing is taken away, but nothing new fits until usage drops.
+	 * @param capsChanged whether its per-cluster caps (kept beside it) changed, which makes a new version too
+	 */
+	void limit(Long capacityBytes, Integer maxStorages, boolean capsChanged, Instant now) {
+		if (capsChanged || !java.util.Objects.equals(this.capacityBytes, capacityBytes)
 				|| !java.util.Objects.equals(this.maxStorages, maxStorages)) {
 			this.capacityBytes = capacityBytes;
 			this.maxStorages = maxStorages;

@@ -25,7 +25,7 @@ import tools.jackson.databind.JsonNode;
 
 @RestController
 @RequestMapping(path = "/api/v1/projects/{project}/quota", produces = MediaType.APPLICATION_JSON_VALUE)
-@Tag(name = "Quotas", description = "A project's limits on total capacity and number of storages")
+@Tag(name = "Quotas", description = "A project's limits on total capacity and number of storages, and caps per cluster")
 class QuotaController {
 
 	private final QuotaManagement quotas;
@@ -56,9 +56,12 @@ class QuotaController {
 	@PutMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
 	@Operation(operationId = "applyQuota", summary = "Set a project's limits",
 			description = "Sets exactly these limits; a field left out means no limit. Limits below current usage "
-					+ "are allowed: nothing is removed, but nothing new fits until usage drops.")
+					+ "are allowed: nothing is removed, but nothing new fits until usage drops. A cap in `clusters` "
+					+ "applies to the project's storages in that cluster, within the totals; a cluster gets a cap only "
+					+ "while it is registered (422 unknown-cluster).")
 	@ApiResponse(responseCode = "200", description = "The quota as set")
 	@ApiResponse(responseCode = "412", ref = ApiDocs.PRECONDITION_FAILED)
+	@ApiResponse(responseCode = "422", ref = ApiDocs.UNPROCESSABLE)
 	ResponseEntity<QuotaResponse> apply(@PathVariable String project, @RequestBody QuotaRequest request,
 			@RequestHeader(name = "If-Match", required = false) String ifMatch) {
 		requireAdmin(project);
@@ -66,11 +69,14 @@ class QuotaController {
 	}
 
 	@PatchMapping(consumes = { ApiDocs.MERGE_PATCH_JSON, MediaType.APPLICATION_JSON_VALUE })
-	@Operation(operationId = "patchQuota", summary = "Change one limit", description = "JSON Merge Patch (RFC 7396); null removes a limit.")
+	@Operation(operationId = "patchQuota", summary = "Change one limit",
+			description = "JSON Merge Patch (RFC 7396); null removes a limit, or a cluster's cap "
+					+ "(`{\"clusters\": {\"gpu-west\": null}}`).")
 	@io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(mediaType = ApiDocs.MERGE_PATCH_JSON,
 			schema = @Schema(implementation = QuotaRequest.class)))
 	@ApiResponse(responseCode = "200", description = "The quota as set")
 	@ApiResponse(responseCode = "412", ref = ApiDocs.PRECONDITION_FAILED)
+	@ApiResponse(responseCode = "422", ref = ApiDocs.UNPROCESSABLE)
 	ResponseEntity<QuotaResponse> patch(@PathVariable String project, @RequestBody JsonNode patch,
 			@RequestHeader(name = "If-Match", required = false) String ifMatch) {
 		requireAdmin(project);

@@ -1,11 +1,14 @@
 package io.mlplatform.storage.quota;
 
 import java.time.Clock;
+import java.util.Map;
+import java.util.TreeMap;
 
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
+import io.mlplatform.storage.cluster.ClusterRegistry;
 import io.mlplatform.storage.cluster.ClusterSync;
 import io.mlplatform.storage.project.Project;
 import io.mlplatform.storage.project.ProjectCreated;
@@ -33,9 +36,16 @@ class QuotaManagement {
 
 	private final ClusterSync sync;
 
+	private final ClusterCaps caps;
+
+	private final ClusterRegistry clusters;
+
 	private final Clock clock;
 
-	QuotaManagement(Quotas quotas, Projects projects, JsonMapper json, AuditLog audit, ClusterSync sync, Clock clock) {
+	QuotaManagement(Quotas quotas, ClusterCaps caps, Projects projects, JsonMapper json, AuditLog audit,
+			ClusterSync sync, ClusterRegistry clusters, Clock clock) {
+		this.caps = caps;
+		this.clusters = clusters;
 		this.sync = sync;
 		this.audit = audit;
 		this.quotas = quotas;
@@ -70,10 +80,8 @@ class QuotaManagement {
 		Project locked = lock(project);
 		Current current = current(locked);
 		preconditions.checkWrite(current.etag());
-		QuotaRequest request = this.json.treeToValue(
-				MergePatch.applyToObject(this.json.valueToTree(
-						new QuotaRequest(current.body().capacity(), current.body().maxStorages())), patch),
-				QuotaRequest.class);
+		QuotaRequest request = this.json.treeToValue(MergePatch.applyToObject(this.json.valueToTree(QuotaRequest
+			.of(this.quotas.findById(locked.getId()).orElseThrow(), this.caps.of(locked.getId()))), patch), QuotaRequest.class);
 		return limit(locked, "quota.patch", request);
 	}
 
@@ -83,37 +91,73 @@ class QuotaManagement {
 
 	private Current limit(Project project, String action, QuotaRequest request) {
 		Violations violations = new Violations();
-		Long capacityBytes = null;
-		if (request.capacity() != null) {
-			try {
-				capacityBytes = Quantities.parseBytes(request.capacity());
-			}
-			catch (IllegalArgumentException ex) {
-				violations.add("capacity", request.capacity(), ex.getMessage());
-			}
-		}
+		Long capacityBytes = bytes(violations, "capacity", request.capacity());
 		violations.nonNegative("maxStorages", request.maxStorages());
+		Map<String, ClusterCaps.Limits> wanted = caps(violations, request.clusters());
 		violations.throwIfAny();
 		Quota quota = this.quotas.findById(project.getId()).orElseThrow();
-		QuotaRequest before = QuotaRequest.of(quota);
-		quota.limit(capacityBytes, request.maxStorages(), this.clock.instant());
+		Map<String, ClusterCaps.Cap> capsBefore = this.caps.of(project.getId());
+		// a cap is added only for a registered cluster, as a storage is; one the quota has kept since its
+		// cluster was removed stays as it is, so the quota as read can always be written back
+		this.clusters.requireRegistered("clusters.",
+				wanted.keySet().stream().filter(cluster -> !capsBefore.containsKey(cluster)).toList());
+		QuotaRequest before = QuotaRequest.of(quota, capsBefore);
+		boolean capsChanged = this.caps.replace(project.getId(), wanted);
+		quota.limit(capacityBytes, request.maxStorages(), capsChanged, this.clock.instant());
 		this.quotas.flush();
-		QuotaRequest after = QuotaRequest.of(quota);
+		QuotaRequest after = QuotaRequest.of(quota, this.caps.of(project.getId()));
 		if (!before.equals(after)) {
-			this.sync.quota(project.getId(), project.getName(), project.getNamespace(), quota.capacityBytes(),
-					quota.maxStorages());
+			this.sync.quota(project.getId());
 		}
 		this.audit.record(project.getName(), action, "projects/" + project.getName() + "/quota",
 				before.equals(after) ? "unchanged" : "updated", before, after);
 		return current(project);
 	}
 
+	/** The caps asked for, by cluster, leaving out those with neither limit: they are no caps. */
+	private static Map<String, ClusterCaps.Limits> caps(Violations violations,
+			Map<String, QuotaRequest.ClusterQuotaRequest> requested) {
+		Map<String, ClusterCaps.Limits> caps = new TreeMap<>();
+		if (requested == null) {
+			return caps;
+		}
+		requested.forEach((cluster, cap) -> {
+			if (!Violations.isDnsLabel(cluster)) {
+				violations.add("clusters", cluster.length() > 80 ? cluster.substring(0, 80) + "…" : cluster,
+						"keys must be names of clusters (DNS-1123 labels)");
+			}
+			else if (cap != null) {
+				ClusterCaps.Limits limits = new ClusterCaps.Limits(
+						bytes(violations, "clusters." + cluster + ".capacity", cap.capacity()), cap.maxStorages());
+				violations.nonNegative("clusters." + cluster + ".maxStorages", cap.maxStorages());
+				if (!limits.isEmpty()) {
+					caps.put(cluster, limits);
+				}
+			}
+		});
+		return caps;
+	}
+
+	/** A Kubernetes quantity in bytes, or null when not given or invalid (then a violation says why). */
+	private static Long bytes(Violations violations, String field, String quantity) {
+		if (quantity == null) {
+			return null;
+		}
+		try {
+			return Quantities.parseBytes(quantity);
+		}
+		catch (IllegalArgumentException ex) {
+			violations.add(field, quantity, ex.getMessage());
+			return null;
+		}
+	}
+
 	/** The ETag covers usage too: the representation changes when storages do. */
 	private Current current(Project project) {
 		Quota quota = this.quotas.findById(project.getId()).orElseThrow();
 		Quotas.Usage usage = this.quotas.usage(project.getId());
-		return new Current(QuotaResponse.from(quota, usage), Preconditions.etag(project.getId(), quota.version(),
-				usage.getCapacityBytes(), usage.getStorages()));
+		return new Current(QuotaResponse.from(quota, usage, this.caps.of(project.getId())),
+				Preconditions.etag(project.getId(), quota.version(), usage.getCapacityBytes(), usage.getStorages()));
 	}
 
 }

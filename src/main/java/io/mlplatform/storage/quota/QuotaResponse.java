@@ -1,29 +1,64 @@
 package io.mlplatform.storage.quota;
 
+import java.util.Map;
+import java.util.TreeMap;
+
 import io.mlplatform.storage.web.Quantities;
 import io.swagger.v3.oas.annotations.media.Schema;
 
 @Schema(name = "Quota", description = "A project's limits and what is used of them; absent limits mean unlimited")
 record QuotaResponse(@Schema(example = "2Ti") String capacity, @Schema(example = "2199023255552") Long capacityBytes,
 		@Schema(example = "20") Integer maxStorages, Amount used,
-		@Schema(description = "What still fits; a field is absent when its limit is") Amount remaining) {
+		@Schema(description = "What still fits; a field is absent when its limit is") Amount remaining,
+		@Schema(description = "The caps per cluster, by cluster name, each with what the project uses and what remains "
+				+ "there; only capped clusters are listed") Map<String, ClusterQuota> clusters) {
 
 	@Schema(name = "QuotaAmount")
 	record Amount(@Schema(example = "500Gi") String capacity, @Schema(example = "536870912000") Long capacityBytes,
 			@Schema(example = "5") Long storages) {
 	}
 
-	static QuotaResponse from(Quota quota, Quotas.Usage usage) {
-		Long capacityBytes = quota.capacityBytes();
-		Amount used = new Amount(Quantities.format(usage.getCapacityBytes()), usage.getCapacityBytes(),
+	@Schema(name = "ClusterQuota", description = "A cap in one cluster; an absent limit means none there (the totals still apply)")
+	record ClusterQuota(@Schema(example = "10Ti") String capacity, @Schema(example = "10995116277760") Long capacityBytes,
+			@Schema(example = "5") Integer maxStorages, Amount used,
+			@Schema(description = "What still fits in this cluster: the lower of what remains under its cap and under the "
+					+ "totals; a field is absent when neither limits it") Amount remaining) {
+	}
+
+	static QuotaResponse from(Quota quota, Quotas.Usage usage, Map<String, ClusterCaps.Cap> caps) {
+		Amount remaining = remaining(quota.capacityBytes(), quota.maxStorages(), usage.getCapacityBytes(),
 				usage.getStorages());
-		Long remainingBytes = capacityBytes == null ? null : Math.max(0, capacityBytes - usage.getCapacityBytes());
-		Long remainingCount = quota.maxStorages() == null ? null
-				: Math.max(0, quota.maxStorages() - usage.getStorages());
-		Amount remaining = new Amount(remainingBytes == null ? null : Quantities.format(remainingBytes), remainingBytes,
-				remainingCount);
-		return new QuotaResponse(capacityBytes == null ? null : Quantities.format(capacityBytes), capacityBytes,
-				quota.maxStorages(), used, remaining);
+		Map<String, ClusterQuota> clusters = new TreeMap<>();
+		caps.forEach((cluster, cap) -> {
+			Amount underCap = remaining(cap.limits().capacityBytes(), cap.limits().maxStorages(), cap.usedBytes(),
+					cap.usedStorages());
+			Long bytes = lower(underCap.capacityBytes(), remaining.capacityBytes());
+			clusters.put(cluster, new ClusterQuota(format(cap.limits().capacityBytes()), cap.limits().capacityBytes(),
+					cap.limits().maxStorages(), amount(cap.usedBytes(), cap.usedStorages()),
+					new Amount(format(bytes), bytes, lower(underCap.storages(), remaining.storages()))));
+		});
+		return new QuotaResponse(format(quota.capacityBytes()), quota.capacityBytes(), quota.maxStorages(),
+				amount(usage.getCapacityBytes(), usage.getStorages()), remaining, clusters);
+	}
+
+	/** The lower of two limits, either of which may be none. */
+	private static Long lower(Long one, Long other) {
+		return one == null ? other : other == null ? one : Long.valueOf(Math.min(one, other));
+	}
+
+	private static Amount amount(long bytes, long storages) {
+		return new Amount(Quantities.format(bytes), bytes, storages);
+	}
+
+	/** What fits under these limits; never negative, as limits may lie below what is used. */
+	private static Amount remaining(Long capacityBytes, Integer maxStorages, long usedBytes, long usedStorages) {
+		Long bytes = capacityBytes == null ? null : Math.max(0, capacityBytes - usedBytes);
+		Long storages = maxStorages == null ? null : Math.max(0, maxStorages - usedStorages);
+		return new Amount(format(bytes), bytes, storages);
+	}
+
+	private static String format(Long bytes) {
+		return bytes == null ? null : Quantities.format(bytes);
 	}
 
 }

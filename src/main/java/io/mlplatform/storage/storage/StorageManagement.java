@@ -301,7 +301,7 @@ public class StorageManagement {
 		this.clusters.resolve(requested.cluster(), this.properties.defaultCluster());
 		// the cluster's default class now, kept: changing the default later changes only new storages
 		StorageSpec spec = requested.withStorageClassOr(this.clusters.get(requested.cluster()).getDefaultStorageClass());
-		this.quota.admit(project, spec.capacityBytes(), 1);
+		this.quota.admit(project, spec.cluster(), spec.capacityBytes(), 1);
 		Storage created = this.storages.saveAndFlush(new Storage(project.getId(), name, spec, this.clock.instant()));
 		plan(created);
 		RestoreSource restore = spec.restoreFrom();
@@ -316,7 +316,7 @@ public class StorageManagement {
 	private Storage update(Project project, String action, Storage existing, StorageSpec spec) {
 		StorageRequest before = StorageRequest.from(existing);
 		existing.checkChange(spec);
-		this.quota.admit(project, spec.capacityBytes() - existing.getCapacityBytes(), 0);
+		this.quota.admit(project, existing.getCluster(), spec.capacityBytes() - existing.getCapacityBytes(), 0);
 		BackupPolicy policyBefore = existing.getBackupPolicy();
 		existing.update(spec, this.clock.instant());
 		this.storages.flush();

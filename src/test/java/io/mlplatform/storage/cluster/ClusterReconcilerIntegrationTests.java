@@ -536,6 +536,35 @@ class ClusterReconcilerIntegrationTests extends IntegrationTestSupport {
 	}
 
 	@Test
+	void aClustersCapIsWrittenIntoTheStorageQuotaOfThatClusterOnly() {
+		this.api.post("/api/v1/clusters", "{\"name\": \"gpu-west\", \"credentials\": {\"type\": \"inCluster\"}}");
+		this.api.put("/api/v1/projects/nlp/quota", """
+				{"maxStorages": 20, "clusters": {"local": {"capacity": "1Ti", "maxStorages": 5}, "gpu-west": {"capacity": "10Ti"}}}""");
+		this.api.post(STORAGES, "{\"name\": \"a\", \"capacity\": \"1Gi\", \"cluster\": \"local\"}");
+		this.api.post(STORAGES, "{\"name\": \"b\", \"capacity\": \"1Gi\", \"cluster\": \"gpu-west\"}");
+
+		await().atMost(WAIT).until(() -> quota() != null && count("select count(*) from cluster_outbox where cluster = 'local'") == 0);
+		assertThat(quota().getSpec().maxStorages()).isEqualTo(20);
+		assertThat(quota().getSpec().cluster())
+			.isEqualTo(new io.mlplatform.storage.cluster.crd.StorageQuotaSpec.Cluster("local", "1Ti", 1L << 40, 5));
+		assertThat(this.db.sql("""
+				select body -> 'spec' -> 'cluster' ->> 'capacity' from cluster_outbox
+				where cluster = 'gpu-west' and kind = 'StorageQuota'""").query(String.class).single()).isEqualTo("10Ti");
+
+		this.api.patch("/api/v1/projects/nlp/quota", "{\"clusters\": {\"local\": {\"capacity\": null}}}");
+
+		await().atMost(WAIT).until(() -> quota().getSpec().cluster().capacity() == null);
+		assertThat(quota().getSpec().cluster().capacityBytes()).isNull();
+		assertThat(quota().getSpec().cluster().maxStorages()).isEqualTo(5);
+
+		this.api.patch("/api/v1/projects/nlp/quota", "{\"clusters\": {\"local\": null}}");
+
+		await().atMost(WAIT).until(() -> quota().getSpec().cluster() == null
+				&& count("select count(*) from cluster_outbox where cluster = 'local'") == 0);
+		assertThat(this.mirror.resync("local")).as("in step").isZero();
+	}
+
+	@Test
 	void aStorageQuotaDeletedOrEditedByHandComesBackOnResync() {
 		this.api.put("/api/v1/projects/nlp/quota", "{\"capacity\": \"2Ti\", \"maxStorages\": 20}");
 		this.api.post(STORAGES, "{\"name\": \"a\", \"capacity\": \"1Gi\"}");
@@ -552,7 +581,7 @@ class ClusterReconcilerIntegrationTests extends IntegrationTestSupport {
 		assertThat(quota().getSpec().capacity()).isEqualTo("2Ti");
 
 		k8s().resources(StorageQuota.class).inNamespace("team-nlp").withName("nlp").edit(object -> {
-			object.setSpec(new io.mlplatform.storage.cluster.crd.StorageQuotaSpec("nlp", "9Ti", 9L << 40, 99));
+			object.setSpec(new io.mlplatform.storage.cluster.crd.StorageQuotaSpec("nlp", "9Ti", 9L << 40, 99, null));
 			return object;
 		});
 

@@ -58,8 +58,9 @@ class CustomResourceSchemaIntegrationTests extends IntegrationTestSupport {
 				 "restoreFrom": {"storage": "plain", "backup": "%s", "paths": ["datasets/train/", "README.md"]}}"""
 			.formatted(backup));
 		this.api.patch(storages + "/plain", "{\"capacity\": \"3Gi\"}");
-		this.api.put("/api/v1/projects/nlp/quota", "{\"capacity\": \"2Ti\", \"maxStorages\": 20}");
-		this.api.put("/api/v1/projects/nlp/quota", "{\"maxStorages\": 5}");
+		this.api.put("/api/v1/projects/nlp/quota",
+				"{\"capacity\": \"2Ti\", \"maxStorages\": 20, \"clusters\": {\"local\": {\"capacity\": \"1.5Ti\", \"maxStorages\": 9}}}");
+		this.api.put("/api/v1/projects/nlp/quota", "{\"maxStorages\": 5, \"clusters\": {\"local\": {\"maxStorages\": 4}}}");
 		try (SimulatedOperator operator = SimulatedOperator.start(TestInfrastructure.cluster().client(),
 				Files.createTempDirectory("shares"), null)) {
 			await().atMost(Duration.ofSeconds(20))
@@ -74,6 +75,8 @@ class CustomResourceSchemaIntegrationTests extends IntegrationTestSupport {
 		StorageQuota quota = TestInfrastructure.cluster().client().resources(StorageQuota.class).inNamespace("nlp").withName("nlp").get();
 		assertThat(quota.getSpec().capacity()).as("a limit removed is removed from the object").isNull();
 		assertThat(quota.getSpec().maxStorages()).isEqualTo(5);
+		assertThat(quota.getSpec().cluster().capacity()).as("so is one of the cluster's cap").isNull();
+		assertThat(quota.getSpec().cluster().maxStorages()).isEqualTo(4);
 		for (HasMetadata object : written) {
 			JsonNode tree = JSON.readTree(Serialization.asJson(object));
 			assertThat(schemaOf(object.getKind()).validate(tree)).as(object.getKind() + " " + tree).isEmpty();

@@ -232,7 +232,7 @@ class QuotaApiIntegrationTests extends IntegrationTestSupport {
 		}
 	}
 
-	private static Map<Integer, Long> inParallel(int calls, Function<Integer, Response> call) throws Exception {
+	static Map<Integer, Long> inParallel(int calls, Function<Integer, Response> call) throws Exception {
 		ExecutorService pool = Executors.newFixedThreadPool(calls);
 		try {
 			CountDownLatch start = new CountDownLatch(1);
