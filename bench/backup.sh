@@ -7,6 +7,9 @@
 # Every tool warms S3Proxy up first, untimed, so none meets a colder server than another.
 # Usage: bench/backup.sh [WORKDIR]   (needs: mvn, python3, rclone, restic, /usr/bin/time)
 #   TOOLS="mover restic" runs only some of engine, mover, rclone, restic (default: all four, as the table wants)
+#   MOVER_AOT=1 runs each mover on Temurin 25 with an AOT cache (JEP 483/514/515) that the warm-up's first
+#   mover trains: loaded classes and method profiles, as an image could ship them (an experiment: the
+#   service still starts movers on its own JVM's release otherwise)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 W=${1:-/tmp/pss-backup-bench}
@@ -134,11 +137,19 @@ echo "== mover"
 mkdir -p "$W/svc" "$W/mover-time"
 $RC mkdir bench:bench-mover
 ACP="$PWD/target/test-classes:$PWD/target/classes:$(cat target/bench-classpath.txt)"
+MOVER_JAVA=java
+if [ -n "${MOVER_AOT:-}" ]; then
+  # an AOT cache takes jars only: the mover's classes as one, in place of the build's folder
+  jar cf "$W/mover-classes.jar" -C target/classes .
+  MOVER_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
+  MOVER_OPTS="${MOVER_OPTS:-} \$( [ -s $W/mover.aot ] && echo -XX:AOTCache=$W/mover.aot || echo -XX:AOTCacheOutput=$W/mover.aot )"
+fi
 cat > "$W/mover.sh" <<SH
 #!/usr/bin/env bash
 # the service passes the mover JVM's options (its heap sized from the engine's settings) in JDK_JAVA_OPTIONS
 # and its lean class path in CLASSPATH
-exec /usr/bin/time -f "%M %U %S" -o "$W/mover-time/\$PSS_MOVER_RUN" java ${MOVER_OPTS:-} io.mlplatform.storage.mover.Mover
+${MOVER_AOT:+export CLASSPATH=\$(echo "\$CLASSPATH" | sed "s#$PWD/target/classes#$W/mover-classes.jar#")}
+exec /usr/bin/time -f "%M %U %S" -o "$W/mover-time/\$PSS_MOVER_RUN" $MOVER_JAVA ${MOVER_OPTS:-} io.mlplatform.storage.mover.Mover
 SH
 chmod +x "$W/mover.sh"
 LOCAL_ROOT="$W/svc/.local" java $JAVA_OPTS -DLOCAL_USAGE_EVERY=PT1H -cp "$ACP" io.mlplatform.storage.LocalProjectStorageApplication --server.port=0 \

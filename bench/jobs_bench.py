@@ -6,36 +6,30 @@ run, timed from the first request to the last backup's end, with the service's C
 
 Writes one tab-separated row to RESULTS: executor, storages, drain seconds (the first job's creation to the
 last one's end, as the service recorded them), backups Succeeded, attempts, Jobs seen in the cluster, distinct
-Job names the attempts recorded, the service's JVM CPU seconds (of it JIT, request threads, and the in-process
-mock cluster and simulated kubelet), its PostgreSQL's, and the movers' (children of the JVM: the kubelet's pods).
+Job names the attempts recorded, the service's JVM CPU seconds and of it its JIT's and its request threads' (the
+rest includes the in-process mock cluster and simulated kubelet), its PostgreSQL's, and the movers' (children of
+the JVM: the kubelet's pods, or none for executor local).
 """
-import glob
-import json
 import os
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
+import urllib.parse
 
-sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import local_run  # noqa: E402
+
 W, SVCPID, EXECUTOR, STORAGES, FILES, RESULTS = (sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]),
                                                   int(sys.argv[5]), sys.argv[6])
-TICK = os.sysconf("SC_CLK_TCK")
+LOCAL = os.path.join(W, ".local")
+E = local_run.sandbox_env(LOCAL)
+URL, TOKEN, SHARES = E["PSS_URL"], E["PSS_TOKEN"], E["PSS_SHARES_ROOT"]
 MOVER_LABEL = "storage.mlplatform.io/component=mover"
 
 
-def env():
-    values = {}
-    for line in open(os.path.join(W, ".local", "sandbox.env")):
-        if line.startswith("export "):
-            key, _, value = line[7:].strip().partition("=")
-            values[key] = value
-    return values
-
-
-E = env()
-URL, TOKEN, SHARES = E["PSS_URL"], E["PSS_TOKEN"], E["PSS_SHARES_ROOT"]
+def call(method, path, body=None):
+    return local_run.call(URL, TOKEN, method, path, body)
 
 
 def kube_server():
@@ -49,76 +43,19 @@ def kube_server():
     return server, token
 
 
-def call(method, path, body=None, base=None, token=None):
-    request = urllib.request.Request((base or URL) + path, method=method,
-                                     data=None if body is None else json.dumps(body).encode(),
-                                     headers={"Authorization": "Bearer " + (token or TOKEN),
-                                              "Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            text = response.read()
-            return response.status, json.loads(text) if text else None
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
-
-
-def ticks(stat_path):
-    with open(stat_path) as f:
-        text = f.read()
-    fields = text.rsplit(")", 1)[1].split()
-    return text[text.index("(") + 1:text.rindex(")")], (int(fields[11]) + int(fields[12])) / TICK, fields
-
-
-def postgres_cpu():
-    """The local run's PostgreSQL: found by its data folder (pg_ctl detaches it from the JVM); its backends too."""
-    data = os.path.join(W, ".local", "postgres").encode()
-    total = 0.0
-    postmaster = None
-    for path in glob.glob("/proc/[0-9]*/cmdline"):
-        try:
-            with open(path, "rb") as f:
-                args = f.read().split(b"\0")
-        except OSError:
-            continue
-        if args and args[0].endswith(b"/postgres") and data in args:
-            postmaster = int(path.split("/")[2])
-    for path in glob.glob("/proc/[0-9]*/stat"):
-        try:
-            name, seconds, fields = ticks(path)
-        except (OSError, ValueError):
-            continue
-        pid = int(path.split("/")[2])
-        if pid == postmaster or int(fields[1]) == postmaster:
-            total += seconds
-    return total
-
-
 def service_cpu():
-    """The JVM's own CPU (not its children's) and its threads', by name."""
-    threads = {}
-    for path in glob.glob("/proc/%d/task/[0-9]*/stat" % SVCPID):
-        try:
-            name, seconds, _ = ticks(path)
-        except OSError:
-            continue
-        threads[path] = (name, seconds)
-    return ticks("/proc/%d/stat" % SVCPID)[1], threads
+    """The JVM's own CPU (not its children's) and its threads'."""
+    return local_run.cpu(SVCPID), local_run.threads(SVCPID)
 
 
 def children_cpu():
     """CPU of the JVM's children that ended and were waited for (the kubelet's mover processes)."""
-    fields = ticks("/proc/%d/stat" % SVCPID)[2]
-    return (int(fields[13]) + int(fields[14])) / TICK
+    fields = local_run.stat("/proc/%d/stat" % SVCPID)[2]
+    return (int(fields[13]) + int(fields[14])) / local_run.TICK
 
 
 def split(before, after):
-    jit = requests = 0.0
-    for path, (name, seconds) in after[1].items():
-        spent = seconds - before[1].get(path, (name, 0.0))[1]
-        if "CompilerThre" in name:
-            jit += spent
-        elif name.startswith("http-nio-"):
-            requests += spent
+    jit, requests = local_run.jvm_split(before[1], after[1])
     return after[0] - before[0], jit, requests
 
 
@@ -133,10 +70,10 @@ class JobWatch(threading.Thread):
         self.stopped = False
 
     def run(self):
-        selector = urllib.request.quote(MOVER_LABEL)
+        selector = urllib.parse.quote(MOVER_LABEL)
         while not self.stopped:
-            status, jobs = call("GET", "/apis/batch/v1/jobs?labelSelector=" + selector, base=self.server,
-                                token=self.token)
+            status, jobs = local_run.call(self.server, self.token, "GET",
+                                          "/apis/batch/v1/jobs?labelSelector=" + selector)
             if status == 200:
                 for job in jobs.get("items", []):
                     self.uids.add(job["metadata"]["uid"])
@@ -160,21 +97,24 @@ def main():
 
     watch = JobWatch()
     watch.start()
-    svc_before, pg_before, kids_before = service_cpu(), postgres_cpu(), children_cpu()
+    postmaster = local_run.postmaster(LOCAL)
+    svc_before, pg_before, kids_before = service_cpu(), local_run.postgres_cpu(postmaster), children_cpu()
     jobs = {}
     for name in names:
         status, job = call("POST", "/api/v1/projects/drain/storages/%s/backups" % name)
         assert status == 202, job
         jobs[name] = job["id"]
+    # one poll at a time, in the queue's order (first come, first claimed): a poll is a request the service
+    # answers with its CPU, and the drain's figure comes from the jobs' own times, not from when a poll saw them
     ended = {}
-    while len(ended) < len(jobs):
-        time.sleep(0.5)
-        for name, job_id in jobs.items():
-            if name not in ended:
-                status, job = call("GET", "/api/v1/projects/drain/storages/%s/backups/%s" % (name, job_id))
-                if job["state"] not in ("Queued", "Running"):
-                    ended[name] = job
-    svc_after, pg_after, kids_after = service_cpu(), postgres_cpu(), children_cpu()
+    for name, job_id in jobs.items():
+        while True:
+            status, job = call("GET", "/api/v1/projects/drain/storages/%s/backups/%s" % (name, job_id))
+            if job["state"] not in ("Queued", "Running"):
+                ended[name] = job
+                break
+            time.sleep(0.25)
+    svc_after, pg_after, kids_after = service_cpu(), local_run.postgres_cpu(postmaster), children_cpu()
     watch.stopped = True
     watch.join()
 

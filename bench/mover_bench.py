@@ -12,111 +12,36 @@ the service's own CPU seconds during the step: its JVM's, then its PostgreSQL's.
 """
 import datetime
 import glob
-import json
 import os
 import shutil
 import subprocess
 import sys
 import time
-import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import local_run  # noqa: E402
 
 W, S3PID, SVCPID, RESULTS, EXTRA = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def env():
-    values = {}
-    for line in open(os.path.join(W, "svc", ".local", "sandbox.env")):
-        if line.startswith("export "):
-            key, _, value = line[7:].strip().partition("=")
-            values[key] = value
-    return values
-
-
-E = env()
+LOCAL = os.path.join(W, "svc", ".local")
+E = local_run.sandbox_env(LOCAL)
 URL, TOKEN, SHARES = E["PSS_URL"], E["PSS_TOKEN"], E["PSS_SHARES_ROOT"]
 POSTMASTER = None
+cpu = local_run.cpu
 
 
 def call(method, path, body=None):
-    request = urllib.request.Request(URL + path, method=method, data=None if body is None else json.dumps(body).encode(),
-                                     headers={"Authorization": "Bearer " + TOKEN, "Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            text = response.read()
-            return response.status, json.loads(text) if text else None
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
-
-
-def cpu(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def descendants(pid):
-    children = []
-    for path in glob.glob("/proc/[0-9]*/stat"):
-        try:
-            with open(path) as f:
-                text = f.read()
-            ppid = int(text.rsplit(")", 1)[1].split()[1])
-            if ppid == pid:
-                child = int(path.split("/")[2])
-                children.append(child)
-                children.extend(descendants(child))
-        except (OSError, ValueError):
-            pass
-    return children
-
-
-def postmaster():
-    """The service's PostgreSQL: zonky's pg_ctl detaches it from the JVM, so it is found by its data folder."""
-    data = os.path.join(W, "svc", ".local", "postgres")
-    for path in glob.glob("/proc/[0-9]*/cmdline"):
-        try:
-            with open(path, "rb") as f:
-                args = f.read().split(b"\0")
-        except OSError:
-            continue
-        if args and args[0].endswith(b"/postgres") and data.encode() in args:
-            return int(path.split("/")[2])
-    raise SystemExit("the service's PostgreSQL (data in %s) is not running" % data)
+    return local_run.call(URL, TOKEN, method, path, body)
 
 
 def service_cpu():
-    """CPU seconds of the service: its JVM, of that its JIT compiler threads and its request threads, and its
-    PostgreSQL (postmaster and backends); not its movers. A thread that ended in the step is in the JVM's total
-    only."""
-    database = 0.0
-    for pid in [POSTMASTER] + descendants(POSTMASTER):
-        try:
-            database += cpu(pid)
-        except OSError:
-            pass
-    threads = {}
-    for path in glob.glob("/proc/%d/task/[0-9]*/stat" % SVCPID):
-        try:
-            with open(path) as f:
-                text = f.read()
-        except OSError:
-            continue
-        name = text[text.index("(") + 1:text.rindex(")")]
-        fields = text.rsplit(")", 1)[1].split()
-        threads[path] = (name, (int(fields[11]) + int(fields[12])) / TICK)
-    return cpu(SVCPID), database, threads
+    """CPU seconds of the service: its JVM, its PostgreSQL (postmaster and backends), and its JVM's threads; not
+    its movers. A thread that ended in the step is in the JVM's total only."""
+    return cpu(SVCPID), local_run.postgres_cpu(POSTMASTER), local_run.threads(SVCPID)
 
 
 def service_split(before, after):
     """The service's CPU in a step: JVM, JIT compiler, request threads, PostgreSQL."""
-    jit = requests = 0.0
-    for path, (name, seconds) in after[2].items():
-        spent = seconds - before[2].get(path, (name, 0.0))[1]
-        if "CompilerThre" in name:
-            jit += spent
-        elif name.startswith("http-nio-"):
-            requests += spent
+    jit, requests = local_run.jvm_split(before[2], after[2])
     return after[0] - before[0], jit, requests, after[1] - before[1]
 
 
@@ -203,7 +128,7 @@ def restore(name, backup_id):
 
 def main():
     global POSTMASTER
-    POSTMASTER = postmaster()
+    POSTMASTER = local_run.postmaster(LOCAL)
     call("POST", "/api/v1/projects", {"name": "bench"})
     call("PUT", "/api/v1/projects/bench/quota", {"capacity": "1Pi", "maxStorages": 100})
     # the service is a long-running process that has served movers before: its JIT has compiled the mover API's
