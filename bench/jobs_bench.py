@@ -118,12 +118,8 @@ def main():
     watch.stopped = True
     watch.join()
 
-    def instant(text):
-        import datetime
-        return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-
-    start = min(instant(job["createdAt"]) for job in ended.values())
-    end = max(instant(job["finishedAt"]) for job in ended.values())
+    start = min(local_run.instant(job["createdAt"]) for job in ended.values())
+    end = max(local_run.instant(job["finishedAt"]) for job in ended.values())
     succeeded = sum(1 for job in ended.values() if job["state"] == "Succeeded")
     attempts = [attempt for job in ended.values() for attempt in job.get("attempts", [])]
     job_names = {attempt["kubernetesJob"] for attempt in attempts if attempt.get("kubernetesJob")}

@@ -1,5 +1,6 @@
 """What bench drivers share about a running local run (mvn spring-boot:test-run or the benchmarks' own): the
 values its .local/sandbox.env exports, its API with the admin token there, its PostgreSQL and /proc CPU."""
+import datetime
 import glob
 import json
 import os
@@ -105,3 +106,8 @@ def jvm_split(before, after):
         elif name.startswith("http-nio-"):
             requests += spent
     return jit, requests
+
+
+def instant(text):
+    """An API timestamp (RFC 3339, UTC) as epoch seconds."""
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()

@@ -10,7 +10,6 @@ little CPU), bytes added to the bucket, the mover's peak RSS (KiB), the mover's 
 CPU seconds; and into EXTRA: mover API calls, S3 requests, first byte to S3 after the process started (ms),
 the service's own CPU seconds during the step: its JVM's, then its PostgreSQL's.
 """
-import datetime
 import glob
 import os
 import shutil
@@ -68,8 +67,7 @@ def await_end(path):
         time.sleep(0.25)
 
 
-def instant(text):
-    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+instant = local_run.instant
 
 
 def step(op, request):
