@@ -43,11 +43,12 @@ final class Retention {
 						row.getObject("keep_daily", Integer.class), row.getObject("keep_weekly", Integer.class),
 						row.getObject("keep_monthly", Integer.class)), row.getString("backup_time_zone")))
 				.single();
-			// a restore accepted for a backup holds it: retention lets it go once no restore waits for it
+			// a restore or a verification accepted for a backup holds it: retention lets it go once none waits for it
 			Set<String> pinned = new HashSet<>(this.db.sql("""
-					SELECT DISTINCT backup_id::text FROM restores
-					WHERE source_storage_id = ? AND state IN ('Queued', 'Running')""")
-				.param(storageId)
+					SELECT backup_id::text FROM restores WHERE source_storage_id = ? AND state IN ('Queued', 'Running')
+					UNION
+					SELECT backup_id::text FROM verifications WHERE storage_id = ? AND state IN ('Queued', 'Running')""")
+				.params(storageId, storageId)
 				.query(String.class)
 				.list());
 			List<String> expired = this.snapshots.forget(project, storageId.toString(), policy.retention(),

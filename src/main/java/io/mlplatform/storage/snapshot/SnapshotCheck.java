@@ -1,0 +1,428 @@
+package io.mlplatform.storage.snapshot;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/**
+ * Verifies one snapshot against the bucket, reading S3 only (no share, no database): every file entry
+ * of the manifest must resolve, checked against a listing of the project's objects without reading
+ * them (its blob exists with the file's size, its range lies inside its pack); and a sample of the
+ * content, a fraction of the packs and blobs by bytes, is read and every file in it checked against
+ * its sha256. A sampled pack is read once, front to back, whatever number of files it holds.
+ * <p>
+ * The sample: every referenced object has a fixed place on a ring (the first 64 bits of the sha256 of
+ * its name). A run starts at a cursor and takes objects in ring order until it has
+ * {@code dataFraction} of the bytes; the next run starts where this one stopped, so successive runs
+ * read different content and {@code ceil(1 / dataFraction)} runs read all of it, as restic's
+ * {@code --read-data-subset=n/t} does, while content added between runs simply takes its place on the
+ * ring. A run given the same cursor reads the same content (a retried attempt checks what the first
+ * one would have).
+ */
+public final class SnapshotCheck {
+
+	/** Problems listed in a result; the rest are only counted, so a wrecked bucket cannot make a huge row. */
+	public static final int MAX_PROBLEMS = 100;
+
+	private final ObjectStore store;
+
+	private final ContentListing listing;
+
+	private final SnapshotLayout layout;
+
+	private final String project;
+
+	private final Executor reads;
+
+	private final int parallelism;
+
+	private final List<CheckResult.Problem> problems = new ArrayList<>();
+
+	private long problemCount;
+
+	private final AtomicBoolean stopped = new AtomicBoolean();
+
+	public SnapshotCheck(ObjectStore store, ContentListing listing, SnapshotLayout layout, String project,
+			Executor reads, int parallelism) {
+		this.store = store;
+		this.listing = listing;
+		this.layout = layout;
+		this.project = project;
+		this.reads = reads;
+		this.parallelism = parallelism;
+	}
+
+	/**
+	 * @param dataFraction of the referenced bytes to read, in (0, 1]
+	 * @param cursor where on the ring this run starts reading
+	 */
+	public CheckResult check(ObjectRef manifest, double dataFraction, long cursor, CheckProgress progress) {
+		if (!(dataFraction > 0 && dataFraction <= 1)) {
+			throw new IllegalArgumentException("dataFraction must be in (0, 1]: " + dataFraction);
+		}
+		Path file = null;
+		try {
+			file = Files.createTempFile("pss-verify-", ".json.gz");
+			try (InputStream in = this.store.get(manifest)) {
+				Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+			}
+			catch (ObjectNotFoundException ex) {
+				problem("", "manifest " + this.layout.key(this.project, manifest) + " missing");
+				return result(progress, cursor);
+			}
+			Map<String, Long> packs = this.listing.sizes(ObjectRef.Kind.PACK);
+			Map<String, Long> blobs = this.listing.sizes(ObjectRef.Kind.BLOB);
+			Map<Sampled, Long> referenced = new HashMap<>();
+			if (!read(file, entry -> resolve(entry, packs, blobs, referenced))) {
+				return result(progress, cursor);
+			}
+			Sample sample = sample(referenced, dataFraction, cursor);
+			Map<String, List<SnapshotEntry>> packMembers = new HashMap<>();
+			Map<String, List<SnapshotEntry>> blobFiles = new HashMap<>();
+			long[] totals = new long[2];
+			read(file, entry -> {
+				Sampled object = object(entry);
+				if (object != null && sample.objects().contains(object) && resolvable(entry, packs, blobs)) {
+					(entry.packed() ? packMembers : blobFiles).computeIfAbsent(object.id(), id -> new ArrayList<>())
+						.add(entry);
+					totals[0]++;
+					totals[1] += entry.size();
+				}
+			});
+			progress.filesTotal.set(totals[0]);
+			progress.bytesTotal.set(totals[1]);
+			readSample(packMembers, blobFiles, progress);
+			return result(progress, sample.cursorEnd());
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Could not verify " + manifest, ex);
+		}
+		finally {
+			if (file != null) {
+				try {
+					Files.deleteIfExists(file);
+				}
+				catch (IOException ex) {
+					// a temporary file left behind is harmless
+				}
+			}
+		}
+	}
+
+	/** Reads every entry of a manifest; false (and a problem) when the manifest itself is damaged. */
+	private boolean read(Path file, Consumer<SnapshotEntry> each) throws IOException {
+		try (Manifest.Reader entries = new Manifest.Reader(Files.newInputStream(file))) {
+			while (entries.hasNext()) {
+				stopIfInterrupted();
+				SnapshotEntry entry = entries.next();
+				if (entry.isFile()) {
+					each.accept(entry);
+				}
+			}
+			return true;
+		}
+		catch (RuntimeException ex) {
+			// a damaged manifest fails its gzip CRC or its JSON; nothing of it can be trusted
+			if (Thread.currentThread().isInterrupted()) {
+				throw ex;
+			}
+			problem("", "manifest unreadable: " + ex.getMessage());
+			return false;
+		}
+	}
+
+	/** An object a file's content lives in; null for an entry that names none. */
+	private record Sampled(ObjectRef.Kind kind, String id) {
+	}
+
+	private static Sampled object(SnapshotEntry entry) {
+		if (entry.packed()) {
+			return new Sampled(ObjectRef.Kind.PACK, entry.pack());
+		}
+		return entry.sha256() == null ? null : new Sampled(ObjectRef.Kind.BLOB, entry.sha256());
+	}
+
+	/** The structural check of one file entry: its content's object exists, big enough for it. */
+	private void resolve(SnapshotEntry entry, Map<String, Long> packs, Map<String, Long> blobs,
+			Map<Sampled, Long> referenced) {
+		String path = entry.path();
+		if (entry.sha256() == null || entry.size() == null || (entry.blob() == null) == (entry.pack() == null)) {
+			problem(path, "entry names no content (sha256, size and one of blob or pack are required)");
+			return;
+		}
+		if (entry.packed()) {
+			Long size = packs.get(entry.pack());
+			long offset = entry.offset() == null ? -1 : entry.offset();
+			if (size == null) {
+				problem(path, "pack " + entry.pack() + " missing");
+			}
+			else if (offset < 0 || offset + entry.size() > size) {
+				problem(path, "pack " + entry.pack() + " is " + size + " bytes, entry needs " + offset + ".."
+						+ (offset + entry.size()));
+			}
+			else {
+				referenced.put(new Sampled(ObjectRef.Kind.PACK, entry.pack()), size);
+			}
+			return;
+		}
+		if (!entry.blob().equals(this.layout.blob(this.project, entry.sha256()))) {
+			problem(path, "blob key " + entry.blob() + " is not the key of content " + entry.sha256());
+			return;
+		}
+		Long size = blobs.get(entry.sha256());
+		if (size == null) {
+			problem(path, "blob " + entry.sha256() + " missing");
+		}
+		else if (size.longValue() != entry.size()) {
+			problem(path, "blob " + entry.sha256() + " is " + size + " bytes, entry needs " + entry.size());
+		}
+		else {
+			referenced.put(new Sampled(ObjectRef.Kind.BLOB, entry.sha256()), size);
+		}
+	}
+
+	/** Whether {@link #resolve} found nothing wrong with an entry: only such entries are read. */
+	private static boolean resolvable(SnapshotEntry entry, Map<String, Long> packs, Map<String, Long> blobs) {
+		if (entry.packed()) {
+			Long size = packs.get(entry.pack());
+			return size != null && entry.offset() != null && entry.offset() >= 0 && entry.offset() + entry.size() <= size;
+		}
+		Long size = blobs.get(entry.sha256());
+		return size != null && size.longValue() == entry.size();
+	}
+
+	private record Sample(java.util.Set<Sampled> objects, long cursorEnd) {
+	}
+
+	/** The objects to read: from the cursor on, in ring order, until {@code fraction} of the bytes. */
+	static Sample sample(Map<Sampled, Long> referenced, double fraction, long cursor) {
+		List<Map.Entry<Sampled, Long>> ring = new ArrayList<>(referenced.entrySet());
+		long total = 0;
+		long[] places = new long[ring.size()];
+		Map<Sampled, Long> placeOf = new HashMap<>();
+		for (Map.Entry<Sampled, Long> object : ring) {
+			total += object.getValue();
+			placeOf.put(object.getKey(), place(object.getKey()));
+		}
+		ring.sort(Comparator.comparing(object -> placeOf.get(object.getKey()), Long::compareUnsigned));
+		for (int i = 0; i < ring.size(); i++) {
+			places[i] = placeOf.get(ring.get(i).getKey());
+		}
+		java.util.Set<Sampled> taken = new java.util.HashSet<>();
+		if (ring.isEmpty()) {
+			return new Sample(taken, cursor);
+		}
+		if (fraction >= 1) {
+			ring.forEach(object -> taken.add(object.getKey()));
+			return new Sample(taken, cursor);
+		}
+		int start = 0;
+		while (start < ring.size() && Long.compareUnsigned(places[start], cursor) < 0) {
+			start++;
+		}
+		double wanted = fraction * total;
+		long bytes = 0;
+		long end = cursor;
+		for (int n = 0; n < ring.size() && (taken.isEmpty() || bytes < wanted); n++) {
+			int i = (start + n) % ring.size();
+			taken.add(ring.get(i).getKey());
+			bytes += ring.get(i).getValue();
+			end = places[i] + 1;
+		}
+		return new Sample(taken, end);
+	}
+
+	/** An object's fixed place on the ring. */
+	private static long place(Sampled object) {
+		MessageDigest digest = Sha256.digest();
+		digest.update((object.kind().name() + ":" + object.id()).getBytes(StandardCharsets.UTF_8));
+		return ByteBuffer.wrap(digest.digest()).getLong();
+	}
+
+	/** Reads the sampled packs and blobs, a few at a time, each checked as it streams in. */
+	private void readSample(Map<String, List<SnapshotEntry>> packMembers, Map<String, List<SnapshotEntry>> blobFiles,
+			CheckProgress progress) {
+		Semaphore inFlight = new Semaphore(this.parallelism);
+		List<CompletableFuture<Void>> tasks = new ArrayList<>();
+		try {
+			packMembers.forEach((pack, members) -> tasks.add(submit(inFlight, () -> checkPack(pack, members, progress))));
+			blobFiles.forEach((sha256, files) -> tasks.add(submit(inFlight, () -> checkBlob(sha256, files, progress))));
+			// interruptibly, unlike join(): a cancel or a lost lease interrupts the job's thread here
+			CompletableFuture.allOf(tasks.toArray(CompletableFuture[]::new)).get();
+		}
+		catch (InterruptedException ex) {
+			this.stopped.set(true);
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException("Verification interrupted", ex);
+		}
+		catch (java.util.concurrent.ExecutionException ex) {
+			this.stopped.set(true);
+			if (ex.getCause() instanceof RuntimeException runtime) {
+				throw runtime;
+			}
+			throw new IllegalStateException("Verification failed", ex.getCause());
+		}
+		catch (RuntimeException ex) {
+			this.stopped.set(true);
+			throw ex;
+		}
+	}
+
+	private CompletableFuture<Void> submit(Semaphore inFlight, Runnable read) {
+		try {
+			inFlight.acquire();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException("Verification interrupted", ex);
+		}
+		stopIfInterrupted();
+		try {
+			return CompletableFuture.runAsync(() -> {
+				try {
+					if (!this.stopped.get()) {
+						read.run();
+					}
+				}
+				finally {
+					inFlight.release();
+				}
+			}, this.reads);
+		}
+		catch (RuntimeException ex) {
+			inFlight.release();
+			throw ex;
+		}
+	}
+
+	/** Streams a pack once, front to back, hashing each member's range on the way. */
+	private void checkPack(String pack, List<SnapshotEntry> members, CheckProgress progress) {
+		members.sort(Comparator.comparingLong(SnapshotEntry::offset).thenComparingLong(SnapshotEntry::size));
+		ObjectRef ref = ObjectRef.pack(pack);
+		MessageDigest digest = Sha256.digest();
+		byte[] buffer = new byte[64 * 1024];
+		try (InputStream in = this.store.get(ref)) {
+			long position = 0;
+			long lastOffset = -1;
+			long lastSize = -1;
+			String lastSha = null;
+			for (SnapshotEntry member : members) {
+				if (this.stopped.get()) {
+					return;
+				}
+				String actual;
+				if (member.offset() == lastOffset && member.size() == lastSize) {
+					actual = lastSha;
+				}
+				else if (member.offset() < position) {
+					// overlapping ranges come only from a damaged manifest: read this one on its own
+					actual = hash(this.store.get(ref, member.offset(), member.size()), member.size(), digest, buffer);
+				}
+				else {
+					in.skipNBytes(member.offset() - position);
+					actual = hash(in, member.size(), digest, buffer);
+					position = member.offset() + member.size();
+				}
+				lastOffset = member.offset();
+				lastSize = member.size();
+				lastSha = actual;
+				if (actual == null) {
+					problem(member.path(), "pack " + pack + " ended before " + (member.offset() + member.size()) + " bytes");
+				}
+				else if (!actual.equals(member.sha256())) {
+					problem(member.path(), "content sha256 mismatch in pack " + pack + " at offset " + member.offset());
+				}
+				progress.files.incrementAndGet();
+				progress.bytes.addAndGet(member.size());
+			}
+		}
+		catch (ObjectNotFoundException ex) {
+			members.forEach(member -> problem(member.path(), "pack " + pack + " missing"));
+		}
+		catch (java.io.EOFException ex) {
+			members.forEach(member -> problem(member.path(), "pack " + pack + " ended early"));
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Could not read " + ref, ex);
+		}
+	}
+
+	/** The sha256 of the next {@code length} bytes; null when the stream ends before them. */
+	private static String hash(InputStream in, long length, MessageDigest digest, byte[] buffer) throws IOException {
+		digest.reset();
+		long left = length;
+		while (left > 0) {
+			int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+			if (n < 0) {
+				return null;
+			}
+			digest.update(buffer, 0, n);
+			left -= n;
+		}
+		return HexFormat.of().formatHex(digest.digest());
+	}
+
+	private void checkBlob(String sha256, List<SnapshotEntry> files, CheckProgress progress) {
+		ObjectRef ref = ObjectRef.blob(sha256);
+		long size = files.get(0).size();
+		String actual;
+		try (InputStream in = this.store.get(ref)) {
+			actual = hash(in, size, Sha256.digest(), new byte[1 << 20]);
+			if (actual != null && in.read() >= 0) {
+				actual = "longer than " + size + " bytes";
+			}
+		}
+		catch (ObjectNotFoundException ex) {
+			files.forEach(file -> problem(file.path(), "blob " + sha256 + " missing"));
+			return;
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Could not read " + ref, ex);
+		}
+		for (SnapshotEntry file : files) {
+			if (!sha256.equals(actual)) {
+				problem(file.path(), "content sha256 mismatch in blob " + sha256);
+			}
+			progress.files.incrementAndGet();
+			progress.bytes.addAndGet(file.size());
+		}
+	}
+
+	private synchronized void problem(String path, String what) {
+		this.problemCount++;
+		if (this.problems.size() < MAX_PROBLEMS) {
+			this.problems.add(new CheckResult.Problem(path, what));
+		}
+	}
+
+	private synchronized CheckResult result(CheckProgress progress, long cursorEnd) {
+		List<CheckResult.Problem> sorted = new ArrayList<>(this.problems);
+		sorted.sort(Comparator.comparing(CheckResult.Problem::path, PathOrder.INSTANCE)
+			.thenComparing(CheckResult.Problem::what));
+		return new CheckResult(progress.files(), progress.bytes(), List.copyOf(sorted), this.problemCount, cursorEnd);
+	}
+
+	private static void stopIfInterrupted() {
+		if (Thread.currentThread().isInterrupted()) {
+			throw new IllegalStateException("Verification interrupted");
+		}
+	}
+
+}
