@@ -21,7 +21,7 @@ public record Backup(UUID id, UUID projectId, String project, String namespace, 
 	/** What every read of a backup selects: the row and the names of its storage and project. */
 	static final String SELECT = """
 			SELECT b.*, s.name AS storage_name, p.name AS project_name, p.namespace AS project_namespace"""
-			+ VerificationSummary.COLUMNS + """
+			+ VerificationSummary.COLUMNS + "\n" + """
 			FROM backups b JOIN storages s ON s.id = b.storage_id JOIN projects p ON p.id = b.project_id
 			""" + VerificationSummary.JOIN;
 
