@@ -181,12 +181,12 @@ class VerificationIntegrationTests extends WorkerTestSupport {
 		SnapshotEntry victim = entry(backed, "large.bin");
 		byte[] blob = read(victim.blob());
 		this.store.delete(List.of(victim.blob()));
-		assertThat(verify(backed, null).json().path("outcome").asString()).isEqualTo("damaged");
+		assertThat(verify(backed, "{}").json().path("outcome").asString()).isEqualTo("damaged");
 		assertThat(condition(backed).path("status").asString()).isEqualTo("False");
 		this.store.put(victim.blob(), blob, blob.length);
 		String newer = backUp("v-clear", "data");
 
-		Response done = awaitEnd(this.api.post(backed.storages() + "/data/backups/" + newer + ":verify", null)
+		Response done = awaitEnd(this.api.post(backed.storages() + "/data/backups/" + newer + ":verify", "{}")
 			.header("Location"));
 
 		assertThat(done.json().path("outcome").asString()).as(done.toString()).isEqualTo("ok");
@@ -197,15 +197,9 @@ class VerificationIntegrationTests extends WorkerTestSupport {
 	@Test
 	void racingRequestsForOneBackupGetOneVerification() {
 		Backed backed = backedUp("v-race", 7);
-		// the worker cannot claim while the trigger is there: the verification stays Queued for every request
-		this.db.sql("""
-				CREATE OR REPLACE FUNCTION test_hold_verifications() RETURNS trigger LANGUAGE plpgsql AS
-				$$ BEGIN RAISE EXCEPTION 'held by the test'; END $$""").update();
-		this.db.sql("""
-				CREATE TRIGGER test_hold_verifications BEFORE UPDATE ON verifications
-				FOR EACH ROW WHEN (NEW.state = 'Running') EXECUTE FUNCTION test_hold_verifications()""").update();
+		hold();
 
-		List<Response> responses = Parallel.run(20, client -> this.api.post(backed.backupPath() + ":verify", null));
+		List<Response> responses = Parallel.run(20, client -> this.api.post(backed.backupPath() + ":verify", "{}"));
 
 		Set<String> ids = new HashSet<>();
 		for (Response response : responses) {
@@ -222,6 +216,16 @@ class VerificationIntegrationTests extends WorkerTestSupport {
 		assertThat(awaitEnd(responses.get(0).header("Location")).json().path("state").asString()).isEqualTo("Succeeded");
 	}
 
+	/** The worker cannot claim while the trigger is there: a verification stays Queued. */
+	private void hold() {
+		this.db.sql("""
+				CREATE OR REPLACE FUNCTION test_hold_verifications() RETURNS trigger LANGUAGE plpgsql AS
+				$$ BEGIN RAISE EXCEPTION 'held by the test'; END $$""").update();
+		this.db.sql("""
+				CREATE TRIGGER test_hold_verifications BEFORE UPDATE ON verifications
+				FOR EACH ROW WHEN (NEW.state = 'Running') EXECUTE FUNCTION test_hold_verifications()""").update();
+	}
+
 	@AfterEach
 	void dropHold() {
 		this.db.sql("DROP TRIGGER IF EXISTS test_hold_verifications ON verifications").update();
@@ -231,13 +235,8 @@ class VerificationIntegrationTests extends WorkerTestSupport {
 	@Test
 	void aQueuedVerificationIsCancelledAtOnce() {
 		Backed backed = backedUp("v-cancel", 8);
-		this.db.sql("""
-				CREATE OR REPLACE FUNCTION test_hold_verifications() RETURNS trigger LANGUAGE plpgsql AS
-				$$ BEGIN RAISE EXCEPTION 'held by the test'; END $$""").update();
-		this.db.sql("""
-				CREATE TRIGGER test_hold_verifications BEFORE UPDATE ON verifications
-				FOR EACH ROW WHEN (NEW.state = 'Running') EXECUTE FUNCTION test_hold_verifications()""").update();
-		Response queued = this.api.post(backed.backupPath() + ":verify", null);
+		hold();
+		Response queued = this.api.post(backed.backupPath() + ":verify", "{}");
 
 		Response cancelled = this.api.post(queued.header("Location") + ":cancel", null);
 
@@ -252,12 +251,7 @@ class VerificationIntegrationTests extends WorkerTestSupport {
 	@Test
 	void retentionKeepsABackupWhoseVerificationWaits() {
 		Backed backed = backedUp("v-keep", 9);
-		this.db.sql("""
-				CREATE OR REPLACE FUNCTION test_hold_verifications() RETURNS trigger LANGUAGE plpgsql AS
-				$$ BEGIN RAISE EXCEPTION 'held by the test'; END $$""").update();
-		this.db.sql("""
-				CREATE TRIGGER test_hold_verifications BEFORE UPDATE ON verifications
-				FOR EACH ROW WHEN (NEW.state = 'Running') EXECUTE FUNCTION test_hold_verifications()""").update();
+		hold();
 		Response queued = this.api.post(backed.backupPath() + ":verify", "{\"dataFraction\": 1.0}");
 		this.api.patch(backed.storages() + "/data", "{\"backupPolicy\": {\"retention\": {\"keepLast\": 1}}}");
 
@@ -283,8 +277,9 @@ class VerificationIntegrationTests extends WorkerTestSupport {
 		Response fraction = this.api.post(backed.backupPath() + ":verify", "{\"dataFraction\": 1.5}");
 		Response zero = this.api.post(backed.backupPath() + ":verify", "{\"dataFraction\": 0}");
 		Response unknown = this.api.post(backed.storages() + "/data/backups/00000000-0000-0000-0000-000000000000:verify",
-				null);
-		Response notAnId = this.api.post(backed.storages() + "/data/backups/nope:verify", null);
+				"{}");
+		Response noBody = this.api.unvalidated().post(backed.backupPath() + ":verify", null);
+		Response notAnId = this.api.post(backed.storages() + "/data/backups/nope:verify", "{}");
 		Response cron = this.api.patch(backed.storages() + "/data",
 				"{\"backupPolicy\": {\"verify\": {\"schedule\": \"every sunday\", \"timeZone\": \"Mars/Olympus\", "
 						+ "\"dataFraction\": -1}}}");
@@ -292,6 +287,7 @@ class VerificationIntegrationTests extends WorkerTestSupport {
 		assertThat(fraction.status()).isEqualTo(400);
 		assertThat(fraction.json().path("errors").path(0).path("field").asString()).isEqualTo("dataFraction");
 		assertThat(zero.status()).isEqualTo(400);
+		assertThat(noBody.status()).isEqualTo(400);
 		assertThat(unknown.status()).isEqualTo(404);
 		assertThat(notAnId.status()).isEqualTo(404);
 		assertThat(cron.status()).as(cron.toString()).isEqualTo(400);
@@ -304,7 +300,7 @@ class VerificationIntegrationTests extends WorkerTestSupport {
 
 		// a backup that has no snapshot (yet): 409
 		this.db.sql("UPDATE backups SET state = 'Failed' WHERE id = cast(? as uuid)").param(backed.backup()).update();
-		Response failed = this.api.post(backed.backupPath() + ":verify", null);
+		Response failed = this.api.post(backed.backupPath() + ":verify", "{}");
 		assertThat(failed.status()).isEqualTo(409);
 		assertThat(failed.problemType()).isEqualTo("backup-not-available");
 		assertThat(count("select count(*) from verifications")).isZero();

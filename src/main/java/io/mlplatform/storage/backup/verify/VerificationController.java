@@ -45,18 +45,18 @@ class VerificationController {
 		return "/api/v1/projects/" + project + "/storages/" + storage + "/backups/" + backup;
 	}
 
-	@PostMapping("/{backup}:verify")
+	@PostMapping(path = "/{backup}:verify", consumes = MediaType.APPLICATION_JSON_VALUE)
 	@Operation(operationId = "verifyBackup", summary = "Verify a backup now",
 			description = "Answers 202 with a Queued verification; poll it until Succeeded (nothing wrong) or Failed "
 					+ "(outcome damaged lists the problems; error says why it could not read). While a verification of "
 					+ "the backup is queued or running, answers with that one instead of queuing a second. It reads "
-					+ "the bucket only, in the service. Members may start verifications.")
+					+ "the bucket only, in the service. The body `{}` reads the share of the storage's policy. Members "
+					+ "may start verifications.")
 	@ApiResponse(responseCode = "202", description = "Queued, or the verification already queued or running")
 	@ApiResponse(responseCode = "409", ref = ApiDocs.CONFLICT)
 	ResponseEntity<VerificationResponse> verify(@PathVariable String project, @PathVariable String storage,
-			@PathVariable String backup, @RequestBody(required = false) VerifyRequest request) {
-		Verification verification = this.verifications.request(project, storage, backup,
-				request == null ? null : request.dataFraction());
+			@PathVariable String backup, @RequestBody VerifyRequest request) {
+		Verification verification = this.verifications.request(project, storage, backup, request.dataFraction());
 		return ResponseEntity.accepted()
 			.location(URI.create(path(project, storage, backup) + "/verifications/" + verification.id()))
 			.eTag(verification.etag())

@@ -218,6 +218,10 @@ class VerificationManagement {
 				.param("now", this.queue.now())
 				.param("id", id)
 				.update();
+			if ("Queued".equals(state)) {
+				// ended here, not by a worker: counted here
+				this.worker.count("cancelled");
+			}
 			this.audit.record(project.getName(), "verification.cancel",
 					target(project, storageName, backup.id()) + "/verifications/" + id, "cancelled",
 					Map.of("state", state), null);

@@ -23,6 +23,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 
 import tools.jackson.databind.json.JsonMapper;
 
+import io.mlplatform.storage.backup.BackupWorker;
 import io.mlplatform.storage.backup.Snapshots;
 import io.mlplatform.storage.backup.VerificationSummary.VerificationProblem;
 import io.mlplatform.storage.snapshot.CheckProgress;
@@ -73,10 +74,6 @@ public class VerificationWorker implements AutoCloseable {
 	private final AtomicInteger finished = new AtomicInteger();
 
 	private volatile boolean started;
-
-	/** Runs only once this instance claims: what a test runs before a second worker takes over. */
-	volatile java.util.function.Consumer<UUID> beforeCheck = id -> {
-	};
 
 	VerificationWorker(String owner, VerificationQueue queue, JdbcClient db, Snapshots snapshots,
 			VerificationScheduler scheduler, MeterRegistry meters, JsonMapper json, Duration poll,
@@ -194,7 +191,6 @@ public class VerificationWorker implements AutoCloseable {
 				.query((r, n) -> new Job(r.getString("project"), r.getObject("storage_id", UUID.class),
 						r.getObject("backup_id", UUID.class), r.getDouble("data_fraction"), r.getLong("cursor_start")))
 				.single();
-			this.beforeCheck.accept(job.id);
 			CheckResult result = this.snapshots.verify(row.project(), row.storageId().toString(),
 					row.backupId().toString(), row.dataFraction(), row.cursor(), job.progress);
 			if (Thread.currentThread().isInterrupted() && (job.cancelled || job.lost || this.stopping.get())) {
@@ -236,7 +232,7 @@ public class VerificationWorker implements AutoCloseable {
 			log.warn("Verification {} of backup {} failed: {}", job.id, row == null ? null : row.backupId(),
 					ex.toString());
 			end(job, new VerificationQueue.Ending("Failed", "error", job.progress.files(), job.progress.bytes(), "[]", 0,
-					null, describe(ex)));
+					null, BackupWorker.describe(ex)));
 		}
 		if (ex instanceof Error error && !(ex instanceof AssertionError)) {
 			throw error;
@@ -257,7 +253,8 @@ public class VerificationWorker implements AutoCloseable {
 		return ended;
 	}
 
-	private void count(String outcome) {
+	/** Counts a verification ended with this outcome, here or (cancelled while queued) by the API. */
+	void count(String outcome) {
 		Counter.builder("pss.backup.verifications")
 			.description("Verifications of backups ended, by outcome: ok, damaged, error, cancelled")
 			.tag("outcome", outcome)
@@ -305,17 +302,6 @@ public class VerificationWorker implements AutoCloseable {
 			.param("now", this.queue.now())
 			.param("storage", row.storageId())
 			.update();
-	}
-
-	private static String describe(Throwable ex) {
-		StringBuilder message = new StringBuilder();
-		for (Throwable cause = ex; cause != null && message.length() < MAX_ERROR; cause = cause.getCause()) {
-			String text = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
-			if (message.indexOf(text) < 0) {
-				message.append(message.isEmpty() ? "" : ": ").append(text);
-			}
-		}
-		return message.length() > MAX_ERROR ? message.substring(0, MAX_ERROR) : message.toString();
 	}
 
 	/** Writes every running verification's progress and renews its lease; stops those cancelled or lost. */

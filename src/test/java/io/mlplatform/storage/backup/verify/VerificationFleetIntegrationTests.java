@@ -82,6 +82,18 @@ class VerificationFleetIntegrationTests extends IntegrationTestSupport {
 		return TestBackups.take(this.db, this.snapshots, "nlp", "data", Map.of("f" + n + ".txt", "content " + n));
 	}
 
+	/** A verification as a worker leaves it while it runs, its lease ending at now() plus or minus something. */
+	private void running(String backup, String owner, String leaseFromNow) {
+		this.db.sql("""
+				INSERT INTO verifications (id, project_id, storage_id, backup_id, trigger, data_fraction, cursor_start,
+				  state, created_at, started_at, lease_owner, lease_until, attempt)
+				SELECT gen_random_uuid(), project_id, storage_id, id, 'manual', 1.0, 0, 'Running', now(), now(), ?,
+				  now() %s, 1
+				FROM backups WHERE id = cast(? as uuid)""".formatted(leaseFromNow))
+			.params(owner, backup)
+			.update();
+	}
+
 	@Test
 	void twoWorkersRunEachVerificationExactlyOnce() {
 		List<String> backups = new ArrayList<>();
@@ -111,14 +123,7 @@ class VerificationFleetIntegrationTests extends IntegrationTestSupport {
 	void aVerificationWhoseWorkerDiedIsTakenOverOnceItsLeaseRunsOut() {
 		String backup = backup(1);
 		// as a worker leaves it when it dies mid-run: Running, its lease run out, never renewed again
-		this.db.sql("""
-				INSERT INTO verifications (id, project_id, storage_id, backup_id, trigger, data_fraction, cursor_start,
-				  state, created_at, started_at, lease_owner, lease_until, attempt)
-				SELECT gen_random_uuid(), project_id, storage_id, id, 'manual', 1.0, 0, 'Running', now(), now(), 'dead',
-				  now() - interval '1 second', 1
-				FROM backups WHERE id = cast(? as uuid)""")
-			.param(backup)
-			.update();
+		running(backup, "dead", "- interval '1 second'");
 
 		await().atMost(Duration.ofSeconds(30))
 			.until(() -> count("select count(*) from verifications where state = 'Succeeded'") == 1);
@@ -128,14 +133,7 @@ class VerificationFleetIntegrationTests extends IntegrationTestSupport {
 	@Test
 	void aRunningVerificationWithALiveLeaseIsNotTakenOver() {
 		String backup = backup(1);
-		this.db.sql("""
-				INSERT INTO verifications (id, project_id, storage_id, backup_id, trigger, data_fraction, cursor_start,
-				  state, created_at, started_at, lease_owner, lease_until, attempt)
-				SELECT gen_random_uuid(), project_id, storage_id, id, 'manual', 1.0, 0, 'Running', now(), now(), 'alive',
-				  now() + interval '1 hour', 1
-				FROM backups WHERE id = cast(? as uuid)""")
-			.param(backup)
-			.update();
+		running(backup, "alive", "+ interval '1 hour'");
 		VerificationWorker second = secondWorker();
 		second.start();
 
