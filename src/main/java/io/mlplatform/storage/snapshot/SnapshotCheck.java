@@ -3,8 +3,6 @@ package io.mlplatform.storage.snapshot;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -27,14 +25,7 @@ import java.util.function.Consumer;
  * them (its blob exists with the file's size, its range lies inside its pack); and a sample of the
  * content, a fraction of the packs and blobs by bytes, is read and every file in it checked against
  * its sha256. A sampled pack is read once, front to back, whatever number of files it holds.
- * <p>
- * The sample: every referenced object has a fixed place on a ring (the first 64 bits of the sha256 of
- * its name). A run starts at a cursor and takes objects in ring order until it has
- * {@code dataFraction} of the bytes; the next run starts where this one stopped, so successive runs
- * read different content and {@code ceil(1 / dataFraction)} runs read all of it, as restic's
- * {@code --read-data-subset=n/t} does, while content added between runs simply takes its place on the
- * ring. A run given the same cursor reads the same content (a retried attempt checks what the first
- * one would have).
+ * Which content is read is {@link ContentSample}'s choice: successive runs read different content.
  */
 public final class SnapshotCheck {
 
@@ -89,17 +80,17 @@ public final class SnapshotCheck {
 			}
 			Map<String, Long> packs = this.listing.sizes(ObjectRef.Kind.PACK);
 			Map<String, Long> blobs = this.listing.sizes(ObjectRef.Kind.BLOB);
-			Map<Sampled, Long> referenced = new HashMap<>();
+			Map<ContentSample.Item, Long> referenced = new HashMap<>();
 			if (!read(file, entry -> resolve(entry, packs, blobs, referenced))) {
 				return result(progress, cursor);
 			}
-			Sample sample = sample(referenced, dataFraction, cursor);
+			ContentSample sample = ContentSample.of(referenced, dataFraction, cursor);
 			Map<String, List<SnapshotEntry>> packMembers = new HashMap<>();
 			Map<String, List<SnapshotEntry>> blobFiles = new HashMap<>();
 			long[] totals = new long[2];
 			read(file, entry -> {
-				Sampled object = object(entry);
-				if (object != null && sample.objects().contains(object) && resolvable(entry, packs, blobs)) {
+				ContentSample.Item object = object(entry);
+				if (object != null && sample.contains(object) && resolvable(entry, packs, blobs)) {
 					(entry.packed() ? packMembers : blobFiles).computeIfAbsent(object.id(), id -> new ArrayList<>())
 						.add(entry);
 					totals[0]++;
@@ -148,20 +139,17 @@ public final class SnapshotCheck {
 		}
 	}
 
-	/** An object a file's content lives in; null for an entry that names none. */
-	private record Sampled(ObjectRef.Kind kind, String id) {
-	}
-
-	private static Sampled object(SnapshotEntry entry) {
+	/** The object a file's content lives in; null for an entry that names none. */
+	private static ContentSample.Item object(SnapshotEntry entry) {
 		if (entry.packed()) {
-			return new Sampled(ObjectRef.Kind.PACK, entry.pack());
+			return new ContentSample.Item(ObjectRef.Kind.PACK, entry.pack());
 		}
-		return entry.sha256() == null ? null : new Sampled(ObjectRef.Kind.BLOB, entry.sha256());
+		return entry.sha256() == null ? null : new ContentSample.Item(ObjectRef.Kind.BLOB, entry.sha256());
 	}
 
 	/** The structural check of one file entry: its content's object exists, big enough for it. */
 	private void resolve(SnapshotEntry entry, Map<String, Long> packs, Map<String, Long> blobs,
-			Map<Sampled, Long> referenced) {
+			Map<ContentSample.Item, Long> referenced) {
 		String path = entry.path();
 		if (entry.sha256() == null || entry.size() == null || (entry.blob() == null) == (entry.pack() == null)) {
 			problem(path, "entry names no content (sha256, size and one of blob or pack are required)");
@@ -178,7 +166,7 @@ public final class SnapshotCheck {
 						+ (offset + entry.size()));
 			}
 			else {
-				referenced.put(new Sampled(ObjectRef.Kind.PACK, entry.pack()), size);
+				referenced.put(new ContentSample.Item(ObjectRef.Kind.PACK, entry.pack()), size);
 			}
 			return;
 		}
@@ -194,7 +182,7 @@ public final class SnapshotCheck {
 			problem(path, "blob " + entry.sha256() + " is " + size + " bytes, entry needs " + entry.size());
 		}
 		else {
-			referenced.put(new Sampled(ObjectRef.Kind.BLOB, entry.sha256()), size);
+			referenced.put(new ContentSample.Item(ObjectRef.Kind.BLOB, entry.sha256()), size);
 		}
 	}
 
@@ -206,54 +194,6 @@ public final class SnapshotCheck {
 		}
 		Long size = blobs.get(entry.sha256());
 		return size != null && size.longValue() == entry.size();
-	}
-
-	private record Sample(java.util.Set<Sampled> objects, long cursorEnd) {
-	}
-
-	/** The objects to read: from the cursor on, in ring order, until {@code fraction} of the bytes. */
-	static Sample sample(Map<Sampled, Long> referenced, double fraction, long cursor) {
-		List<Map.Entry<Sampled, Long>> ring = new ArrayList<>(referenced.entrySet());
-		long total = 0;
-		long[] places = new long[ring.size()];
-		Map<Sampled, Long> placeOf = new HashMap<>();
-		for (Map.Entry<Sampled, Long> object : ring) {
-			total += object.getValue();
-			placeOf.put(object.getKey(), place(object.getKey()));
-		}
-		ring.sort(Comparator.comparing(object -> placeOf.get(object.getKey()), Long::compareUnsigned));
-		for (int i = 0; i < ring.size(); i++) {
-			places[i] = placeOf.get(ring.get(i).getKey());
-		}
-		java.util.Set<Sampled> taken = new java.util.HashSet<>();
-		if (ring.isEmpty()) {
-			return new Sample(taken, cursor);
-		}
-		if (fraction >= 1) {
-			ring.forEach(object -> taken.add(object.getKey()));
-			return new Sample(taken, cursor);
-		}
-		int start = 0;
-		while (start < ring.size() && Long.compareUnsigned(places[start], cursor) < 0) {
-			start++;
-		}
-		double wanted = fraction * total;
-		long bytes = 0;
-		long end = cursor;
-		for (int n = 0; n < ring.size() && (taken.isEmpty() || bytes < wanted); n++) {
-			int i = (start + n) % ring.size();
-			taken.add(ring.get(i).getKey());
-			bytes += ring.get(i).getValue();
-			end = places[i] + 1;
-		}
-		return new Sample(taken, end);
-	}
-
-	/** An object's fixed place on the ring. */
-	private static long place(Sampled object) {
-		MessageDigest digest = Sha256.digest();
-		digest.update((object.kind().name() + ":" + object.id()).getBytes(StandardCharsets.UTF_8));
-		return ByteBuffer.wrap(digest.digest()).getLong();
 	}
 
 	/** Reads the sampled packs and blobs, a few at a time, each checked as it streams in. */
