@@ -32,6 +32,9 @@ class SnapshotCheckTests extends BackupTestSupport {
 
 	private static final int SMALL = 6000;
 
+	/** The small files, the two large ones and an empty one. */
+	private static final int FILES = SMALL_FILES + 3;
+
 	private static final int LARGE = 100 * 1024;
 
 	private String storage;
@@ -49,6 +52,8 @@ class SnapshotCheckTests extends BackupTestSupport {
 		// above the tests' 64 KiB threshold: blobs of their own
 		write(tree.resolve("large/one.bin"), random(LARGE, 1001));
 		write(tree.resolve("large/two.bin"), random(LARGE + 1, 1002));
+		// an empty file has a place like any other (a pack's range of no bytes)
+		write(tree.resolve("empty"), new byte[0]);
 		this.treeBytes = (long) SMALL_FILES * SMALL + LARGE + LARGE + 1;
 		this.storage = UUID.randomUUID().toString();
 		this.backup = UUID.randomUUID().toString();
@@ -65,7 +70,7 @@ class SnapshotCheckTests extends BackupTestSupport {
 
 		assertThat(result.problems()).isEmpty();
 		assertThat(result.damaged()).isFalse();
-		assertThat(result.checkedFiles()).isEqualTo(SMALL_FILES + 2);
+		assertThat(result.checkedFiles()).isEqualTo(FILES);
 		assertThat(result.checkedBytes()).isEqualTo(this.treeBytes);
 	}
 
@@ -81,7 +86,7 @@ class SnapshotCheckTests extends BackupTestSupport {
 
 		assertThat(result.problems()).containsExactly(new CheckResult.Problem("small/007.bin",
 				"content sha256 mismatch in pack " + victim.pack() + " at offset " + victim.offset()));
-		assertThat(result.checkedFiles()).isEqualTo(SMALL_FILES + 2);
+		assertThat(result.checkedFiles()).isEqualTo(FILES);
 	}
 
 	@Test
@@ -104,7 +109,7 @@ class SnapshotCheckTests extends BackupTestSupport {
 					+ cut + " bytes, entry needs " + entry.offset() + ".." + (entry.offset() + entry.size())));
 		}
 		// the rest of the pack still reads
-		assertThat(result.checkedFiles()).isEqualTo(SMALL_FILES + 2 - cutOff.size());
+		assertThat(result.checkedFiles()).isEqualTo(FILES - cutOff.size());
 	}
 
 	@Test
