@@ -39,6 +39,19 @@ class SnapshotCheckTests extends BackupTestSupport {
 
 	private String storage;
 
+	/** While set, every GET of a pack fails as a broken connection would: the bucket cannot be read. */
+	private volatile boolean packReadsFail;
+
+	@Override
+	protected UnaryOperator<software.amazon.awssdk.http.SdkHttpClient> transport() {
+		return before(http -> {
+			if (this.packReadsFail && http.method() == software.amazon.awssdk.http.SdkHttpMethod.GET
+					&& http.encodedPath().contains("/packs/")) {
+				throw new UncheckedIOException(new IOException("connection reset (injected)"));
+			}
+		});
+	}
+
 	private String backup;
 
 	private long treeBytes;
@@ -134,6 +147,16 @@ class SnapshotCheckTests extends BackupTestSupport {
 
 		assertThat(result.problems()).containsExactly(new CheckResult.Problem("small/099.bin", "pack " + victim.pack()
 				+ " is " + packSize + " bytes, entry needs " + (packSize - 10) + ".." + (packSize - 10 + SMALL)));
+	}
+
+	@Test
+	void aBucketThatCannotBeReadIsAnErrorNotDamage() {
+		this.packReadsFail = true;
+
+		org.assertj.core.api.Assertions.assertThatThrownBy(() -> verify(1.0, 0)).isInstanceOf(RuntimeException.class);
+		// nothing was reported as damage: once the bucket answers again, the same snapshot verifies clean
+		this.packReadsFail = false;
+		assertThat(verify(1.0, 0).damaged()).isFalse();
 	}
 
 	@Test
