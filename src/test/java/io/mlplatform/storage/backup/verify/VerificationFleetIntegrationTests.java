@@ -130,6 +130,70 @@ class VerificationFleetIntegrationTests extends IntegrationTestSupport {
 		assertThat(count("select count(*) from verifications where attempt = 2 and outcome = 'ok'")).isEqualTo(1);
 	}
 
+	@Autowired
+	private io.mlplatform.storage.backup.S3Store store;
+
+	@Autowired
+	private javax.sql.DataSource dataSource;
+
+	@Autowired
+	private io.mlplatform.storage.backup.BackupProperties backupProperties;
+
+	@Test
+	void aRunningVerificationIsCancelledWithinSeconds() throws Exception {
+		String backup = backup(1);
+		java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
+		// a verification that runs until it is interrupted, as a long one over a large snapshot does
+		Snapshots slow = new Snapshots(this.store, this.dataSource, this.backupProperties, Clock.systemUTC()) {
+			@Override
+			public io.mlplatform.storage.snapshot.CheckResult verify(String project, String storage, String id,
+					double dataFraction, long cursor, io.mlplatform.storage.snapshot.CheckProgress progress) {
+				running.countDown();
+				try {
+					Thread.sleep(60_000);
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+				throw new IllegalStateException("Verification interrupted");
+			}
+		};
+		// the app's worker may not claim it: the slow one must
+		this.db.sql("""
+				CREATE OR REPLACE FUNCTION test_not_the_app() RETURNS trigger LANGUAGE plpgsql AS
+				$$ BEGIN RAISE EXCEPTION 'not this worker'; END $$""").update();
+		this.db.sql("""
+				CREATE TRIGGER test_not_the_app BEFORE UPDATE ON verifications FOR EACH ROW
+				WHEN (NEW.state = 'Running' AND NEW.lease_owner = '%s') EXECUTE FUNCTION test_not_the_app()"""
+			.formatted(this.appWorker.owner())).update();
+		try {
+			VerificationWorker worker = new VerificationWorker("slow-" + UUID.randomUUID(),
+					new VerificationQueue(this.db, Clock.systemUTC(), Duration.ofSeconds(30), 5), this.db, slow, null,
+					this.meters, this.json, Duration.ofMillis(200), Duration.ofSeconds(1), 1);
+			this.workers.add(worker);
+			worker.start();
+			Response queued = this.api.post(BACKUPS + "/" + backup + ":verify", "{}");
+			assertThat(running.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+			double cancelled = this.meters.counter("pss.backup.verifications", "outcome", "cancelled").count();
+
+			Response cancelling = this.api.post(queued.header("Location") + ":cancel", null);
+
+			assertThat(cancelling.status()).as(cancelling.toString()).isEqualTo(202);
+			assertThat(cancelling.json().path("state").asString()).isEqualTo("Running");
+			assertThat(cancelling.json().path("cancelRequested").asBoolean()).isTrue();
+			await().atMost(Duration.ofSeconds(10))
+				.until(() -> this.api.get(queued.header("Location")).json().path("state").asString().equals("Cancelled"));
+			assertThat(this.api.get(queued.header("Location")).json().path("outcome").asString()).isEqualTo("cancelled");
+			assertThat(this.meters.counter("pss.backup.verifications", "outcome", "cancelled").count())
+				.isEqualTo(cancelled + 1);
+		}
+		finally {
+			this.db.sql("DROP TRIGGER IF EXISTS test_not_the_app ON verifications").update();
+			this.db.sql("DROP FUNCTION IF EXISTS test_not_the_app()").update();
+			slow.close();
+		}
+	}
+
 	@Test
 	void aRunningVerificationWithALiveLeaseIsNotTakenOver() {
 		String backup = backup(1);
