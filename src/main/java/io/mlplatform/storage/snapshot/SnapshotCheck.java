@@ -10,9 +10,11 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
@@ -32,6 +34,9 @@ public final class SnapshotCheck {
 	/** Problems listed in a result; the rest are only counted, so a wrecked bucket cannot make a huge row. */
 	public static final int MAX_PROBLEMS = 100;
 
+	/** Files whose entries one group of sampled objects holds in memory at most (about 40 MB of entries). */
+	static final int BATCH_FILES = 100_000;
+
 	private final ObjectStore store;
 
 	private final ContentListing listing;
@@ -50,8 +55,17 @@ public final class SnapshotCheck {
 
 	private final AtomicBoolean stopped = new AtomicBoolean();
 
+	private final int batchFiles;
+
 	public SnapshotCheck(ObjectStore store, ContentListing listing, SnapshotLayout layout, String project,
 			Executor reads, int parallelism) {
+		this(store, listing, layout, project, reads, parallelism, BATCH_FILES);
+	}
+
+	/** @param batchFiles files held in memory at most: see {@link #batches} */
+	SnapshotCheck(ObjectStore store, ContentListing listing, SnapshotLayout layout, String project, Executor reads,
+			int parallelism, int batchFiles) {
+		this.batchFiles = batchFiles;
 		this.store = store;
 		this.listing = listing;
 		this.layout = layout;
@@ -81,25 +95,31 @@ public final class SnapshotCheck {
 			Map<String, Long> packs = this.listing.sizes(ObjectRef.Kind.PACK);
 			Map<String, Long> blobs = this.listing.sizes(ObjectRef.Kind.BLOB);
 			Map<ContentSample.Item, Long> referenced = new HashMap<>();
-			if (!read(file, entry -> resolve(entry, packs, blobs, referenced))) {
+			Map<ContentSample.Item, long[]> files = new HashMap<>();
+			if (!read(file, entry -> resolve(entry, packs, blobs, referenced, files))) {
 				return result(progress, cursor);
 			}
 			ContentSample sample = ContentSample.of(referenced, dataFraction, cursor);
-			Map<String, List<SnapshotEntry>> packMembers = new HashMap<>();
-			Map<String, List<SnapshotEntry>> blobFiles = new HashMap<>();
-			long[] totals = new long[2];
-			read(file, entry -> {
-				ContentSample.Item object = object(entry);
-				if (object != null && sample.contains(object) && resolvable(entry, packs, blobs)) {
-					(entry.packed() ? packMembers : blobFiles).computeIfAbsent(object.id(), id -> new ArrayList<>())
-						.add(entry);
-					totals[0]++;
-					totals[1] += entry.size();
-				}
-			});
-			progress.filesTotal.set(totals[0]);
-			progress.bytesTotal.set(totals[1]);
-			readSample(packMembers, blobFiles, progress);
+			long filesTotal = 0;
+			long bytesTotal = 0;
+			for (ContentSample.Item object : sample.objects()) {
+				filesTotal += files.get(object)[0];
+				bytesTotal += files.get(object)[1];
+			}
+			progress.filesTotal.set(filesTotal);
+			progress.bytesTotal.set(bytesTotal);
+			for (Set<ContentSample.Item> batch : batches(sample.objects(), files, this.batchFiles)) {
+				Map<String, List<SnapshotEntry>> packMembers = new HashMap<>();
+				Map<String, List<SnapshotEntry>> blobFiles = new HashMap<>();
+				read(file, entry -> {
+					ContentSample.Item object = object(entry);
+					if (object != null && batch.contains(object) && resolvable(entry, packs, blobs)) {
+						(entry.packed() ? packMembers : blobFiles).computeIfAbsent(object.id(), id -> new ArrayList<>())
+							.add(entry);
+					}
+				});
+				readSample(packMembers, blobFiles, progress);
+			}
 			return result(progress, sample.cursorEnd());
 		}
 		catch (IOException ex) {
@@ -115,6 +135,32 @@ public final class SnapshotCheck {
 				}
 			}
 		}
+	}
+
+	/**
+	 * The sampled objects in groups of at most {@code limit} files (an object with more is a group of its
+	 * own): the files of one group are held in memory while its objects are read, so a verification of millions
+	 * of files reads the manifest (a local file) once per group rather than holding all of its entries.
+	 */
+	private static List<Set<ContentSample.Item>> batches(Set<ContentSample.Item> sampled,
+			Map<ContentSample.Item, long[]> files, int limit) {
+		List<Set<ContentSample.Item>> batches = new ArrayList<>();
+		Set<ContentSample.Item> batch = new HashSet<>();
+		long held = 0;
+		for (ContentSample.Item object : sampled) {
+			long count = files.get(object)[0];
+			if (!batch.isEmpty() && held + count > limit) {
+				batches.add(batch);
+				batch = new HashSet<>();
+				held = 0;
+			}
+			batch.add(object);
+			held += count;
+		}
+		if (!batch.isEmpty()) {
+			batches.add(batch);
+		}
+		return batches;
 	}
 
 	/** Reads every entry of a manifest; false (and a problem) when the manifest itself is damaged. */
@@ -149,7 +195,7 @@ public final class SnapshotCheck {
 
 	/** The structural check of one file entry: its content's object exists, big enough for it. */
 	private void resolve(SnapshotEntry entry, Map<String, Long> packs, Map<String, Long> blobs,
-			Map<ContentSample.Item, Long> referenced) {
+			Map<ContentSample.Item, Long> referenced, Map<ContentSample.Item, long[]> files) {
 		String path = entry.path();
 		if (entry.sha256() == null || entry.size() == null || (entry.blob() == null) == (entry.pack() == null)) {
 			problem(path, "entry names no content (sha256, size and one of blob or pack are required)");
@@ -166,7 +212,7 @@ public final class SnapshotCheck {
 						+ (offset + entry.size()));
 			}
 			else {
-				referenced.put(new ContentSample.Item(ObjectRef.Kind.PACK, entry.pack()), size);
+				count(new ContentSample.Item(ObjectRef.Kind.PACK, entry.pack()), size, entry, referenced, files);
 			}
 			return;
 		}
@@ -182,8 +228,17 @@ public final class SnapshotCheck {
 			problem(path, "blob " + entry.sha256() + " is " + size + " bytes, entry needs " + entry.size());
 		}
 		else {
-			referenced.put(new ContentSample.Item(ObjectRef.Kind.BLOB, entry.sha256()), size);
+			count(new ContentSample.Item(ObjectRef.Kind.BLOB, entry.sha256()), size, entry, referenced, files);
 		}
+	}
+
+	/** An object a file resolved to: its size for the sample, and the files (and bytes) it holds. */
+	private static void count(ContentSample.Item object, long size, SnapshotEntry entry,
+			Map<ContentSample.Item, Long> referenced, Map<ContentSample.Item, long[]> files) {
+		referenced.put(object, size);
+		long[] held = files.computeIfAbsent(object, o -> new long[2]);
+		held[0]++;
+		held[1] += entry.size();
 	}
 
 	/** Whether {@link #resolve} found nothing wrong with an entry: only such entries are read. */
