@@ -93,6 +93,17 @@ class SnapshotCheckBatchTests {
 		assertThat(result.problems()).allSatisfy(problem -> assertThat(problem.path()).endsWith("/f043"));
 	}
 
+	@Test
+	void aWreckedBucketListsTheFirstHundredProblemsAndCountsTheRest() {
+		snapshot(12, 50);
+		this.packs.replaceAll((id, bytes) -> new byte[bytes.length]);
+
+		CheckResult result = check(1.0, 100);
+
+		assertThat(result.problemCount()).isEqualTo(600);
+		assertThat(result.problems()).hasSize(SnapshotCheck.MAX_PROBLEMS);
+	}
+
 	/** The bucket: the manifest and the packs, read whole or by range. */
 	private final class MemoryStore implements ObjectStore {
 

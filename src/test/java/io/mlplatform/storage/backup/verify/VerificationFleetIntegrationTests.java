@@ -120,6 +120,30 @@ class VerificationFleetIntegrationTests extends IntegrationTestSupport {
 	}
 
 	@Test
+	void aBackupsVerificationsAreListedNewestFirstInPages() {
+		String backup = backup(1);
+		List<String> ids = new ArrayList<>();
+		for (int i = 0; i < 3; i++) {
+			Response queued = this.api.post(BACKUPS + "/" + backup + ":verify", "{}");
+			await().atMost(Duration.ofSeconds(30)).until(() -> !this.api.get(queued.header("Location")).json()
+				.path("state").asString().matches("Queued|Running"));
+			ids.add(0, queued.json().path("id").asString());
+		}
+
+		Response first = this.api.get(BACKUPS + "/" + backup + "/verifications?pageSize=2");
+		Response second = this.api.get(BACKUPS + "/" + backup + "/verifications?pageSize=2&pageToken="
+				+ first.json().path("nextPageToken").asString());
+
+		List<String> listed = new ArrayList<>();
+		first.json().path("items").forEach(item -> listed.add(item.path("id").asString()));
+		second.json().path("items").forEach(item -> listed.add(item.path("id").asString()));
+		assertThat(listed).isEqualTo(ids);
+		assertThat(second.json().has("nextPageToken")).isFalse();
+		assertThat(this.api.get(BACKUPS + "/" + backup + "/verifications/" + ids.get(0)).json().path("state").asString())
+			.isEqualTo("Succeeded");
+	}
+
+	@Test
 	void aVerificationWhoseWorkerDiedIsTakenOverOnceItsLeaseRunsOut() {
 		String backup = backup(1);
 		// as a worker leaves it when it dies mid-run: Running, its lease run out, never renewed again
