@@ -496,6 +496,14 @@ public class BackupManagement {
 
 	private UUID insertRestore(UUID projectId, UUID storageId, String cluster, Backup source, RestoreSpec spec,
 			boolean intoNew) {
+		// held until commit: retention, which locks the row before it lets a snapshot go, then sees this restore
+		String state = this.db.sql("SELECT state FROM backups WHERE id = ? FOR SHARE")
+			.param(source.id())
+			.query(String.class)
+			.single();
+		if (!JobState.Succeeded.name().equals(state)) {
+			throw JobConflictException.notSucceeded(source.id().toString(), JobState.valueOf(state), "restored");
+		}
 		UUID id = UUID.randomUUID();
 		this.db.sql("""
 				INSERT INTO restores (id, project_id, storage_id, backup_id, source_storage_id, cluster, mode, paths,

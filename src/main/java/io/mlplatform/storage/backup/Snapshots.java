@@ -344,19 +344,33 @@ public class Snapshots implements AutoCloseable {
 
 	/** As {@link #forget(String, String, RetentionPolicy, ZoneId)}, keeping {@code pinned} whatever the policy says. */
 	public List<String> forget(String project, String storage, RetentionPolicy policy, ZoneId zone, Set<String> pinned) {
+		List<String> expired = new java.util.ArrayList<>(unkept(project, storage, policy, zone));
+		expired.removeAll(pinned);
+		delete(project, storage, expired);
+		return expired;
+	}
+
+	/** The storage's snapshots in the bucket that its retention policy does not keep; deletes nothing. */
+	List<String> unkept(String project, String storage, RetentionPolicy policy, ZoneId zone) {
 		List<RetentionPolicy.Snapshot> all = snapshotObjects(project, storage)
 			.map(o -> new RetentionPolicy.Snapshot(SnapshotLayout.backupOf(o.key()), snapshotTime(o)))
 			.toList();
 		Set<String> kept = new HashSet<>();
 		policy.keep(all, zone).forEach(s -> kept.add(s.id()));
-		kept.addAll(pinned);
-		List<String> expired = all.stream().map(RetentionPolicy.Snapshot::id).filter(id -> !kept.contains(id)).toList();
-		this.store.delete(expired.stream().map(id -> this.layout.manifest(project, storage, id)).toList());
-		if (!expired.isEmpty()) {
-			forgetNewest(project, storage, expired);
-			log.info("Retention deleted {} snapshots of storage {} in project {}", expired.size(), storage, project);
+		return all.stream().map(RetentionPolicy.Snapshot::id).filter(id -> !kept.contains(id)).toList();
+	}
+
+	/** Deletes these snapshots' manifests; their content stays until garbage collection finds it unreferenced. */
+	void delete(String project, String storage, List<String> backups) {
+		this.store.delete(backups.stream().map(id -> this.layout.manifest(project, storage, id)).toList());
+		if (!backups.isEmpty()) {
+			forgetNewest(project, storage, backups);
+			log.info("Retention deleted {} snapshots of storage {} in project {}", backups.size(), storage, project);
 		}
-		return expired;
+	}
+
+	TransactionTemplate transactions() {
+		return this.transactions;
 	}
 
 	/**
