@@ -35,20 +35,20 @@ CREATE FUNCTION count_backup_space() RETURNS trigger
     LANGUAGE plpgsql AS
 $$
 DECLARE
-    delta   numeric(30, 0);
-    project varchar(63);
+    delta      numeric(30, 0);
+    of_project varchar(63);
 BEGIN
     IF TG_OP = 'INSERT' THEN
         delta := NEW.size;
-        project := NEW.project;
+        of_project := NEW.project;
     ELSIF TG_OP = 'DELETE' THEN
         delta := -OLD.size;
-        project := OLD.project;
+        of_project := OLD.project;
     ELSE
         delta := NEW.size - OLD.size;
-        project := NEW.project;
+        of_project := NEW.project;
     END IF;
-    INSERT INTO backup_space AS s (project, used_bytes) VALUES (project, delta)
+    INSERT INTO backup_space AS s (project, used_bytes) VALUES (of_project, delta)
     ON CONFLICT (project) DO UPDATE SET used_bytes = s.used_bytes + EXCLUDED.used_bytes;
     RETURN NULL;
 END
