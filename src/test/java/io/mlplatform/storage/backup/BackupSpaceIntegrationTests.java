@@ -6,11 +6,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
@@ -19,12 +14,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
-import software.amazon.awssdk.services.s3.model.S3Object;
-
 import io.mlplatform.storage.ApiClient.Response;
-import io.mlplatform.storage.snapshot.Manifest;
-import io.mlplatform.storage.snapshot.SnapshotEntry;
-import io.mlplatform.storage.snapshot.SnapshotLayout;
 
 import tools.jackson.databind.JsonNode;
 
@@ -240,59 +230,8 @@ class BackupSpaceIntegrationTests extends WorkerTestSupport {
 		return space.json();
 	}
 
-	/**
-	 * The quota's figure is the sum of the sizes of the project's objects as listed; each live storage's
-	 * exclusive and shared bytes are what its listed manifests reference, computed here.
-	 */
 	private void assertMatchesBucket() {
-		SnapshotLayout layout = this.snapshots.layout();
-		List<S3Object> objects = this.store.list(layout.project(this.project)).toList();
-		long listed = objects.stream().mapToLong(S3Object::size).sum();
-		assertThat(usedBackupBytes()).as("used.backupBytes against the bucket's %d objects", objects.size())
-			.isEqualTo(listed);
-
-		Map<String, Map<String, Long>> contents = new HashMap<>();
-		Map<String, Long> manifestBytes = new HashMap<>();
-		for (S3Object object : objects) {
-			if (!object.key().startsWith(layout.snapshots(this.project))) {
-				continue;
-			}
-			String storageId = object.key().substring(layout.snapshots(this.project).length()).split("/")[0];
-			manifestBytes.merge(storageId, object.size(), Long::sum);
-			Map<String, Long> referenced = contents.computeIfAbsent(storageId, id -> new HashMap<>());
-			try (Manifest.Reader reader = new Manifest.Reader(this.store.get(object.key()))) {
-				while (reader.hasNext()) {
-					SnapshotEntry entry = reader.next();
-					if (entry.sha256() != null) {
-						referenced.put(entry.sha256(), entry.size());
-					}
-				}
-			}
-		}
-		for (JsonNode storage : this.api.get(storages(this.project)).json().path("items")) {
-			String id = storage.path("id").asString();
-			Map<String, Long> mine = contents.getOrDefault(id, Map.of());
-			Set<String> others = new HashSet<>();
-			contents.forEach((other, referenced) -> {
-				if (!other.equals(id)) {
-					others.addAll(referenced.keySet());
-				}
-			});
-			long exclusive = manifestBytes.getOrDefault(id, 0L);
-			long shared = 0;
-			for (Map.Entry<String, Long> content : mine.entrySet()) {
-				if (others.contains(content.getKey())) {
-					shared += content.getValue();
-				}
-				else {
-					exclusive += content.getValue();
-				}
-			}
-			JsonNode space = space(storage.path("name").asString());
-			assertThat(space.path("exclusiveBytes").asLong()).as("exclusive bytes of " + storage.path("name"))
-				.isEqualTo(exclusive);
-			assertThat(space.path("sharedBytes").asLong()).as("shared bytes of " + storage.path("name")).isEqualTo(shared);
-		}
+		BucketSpace.assertMatches(this.api, this.store, this.snapshots.layout(), this.project);
 	}
 
 }
