@@ -157,7 +157,8 @@ public class BackupScheduler {
 			.params(JobQueue.at(now), JobQueue.at(now), refused.toArray(UUID[]::new), reasons)
 			.update();
 		this.db.sql("""
-				UPDATE storages s SET backup_refused = r.reason, backup_refused_at = ?
+				UPDATE storages s SET backup_refused = r.reason,
+					backup_refused_at = CASE WHEN s.backup_refused IS NULL THEN ?::timestamptz ELSE s.backup_refused_at END
 				FROM unnest(?::uuid[], ?::text[]) AS r (id, reason)
 				WHERE s.id = r.id AND s.backup_refused IS DISTINCT FROM r.reason""")
 			.params(JobQueue.at(now), refused.toArray(UUID[]::new), reasons)

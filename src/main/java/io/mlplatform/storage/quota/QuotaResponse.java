@@ -20,8 +20,8 @@ record QuotaResponse(@Schema(example = "2Ti") String capacity, @Schema(example =
 			@Schema(example = "5") Long storages,
 			@Schema(description = "Backup space: what the project's backups keep in S3, deduplicated (every pack, blob "
 					+ "and manifest under its prefix, a pack whole until garbage collection rewrites or deletes it); "
-					+ "absent per cluster", example = "12.5Gi") String backup,
-			@Schema(example = "13421772800") Long backupBytes) {
+					+ "absent per cluster", example = "12Gi") String backup,
+			@Schema(example = "12884901888") Long backupBytes) {
 
 		Amount(String capacity, Long capacityBytes, Long storages) {
 			this(capacity, capacityBytes, storages, null, null);

@@ -42,11 +42,11 @@ class BackupSpaceController {
 			+ "(quota used.backupBytes) also holds what no snapshot references any more until garbage collection removes it")
 	record BackupSpaceResponse(
 			@Schema(description = "Content only this storage's snapshots reference, and its manifests: what deleting all "
-					+ "of its backups frees once garbage is collected", example = "3.2Gi") String exclusive,
-			@Schema(example = "3435973837") long exclusiveBytes,
+					+ "of its backups frees once garbage is collected", example = "3Gi") String exclusive,
+			@Schema(example = "3221225472") long exclusiveBytes,
 			@Schema(description = "Content its snapshots reference that other storages' snapshots of the project "
-					+ "reference too (stored once, counted here and there)", example = "1.1Gi") String shared,
-			@Schema(example = "1181116006") long sharedBytes,
+					+ "reference too (stored once, counted here and there)", example = "1Gi") String shared,
+			@Schema(example = "1073741824") long sharedBytes,
 			@Schema(description = "Its snapshots counted", example = "14") long snapshots) {
 
 		static BackupSpaceResponse from(StorageSpace.Space space) {

@@ -1,5 +1,6 @@
 package io.mlplatform.storage.backup.space;
 
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -12,6 +13,9 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * nothing), so the figures never count a snapshot twice.
  */
 public final class StorageSpace {
+
+	/** Contents per statement: a snapshot of millions of files is counted in statements of bounded size. */
+	private static final int CHUNK = 10_000;
 
 	private StorageSpace() {
 	}
@@ -40,13 +44,17 @@ public final class StorageSpace {
 		if (inserted == 0) {
 			return false;
 		}
-		Map<String, Long> sorted = new TreeMap<>(contents);
-		db.sql("""
-				INSERT INTO storage_contents AS c (project, storage, sha256, size, snapshots)
-				SELECT ?, ?, s, z, 1 FROM unnest(?::varchar[], ?::bigint[]) AS u(s, z)
-				ON CONFLICT (project, storage, sha256) DO UPDATE SET snapshots = c.snapshots + 1""")
-			.params(project, storage, sorted.keySet().toArray(String[]::new), sorted.values().toArray(Long[]::new))
-			.update();
+		List<Map.Entry<String, Long>> sorted = List.copyOf(new TreeMap<>(contents).entrySet());
+		for (int from = 0; from < sorted.size(); from += CHUNK) {
+			List<Map.Entry<String, Long>> chunk = sorted.subList(from, Math.min(sorted.size(), from + CHUNK));
+			db.sql("""
+					INSERT INTO storage_contents AS c (project, storage, sha256, size, snapshots)
+					SELECT ?, ?, s, z, 1 FROM unnest(?::varchar[], ?::bigint[]) AS u(s, z)
+					ON CONFLICT (project, storage, sha256) DO UPDATE SET snapshots = c.snapshots + 1""")
+				.params(project, storage, chunk.stream().map(Map.Entry::getKey).toArray(String[]::new),
+						chunk.stream().map(Map.Entry::getValue).toArray(Long[]::new))
+				.update();
+		}
 		return true;
 	}
 
@@ -73,17 +81,20 @@ public final class StorageSpace {
 		if (uncounted == 0) {
 			return false;
 		}
-		String[] sha256s = new TreeMap<>(contents).keySet().toArray(String[]::new);
-		db.sql("""
-				DELETE FROM storage_contents
-				WHERE project = ? AND storage = ? AND sha256 = ANY (?::varchar[]) AND snapshots = 1""")
-			.params(project, storage, sha256s)
-			.update();
-		db.sql("""
-				UPDATE storage_contents SET snapshots = snapshots - 1
-				WHERE project = ? AND storage = ? AND sha256 = ANY (?::varchar[])""")
-			.params(project, storage, sha256s)
-			.update();
+		List<String> sorted = List.copyOf(new TreeMap<>(contents).keySet());
+		for (int from = 0; from < sorted.size(); from += CHUNK) {
+			String[] sha256s = sorted.subList(from, Math.min(sorted.size(), from + CHUNK)).toArray(String[]::new);
+			db.sql("""
+					DELETE FROM storage_contents
+					WHERE project = ? AND storage = ? AND sha256 = ANY (?::varchar[]) AND snapshots = 1""")
+				.params(project, storage, sha256s)
+				.update();
+			db.sql("""
+					UPDATE storage_contents SET snapshots = snapshots - 1
+					WHERE project = ? AND storage = ? AND sha256 = ANY (?::varchar[])""")
+				.params(project, storage, sha256s)
+				.update();
+		}
 		return true;
 	}
 
