@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
@@ -181,6 +182,36 @@ class BackupSpaceIntegrationTests extends WorkerTestSupport {
 		assertThat(awaitEnd(storage("a") + "/backups/" + queued.path("id").asString()).json().path("state").asString())
 			.isEqualTo("Succeeded");
 		assertMatchesBucket();
+	}
+
+	@Test
+	void aCollectionCountsBackupsTakenBeforeTheSpaceWasCountedAndRepairsWhatACrashLeft() {
+		Path a = readyStorage(this.project, "a", null);
+		Path b = readyStorage(this.project, "b", null);
+		BackupTestSupport.write(a.resolve("mine"), BackupTestSupport.random(3333, this.salt));
+		BackupTestSupport.write(a.resolve("ours"), BackupTestSupport.random(4444, this.salt + 1));
+		BackupTestSupport.write(b.resolve("ours"), BackupTestSupport.random(4444, this.salt + 1));
+		BackupTestSupport.write(b.resolve("large"), BackupTestSupport.random(9 * 1024 * 1024, this.salt + 2));
+		backUp(this.project, "a");
+		backUp(this.project, "b");
+		// as a project backed up before the space was counted (migration V22): no accounting at all
+		for (String table : List.of("backup_objects", "counted_snapshots", "storage_contents")) {
+			this.db.sql("DELETE FROM " + table + " WHERE project = ?").param(this.project).update();
+		}
+		this.db.sql("UPDATE backup_space SET used_bytes = 0 WHERE project = ?").param(this.project).update();
+		// and an object whose DELETE succeeded but whose row a crash left
+		this.db.sql("""
+				INSERT INTO backup_objects (project, key, kind, size, recorded_at)
+				VALUES (?, ?, 'pack', 12345, now() - interval '1 hour')""")
+			.params(this.project, this.snapshots.layout().pack(this.project, "gone-by-hand"))
+			.update();
+		assertThat(usedBackupBytes()).isEqualTo(12345);
+
+		this.snapshots.collectGarbage(this.project, Duration.ZERO);
+
+		assertMatchesBucket();
+		assertThat(space("a").path("sharedBytes").asLong()).isEqualTo(4444);
+		assertThat(space("b").path("snapshots").asLong()).isEqualTo(1);
 	}
 
 	@Test
