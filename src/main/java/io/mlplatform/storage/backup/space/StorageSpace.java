@@ -36,12 +36,7 @@ public final class StorageSpace {
 	 */
 	public static boolean count(JdbcClient db, String project, String storage, String backup,
 			Map<String, Long> contents) {
-		int inserted = db.sql("""
-				INSERT INTO counted_snapshots (project, storage, backup, counted) VALUES (?, ?, ?, true)
-				ON CONFLICT DO NOTHING""")
-			.params(project, storage, backup)
-			.update();
-		if (inserted == 0) {
+		if (!firstSeen(db, project, storage, backup, true)) {
 			return false;
 		}
 		List<Map.Entry<String, Long>> sorted = List.copyOf(new TreeMap<>(contents).entrySet());
@@ -65,12 +60,7 @@ public final class StorageSpace {
 	public static boolean uncount(JdbcClient db, String project, String storage, String backup,
 			Map<String, Long> contents) {
 		// never counted: it stays uncounted (a collection that read its manifest never counts it)
-		int inserted = db.sql("""
-				INSERT INTO counted_snapshots (project, storage, backup, counted) VALUES (?, ?, ?, false)
-				ON CONFLICT DO NOTHING""")
-			.params(project, storage, backup)
-			.update();
-		if (inserted == 1) {
+		if (firstSeen(db, project, storage, backup, false)) {
 			return false;
 		}
 		int uncounted = db.sql("""
@@ -96,6 +86,15 @@ public final class StorageSpace {
 				.update();
 		}
 		return true;
+	}
+
+	/** Records a snapshot as counted or not, unless it is known: whether it was not. */
+	private static boolean firstSeen(JdbcClient db, String project, String storage, String backup, boolean counted) {
+		return db.sql("""
+				INSERT INTO counted_snapshots (project, storage, backup, counted) VALUES (?, ?, ?, ?)
+				ON CONFLICT DO NOTHING""")
+			.params(project, storage, backup, counted)
+			.update() == 1;
 	}
 
 	/** The snapshots counted or uncounted of a project, by storage, backup: what a collection knows already. */
