@@ -1,5 +1,6 @@
 package io.mlplatform.storage.backup;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -25,6 +26,8 @@ import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -211,16 +214,22 @@ public class Snapshots implements AutoCloseable {
 	void committed(String project, String storage, String backup) {
 		String key = manifestKey(project, storage, backup);
 		try {
-			Long size = this.store.size(key);
-			if (size == null) {
-				return;
+			// one GET gives both: the manifest's size and what it references
+			Map<String, Long> contents = new HashMap<>();
+			long size;
+			try (ResponseInputStream<GetObjectResponse> in = this.store.get(key);
+					Manifest.Reader reader = new Manifest.Reader(in)) {
+				size = in.response().contentLength();
+				contentsOf(reader, contents);
 			}
 			BackupObjects.record(this.db, project, List.of(BackupObjects.Stored.manifest(key, storage, size)));
-			Map<String, Long> contents = contents(key);
 			this.transactions.executeWithoutResult(
 					status -> StorageSpace.count(this.db, project, storage, backup, contents));
 		}
-		catch (RuntimeException ex) {
+		catch (NoSuchKeyException ex) {
+			// deleted since its commit (retention of a later backup, or by hand): nothing of it counts
+		}
+		catch (IOException | RuntimeException ex) {
 			log.warn("Could not count snapshot {} of storage {} in project {} in its backup space; the next garbage "
 					+ "collection does: {}", backup, storage, project, ex.toString());
 		}
@@ -230,14 +239,18 @@ public class Snapshots implements AutoCloseable {
 	Map<String, Long> contents(String manifestKey) {
 		Map<String, Long> contents = new HashMap<>();
 		try (Manifest.Reader reader = open(manifestKey)) {
-			while (reader.hasNext()) {
-				SnapshotEntry entry = reader.next();
-				if (entry.sha256() != null) {
-					contents.put(entry.sha256(), entry.size());
-				}
-			}
+			contentsOf(reader, contents);
 		}
 		return contents;
+	}
+
+	private static void contentsOf(Manifest.Reader reader, Map<String, Long> contents) {
+		while (reader.hasNext()) {
+			SnapshotEntry entry = reader.next();
+			if (entry.sha256() != null) {
+				contents.put(entry.sha256(), entry.size());
+			}
+		}
 	}
 
 	/** A storage's share of its project's backup space. */
