@@ -212,7 +212,8 @@ final class GarbageCollector {
 	private static void countSpace(String project, Instant started, Map<String, BackupObjects.Listed> listed,
 			Map<String, Boolean> known, Map<String, Map<String, Long>> uncounted, JdbcClient db,
 			TransactionTemplate transactions) {
-		BackupObjects.Repaired repaired = transactions.execute(status -> BackupObjects.reconcile(db, project, started, listed));
+		BackupObjects.Repaired repaired = transactions
+			.execute(status -> BackupObjects.reconcile(db, project, started, listed));
 		if (repaired.any()) {
 			log.info("Garbage collection of project {} counted {} objects in its backup space that were not, and "
 					+ "stopped counting {} gone and resized {}", project, repaired.added(), repaired.removed(),
@@ -227,8 +228,11 @@ final class GarbageCollector {
 				listedSnapshots.add(object.storage() + "/" + SnapshotLayout.backupOf(key));
 			}
 		});
-		StorageSpace.forgetUncounted(db, project,
-				known.entrySet().stream().filter(e -> !e.getValue() && !listedSnapshots.contains(e.getKey())).map(Map.Entry::getKey).toList());
+		StorageSpace.forgetUncounted(db, project, known.entrySet()
+			.stream()
+			.filter(snapshot -> !snapshot.getValue() && !listedSnapshots.contains(snapshot.getKey()))
+			.map(Map.Entry::getKey)
+			.toList());
 	}
 
 	private record Decision(Set<String> packs, Set<String> blobs, int condemned, int pending, int forgotten) {

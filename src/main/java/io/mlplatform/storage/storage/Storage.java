@@ -135,7 +135,10 @@ public class Storage {
 	@Column(name = "deletion_blocked_at")
 	private Instant deletionBlockedAt;
 
-	/** Why its last scheduled backup was refused at once (the project at its backup capacity), and when: the BackupQuotaExceeded condition, until a backup is allowed. */
+	/**
+	 * Why its last scheduled backup was refused at once (the project at its backup capacity), and since
+	 * when: the BackupQuotaExceeded condition, until a backup of it is allowed again.
+	 */
 	@Column(name = "backup_refused")
 	private String backupRefused;
 
