@@ -135,6 +135,16 @@ public class Storage {
 	@Column(name = "deletion_blocked_at")
 	private Instant deletionBlockedAt;
 
+	/**
+	 * Why its last scheduled backup was refused at once (the project at its backup capacity), and since
+	 * when: the BackupQuotaExceeded condition, until a backup of it is allowed again.
+	 */
+	@Column(name = "backup_refused")
+	private String backupRefused;
+
+	@Column(name = "backup_refused_at")
+	private Instant backupRefusedAt;
+
 	@Column(name = "created_at")
 	private Instant createdAt;
 
@@ -210,6 +220,8 @@ public class Storage {
 		storage.deletionBlockedBackup = row.getObject("deletion_blocked_backup_id", UUID.class);
 		storage.deletionBlockedReason = row.getString("deletion_blocked_reason");
 		storage.deletionBlockedAt = JsonColumns.instant(row, "deletion_blocked_at");
+		storage.backupRefused = row.getString("backup_refused");
+		storage.backupRefusedAt = JsonColumns.instant(row, "backup_refused_at");
 		storage.createdAt = JsonColumns.instant(row, "created_at");
 		storage.updatedAt = JsonColumns.instant(row, "updated_at");
 		storage.deletedAt = JsonColumns.instant(row, "deleted_at");
@@ -335,7 +347,7 @@ public class Storage {
 	public String etag() {
 		return Preconditions.withStatus(Preconditions.etag(this.id, this.version), this.lifecycle, this.phase,
 				this.syncState, this.observedGeneration, this.usedBytes, this.pvcName, this.nfsServer, this.nfsPath,
-				this.lastError, this.conditions);
+				this.lastError, this.conditions, this.backupRefused, this.backupRefusedAt);
 	}
 
 	public UUID getId() {
@@ -436,6 +448,14 @@ public class Storage {
 
 	public String getDeletionBlockedReason() {
 		return this.deletionBlockedReason;
+	}
+
+	public String getBackupRefused() {
+		return this.backupRefused;
+	}
+
+	public Instant getBackupRefusedAt() {
+		return this.backupRefusedAt;
 	}
 
 	public Instant getDeletionBlockedAt() {

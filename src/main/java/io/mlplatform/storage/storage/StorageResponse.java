@@ -52,6 +52,12 @@ record StorageResponse(@Schema(description = "Stable id; also the storage-id lab
 	/** The condition type a refused deletion shows; its reason is FinalBackupFailed or FinalBackupCancelled. */
 	static final String DELETION_BLOCKED = "DeletionBlocked";
 
+	/**
+	 * The condition type a storage shows while its scheduled backups are refused because the project is at
+	 * its backup capacity; it goes once a backup of the storage is allowed again.
+	 */
+	static final String BACKUP_QUOTA_EXCEEDED = "BackupQuotaExceeded";
+
 	static StorageResponse from(Storage storage, String project) {
 		BackupPolicy policy = storage.getBackupPolicy();
 		Nfs nfs = storage.getNfsServer() == null && storage.getNfsPath() == null ? null
@@ -74,13 +80,19 @@ record StorageResponse(@Schema(description = "Stable id; also the storage-id lab
 	 * is refused: in the list a client already reads for why a storage is as it is.
 	 */
 	private static List<StorageCondition> conditions(Storage storage) {
-		if (storage.getDeletionBlocked() == null) {
+		if (storage.getDeletionBlocked() == null && storage.getBackupRefused() == null) {
 			return storage.getConditions();
 		}
 		List<StorageCondition> all = new ArrayList<>(storage.getConditions() == null ? List.of() : storage.getConditions());
-		all.add(new StorageCondition(DELETION_BLOCKED, "True",
-				storage.getDeletionBlockedReason() == null ? "FinalBackupFailed" : storage.getDeletionBlockedReason(),
-				storage.getDeletionBlocked(), storage.getDeletionBlockedAt()));
+		if (storage.getDeletionBlocked() != null) {
+			all.add(new StorageCondition(DELETION_BLOCKED, "True",
+					storage.getDeletionBlockedReason() == null ? "FinalBackupFailed" : storage.getDeletionBlockedReason(),
+					storage.getDeletionBlocked(), storage.getDeletionBlockedAt()));
+		}
+		if (storage.getBackupRefused() != null) {
+			all.add(new StorageCondition(BACKUP_QUOTA_EXCEEDED, "True", "BackupCapacityReached",
+					storage.getBackupRefused(), storage.getBackupRefusedAt()));
+		}
 		return all;
 	}
 
