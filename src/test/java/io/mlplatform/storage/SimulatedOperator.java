@@ -115,10 +115,32 @@ public final class SimulatedOperator implements AutoCloseable {
 			report(object, share);
 		}
 		catch (KubernetesClientException ex) {
-			// a stale version or a vanished object: the next event brings the current one
+			if (ex.getCode() != 404) {
+				requeue(object);
+			}
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/**
+	 * Tries the object again in a second, from the informer's current copy, as a controller requeues a key whose
+	 * reconcile failed: a failed write (a conflict, the API server stalled or refusing) may bring no new event,
+	 * and an object that never got its finalizer removed stays deleting for good.
+	 */
+	private void requeue(ProjectStorage object) {
+		String key = object.getMetadata().getNamespace() + "/" + object.getMetadata().getName();
+		try {
+			this.usage.schedule(() -> {
+				ProjectStorage current = this.informer.getStore().getByKey(key);
+				if (current != null) {
+					reconcile(current);
+				}
+			}, 1, TimeUnit.SECONDS);
+		}
+		catch (java.util.concurrent.RejectedExecutionException ex) {
+			// closed
 		}
 	}
 

@@ -48,7 +48,9 @@ class BackupController {
 	@PostMapping
 	@Operation(operationId = "createBackup", summary = "Back up a storage now",
 			description = "Answers 202 with a Queued backup; poll it until Succeeded or Failed. While a backup of the "
-					+ "storage is queued or running, answers with that one instead of queuing a second. Members may start backups.")
+					+ "storage is queued or running, answers with that one instead of queuing a second. Members may start backups. "
+					+ "While the project keeps as much in S3 as its quota's backupCapacity allows, a new backup is refused "
+					+ "(409 backup-quota-exceeded) and nothing is queued.")
 	@ApiResponse(responseCode = "202", description = "Queued, or the backup already queued or running")
 	@ApiResponse(responseCode = "409", ref = ApiDocs.CONFLICT)
 	ResponseEntity<BackupResponse> create(@PathVariable String project, @PathVariable String storage) {

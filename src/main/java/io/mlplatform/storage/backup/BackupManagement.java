@@ -23,6 +23,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import io.mlplatform.storage.project.Project;
 import io.mlplatform.storage.project.ProjectAccess;
+import io.mlplatform.storage.quota.BackupQuota;
 import io.mlplatform.storage.security.AuditLog;
 import io.mlplatform.storage.security.ProjectRole;
 import io.mlplatform.storage.web.ConflictException;
@@ -116,6 +117,10 @@ public class BackupManagement {
 			if (storage.deleting()) {
 				throw JobConflictException.storageDeleting(storageName);
 			}
+			// a new backup only below the project's backup capacity; one already queued or running is returned
+			if (active(storage.id()).isEmpty()) {
+				BackupQuota.admit(this.db, project.getId());
+			}
 			Backup backup = null;
 			boolean created = false;
 			// the backup an insert conflicts with can end before the next statement reads it; then the
@@ -129,6 +134,9 @@ public class BackupManagement {
 			}
 			if (backup == null) {
 				throw ConflictException.concurrentModification("Backup of storage", storageName);
+			}
+			if (created) {
+				BackupScheduler.allowed(this.db, List.of(storage.id()));
 			}
 			this.audit.record(project.getName(), "backup.create", target(project, storage, backup.id()),
 					created ? "created" : "unchanged", null, Map.of("trigger", backup.trigger()));
@@ -496,6 +504,14 @@ public class BackupManagement {
 
 	private UUID insertRestore(UUID projectId, UUID storageId, String cluster, Backup source, RestoreSpec spec,
 			boolean intoNew) {
+		// held until commit: retention, which locks the row before it lets a snapshot go, then sees this restore
+		String state = this.db.sql("SELECT state FROM backups WHERE id = ? FOR SHARE")
+			.param(source.id())
+			.query(String.class)
+			.single();
+		if (!JobState.Succeeded.name().equals(state)) {
+			throw JobConflictException.notSucceeded(source.id().toString(), JobState.valueOf(state), "restored");
+		}
 		UUID id = UUID.randomUUID();
 		this.db.sql("""
 				INSERT INTO restores (id, project_id, storage_id, backup_id, source_storage_id, cluster, mode, paths,

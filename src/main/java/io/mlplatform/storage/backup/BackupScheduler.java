@@ -19,6 +19,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.scheduling.support.CronExpression;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import io.mlplatform.storage.quota.BackupQuota;
+
 /**
  * Turns due schedules into queued backups. Each storage's next run time is in Postgres; a tick locks
  * a batch of due storages (FOR UPDATE SKIP LOCKED, so replicas ticking at once take disjoint
@@ -118,18 +120,61 @@ public class BackupScheduler {
 				fired.add(storage.id());
 			}
 		}
-		int queued = fired.isEmpty() ? 0 : this.db.sql("""
+		// a project at its backup capacity starts no backup: each refused one is Failed at once, saying why
+		Map<UUID, UUID> projects = new HashMap<>();
+		due.forEach(storage -> projects.put(storage.id(), storage.projectId()));
+		Map<UUID, String> refusals = BackupQuota.refusals(this.db, new java.util.HashSet<>(projects.values()));
+		List<UUID> allowed = fired.stream().filter(id -> !refusals.containsKey(projects.get(id))).toList();
+		List<UUID> refused = fired.stream().filter(id -> refusals.containsKey(projects.get(id))).toList();
+		int queued = allowed.isEmpty() ? 0 : this.db.sql("""
 				INSERT INTO backups (id, project_id, storage_id, cluster, trigger, state, created_at)
 				SELECT gen_random_uuid(), project_id, id, cluster, 'scheduled', 'Queued', ? FROM storages WHERE id = ANY (?)
 				ON CONFLICT (storage_id) WHERE state IN ('Queued', 'Running') AND trigger <> 'beforeDelete' DO NOTHING""")
-			.params(JobQueue.at(now), fired.toArray(UUID[]::new))
+			.params(JobQueue.at(now), allowed.toArray(UUID[]::new))
 			.update();
+		allowed(this.db, allowed);
+		if (!refused.isEmpty()) {
+			refuse(refused, projects, refusals, now);
+		}
 		this.db.sql("""
 				UPDATE storages s SET next_backup_at = timestamptz 'epoch' + plan.micros * interval '1 microsecond'
 				FROM unnest(?::uuid[], ?::bigint[]) AS plan (id, micros) WHERE s.id = plan.id""")
 			.params(ids, nextMicros)
 			.update();
 		return new Batch(due.size(), queued);
+	}
+
+	/**
+	 * Records the scheduled backups refused because their projects are at their backup capacity: each a
+	 * backup Failed at once with the reason, and a BackupQuotaExceeded condition on its storage.
+	 */
+	private void refuse(List<UUID> refused, Map<UUID, UUID> projects, Map<UUID, String> refusals, Instant now) {
+		String[] reasons = refused.stream().map(id -> refusals.get(projects.get(id))).toArray(String[]::new);
+		this.db.sql("""
+				INSERT INTO backups (id, project_id, storage_id, cluster, trigger, state, created_at, finished_at, error)
+				SELECT gen_random_uuid(), s.project_id, s.id, s.cluster, 'scheduled', 'Failed', ?, ?, r.reason
+				FROM storages s JOIN unnest(?::uuid[], ?::text[]) AS r (id, reason) ON r.id = s.id""")
+			.params(JobQueue.at(now), JobQueue.at(now), refused.toArray(UUID[]::new), reasons)
+			.update();
+		this.db.sql("""
+				UPDATE storages s SET backup_refused = r.reason,
+					backup_refused_at = CASE WHEN s.backup_refused IS NULL THEN ?::timestamptz ELSE s.backup_refused_at END
+				FROM unnest(?::uuid[], ?::text[]) AS r (id, reason)
+				WHERE s.id = r.id AND s.backup_refused IS DISTINCT FROM r.reason""")
+			.params(JobQueue.at(now), refused.toArray(UUID[]::new), reasons)
+			.update();
+		log.warn("Refused {} scheduled backups: their projects are at their backup capacity", refused.size());
+	}
+
+	/** Clears the BackupQuotaExceeded condition of storages whose backup was allowed, in the caller's transaction. */
+	static void allowed(JdbcClient db, List<UUID> storages) {
+		if (!storages.isEmpty()) {
+			db.sql("""
+					UPDATE storages SET backup_refused = NULL, backup_refused_at = NULL
+					WHERE id = ANY (?) AND backup_refused IS NOT NULL""")
+				.param(storages.toArray(UUID[]::new))
+				.update();
+		}
 	}
 
 	/** The storage's next run; a schedule that cannot be read (or never fires again) is looked at again in a day. */

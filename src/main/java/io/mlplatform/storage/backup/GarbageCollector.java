@@ -29,6 +29,8 @@ import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import io.mlplatform.storage.backup.space.BackupObjects;
+import io.mlplatform.storage.backup.space.StorageSpace;
 import io.mlplatform.storage.snapshot.Manifest;
 import io.mlplatform.storage.snapshot.SnapshotEntry;
 import io.mlplatform.storage.snapshot.SnapshotLayout;
@@ -135,14 +137,35 @@ final class GarbageCollector {
 		Map<String, PackRewriter.Ranges> ranges = new HashMap<>();
 		Map<String, Set<String>> manifests = new HashMap<>();
 		Set<String> blobs = new HashSet<>();
-		mark(project, ranges, manifests, blobs);
+		Map<String, Boolean> known = StorageSpace.known(db, project);
+		Map<String, Map<String, Long>> uncounted = new HashMap<>();
+		mark(project, ranges, manifests, blobs, known, uncounted, cutoff);
 		Set<String> packs = ranges.keySet();
+		// the whole prefix, listed once: the packs and blobs to collect, and every object the backup space counts
 		Map<String, S3Object> packObjects = new HashMap<>();
-		this.store.list(this.layout.packs(project))
-			.forEach(o -> packObjects.put(o.key().substring(this.layout.packs(project).length()), o));
 		Map<String, S3Object> blobObjects = new HashMap<>();
-		this.store.list(this.layout.blobs(project))
-			.forEach(o -> blobObjects.put(o.key().substring(o.key().lastIndexOf('/') + 1), o));
+		Map<String, BackupObjects.Listed> listed = new HashMap<>();
+		this.store.list(this.layout.project(project)).forEach(o -> {
+			String key = o.key();
+			String kind = "other";
+			String storage = null;
+			if (key.startsWith(this.layout.packs(project))) {
+				packObjects.put(key.substring(this.layout.packs(project).length()), o);
+				kind = "pack";
+			}
+			else if (key.startsWith(this.layout.blobs(project))) {
+				blobObjects.put(key.substring(key.lastIndexOf('/') + 1), o);
+				kind = "blob";
+			}
+			else if (key.startsWith(this.layout.snapshots(project)) && SnapshotLayout.backupOf(key) != null) {
+				String path = key.substring(this.layout.snapshots(project).length());
+				if (path.indexOf('/') > 0 && path.indexOf('/') == path.lastIndexOf('/')) {
+					kind = "manifest";
+					storage = path.substring(0, path.indexOf('/'));
+				}
+			}
+			listed.put(key, new BackupObjects.Listed(kind, storage, o.size(), o.lastModified()));
+		});
 		Decision decision;
 		long bytes = 0;
 		lock(db, BackupLease.LOCK_SPACE, project);
@@ -161,10 +184,13 @@ final class GarbageCollector {
 				bytes += (object != null) ? object.size() : 0;
 			}
 			this.store.delete(keys);
+			BackupObjects.forget(db, project, keys);
+			keys.forEach(listed::remove);
 		}
 		finally {
 			unlock(db, BackupLease.LOCK_SPACE, project);
 		}
+		countSpace(project, started, listed, known, uncounted, db, transactions);
 		if (decision.packs().size() + decision.blobs().size() + decision.condemned() + decision.forgotten() > 0) {
 			log.info("Garbage collection of project {} removed {} packs and {} blobs ({} bytes), condemned {}, "
 					+ "left {} condemned for backups and restores still running, and forgot {} contents whose "
@@ -175,6 +201,38 @@ final class GarbageCollector {
 				transactions);
 		return new Result(decision.packs().size(), decision.blobs().size(), bytes, decision.condemned(),
 				decision.pending(), rewritten.packs(), rewritten.bytesReclaimed());
+	}
+
+	/**
+	 * Makes the backup space agree with this collection's listing (see {@link BackupObjects#reconcile}),
+	 * counts the snapshots no commit counted in their storages' shares (written before the space was
+	 * counted, or committed by a process that died before counting), and forgets the snapshots uncounted
+	 * whose manifests are gone.
+	 */
+	private static void countSpace(String project, Instant started, Map<String, BackupObjects.Listed> listed,
+			Map<String, Boolean> known, Map<String, Map<String, Long>> uncounted, JdbcClient db,
+			TransactionTemplate transactions) {
+		BackupObjects.Repaired repaired = transactions
+			.execute(status -> BackupObjects.reconcile(db, project, started, listed));
+		if (repaired.any()) {
+			log.info("Garbage collection of project {} counted {} objects in its backup space that were not, and "
+					+ "stopped counting {} gone and resized {}", project, repaired.added(), repaired.removed(),
+					repaired.resized());
+		}
+		uncounted.forEach((snapshot, contents) -> transactions.executeWithoutResult(status -> StorageSpace.count(db,
+				project, snapshot.substring(0, snapshot.indexOf('/')), snapshot.substring(snapshot.indexOf('/') + 1),
+				contents)));
+		Set<String> listedSnapshots = new HashSet<>();
+		listed.forEach((key, object) -> {
+			if ("manifest".equals(object.kind())) {
+				listedSnapshots.add(object.storage() + "/" + SnapshotLayout.backupOf(key));
+			}
+		});
+		StorageSpace.forgetUncounted(db, project, known.entrySet()
+			.stream()
+			.filter(snapshot -> !snapshot.getValue() && !listedSnapshots.contains(snapshot.getKey()))
+			.map(Map.Entry::getKey)
+			.toList());
 	}
 
 	private record Decision(Set<String> packs, Set<String> blobs, int condemned, int pending, int forgotten) {
@@ -344,15 +402,24 @@ final class GarbageCollector {
 	 * references, and the packs each manifest references.
 	 */
 	private void mark(String project, Map<String, PackRewriter.Ranges> packs, Map<String, Set<String>> manifests,
-			Set<String> blobs) {
+			Set<String> blobs, Map<String, Boolean> known, Map<String, Map<String, Long>> uncounted, Instant cutoff) {
 		for (S3Object manifest : this.store.list(this.layout.snapshots(project)).toList()) {
 			if (SnapshotLayout.backupOf(manifest.key()) == null) {
 				continue;
 			}
 			Set<String> referenced = manifests.computeIfAbsent(manifest.key(), key -> new HashSet<>());
+			// a snapshot no commit counted in its storage's share, past the grace period of one being committed
+			String snapshot = manifest.key().substring(this.layout.snapshots(project).length());
+			snapshot = snapshot.substring(0, snapshot.length() - ".json.gz".length());
+			Map<String, Long> contents = (!known.containsKey(snapshot) && snapshot.indexOf('/') > 0
+					&& snapshot.indexOf('/') == snapshot.lastIndexOf('/') && manifest.lastModified().isBefore(cutoff))
+							? new HashMap<>() : null;
 			try (Manifest.Reader entries = new Manifest.Reader(this.store.get(manifest.key()))) {
 				while (entries.hasNext()) {
 					SnapshotEntry entry = entries.next();
+					if (contents != null && entry.sha256() != null) {
+						contents.put(entry.sha256(), entry.size());
+					}
 					if (entry.pack() != null) {
 						packs.computeIfAbsent(entry.pack(), pack -> new PackRewriter.Ranges()).add(entry.offset(), entry.size());
 						referenced.add(entry.pack());
@@ -365,9 +432,13 @@ final class GarbageCollector {
 			catch (NoSuchKeyException ex) {
 				// retention deleted it since the listing: it protects nothing any more
 				manifests.remove(manifest.key());
+				contents = null;
 			}
 			catch (UncheckedIOException ex) {
 				throw new UncheckedIOException("Could not read " + manifest.key(), (IOException) ex.getCause());
+			}
+			if (contents != null) {
+				uncounted.put(snapshot, contents);
 			}
 		}
 	}

@@ -87,6 +87,7 @@ final class LocalBackupSession implements BackupSession {
 			return false;
 		}
 		this.snapshots.recordNewest(this.project, this.storage, manifest.id(), started);
+		this.snapshots.committed(this.project, this.storage, manifest.id());
 		return true;
 	}
 

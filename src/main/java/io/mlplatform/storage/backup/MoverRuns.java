@@ -24,6 +24,7 @@ import software.amazon.awssdk.services.s3.model.CompletedPart;
 import tools.jackson.core.type.TypeReference;
 
 import io.mlplatform.storage.backup.JobQueue.Kind;
+import io.mlplatform.storage.backup.space.BackupObjects;
 import io.mlplatform.storage.mover.MoverProtocol;
 import io.mlplatform.storage.mover.MoverProtocol.Claim;
 import io.mlplatform.storage.mover.MoverProtocol.Commit;
@@ -397,6 +398,7 @@ final class MoverRuns {
 				locations.add(ContentLocation.blob(sha256, content.size(), key));
 			}
 		}
+		List<BackupObjects.Stored> objects = new ArrayList<>();
 		needed.forEach((key, wanted) -> {
 			Long size = s3(() -> this.store.size(key));
 			// a pack must reach past its last content; a blob (stored as -size-1) must be exactly its size
@@ -405,9 +407,11 @@ final class MoverRuns {
 				throw MoverProblem.notStored("The bucket does not hold " + key.substring(key.lastIndexOf('/') + 1)
 						+ " as recorded (" + (size == null ? "missing" : size + " bytes") + ")");
 			}
+			// counted in the backup space as the bucket holds them, however the mover splits a pack's records
+			objects.add((wanted >= 0) ? BackupObjects.Stored.pack(key, size) : BackupObjects.Stored.blob(key, size));
 		});
 		try {
-			this.snapshots.index(project, run.leaseId()).record(locations);
+			this.snapshots.index(project, run.leaseId()).record(locations, objects);
 		}
 		catch (LeaseLostException ex) {
 			throw MoverProblem.leaseLost();
@@ -664,6 +668,7 @@ final class MoverRuns {
 			throw MoverProblem.leaseLost();
 		}
 		this.snapshots.recordNewest(job.project(), job.storage(), job.backup(), commit.snapshotTime());
+		this.snapshots.committed(job.project(), job.storage(), job.backup());
 		this.retention.apply(UUID.fromString(job.storage()), job.project(), run.jobId(), job.storageName());
 		// the run and its job end together: whoever sees the backup Succeeded sees the run Committed
 		boolean ended = Boolean.TRUE.equals(this.transactions.execute(status -> {

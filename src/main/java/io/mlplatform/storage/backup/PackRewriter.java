@@ -27,6 +27,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import io.mlplatform.storage.backup.space.BackupObjects;
 import io.mlplatform.storage.snapshot.Sha256;
 import io.mlplatform.storage.snapshot.SnapshotEngine;
 import io.mlplatform.storage.snapshot.ContentLocation;
@@ -162,9 +163,17 @@ final class PackRewriter {
 			return Outcome.NONE;
 		}
 		List<Moved> moved = new ArrayList<>();
-		long written = copy(project, candidates, referenced, moved);
-		transactions.executeWithoutResult(status -> relocate(project, moved, candidates.keySet(), db));
-		int manifestsRewritten = rewriteManifests(project, candidates.keySet(), manifests, moved);
+		Map<String, Long> packsWritten = new HashMap<>();
+		long written = copy(project, candidates, referenced, moved, packsWritten);
+		transactions.executeWithoutResult(status -> {
+			relocate(project, moved, candidates.keySet(), db);
+			// the new packs count in the backup space from the transaction that points the index at them
+			BackupObjects.record(db, project, packsWritten.entrySet()
+				.stream()
+				.map(pack -> BackupObjects.Stored.pack(this.layout.pack(project, pack.getKey()), pack.getValue()))
+				.toList());
+		});
+		int manifestsRewritten = rewriteManifests(project, candidates.keySet(), manifests, moved, db);
 		// after the manifests: a backup or restore that starts from now on reads only new places
 		transactions.executeWithoutResult(status -> {
 			BackupLease.lockExclusive(db, project);
@@ -214,7 +223,7 @@ final class PackRewriter {
 
 	/** Copies the candidates' referenced contents into new packs; returns the new packs' bytes. */
 	private long copy(String project, Map<String, Map<Long, String>> candidates, Map<String, Ranges> referenced,
-			List<Moved> moved) {
+			List<Moved> moved, Map<String, Long> packsWritten) {
 		byte[] buffer = new byte[this.packSize];
 		int length = 0;
 		String target = UUID.randomUUID().toString();
@@ -236,6 +245,7 @@ final class PackRewriter {
 					}
 					if (length + size > buffer.length && length > 0) {
 						this.store.put(this.layout.pack(project, target), buffer, length);
+						packsWritten.put(target, (long) length);
 						written += length;
 						target = UUID.randomUUID().toString();
 						length = 0;
@@ -251,6 +261,7 @@ final class PackRewriter {
 		}
 		if (length > 0) {
 			this.store.put(this.layout.pack(project, target), buffer, length);
+			packsWritten.put(target, (long) length);
 			written += length;
 		}
 		return written;
@@ -310,20 +321,20 @@ final class PackRewriter {
 
 	/** Writes again every manifest that references an old pack; returns how many were written. */
 	private int rewriteManifests(String project, Set<String> oldPacks, Map<String, Set<String>> manifests,
-			List<Moved> moved) {
+			List<Moved> moved, JdbcClient db) {
 		Map<String, Map<Long, Moved>> places = new HashMap<>();
 		moved.forEach(m -> places.computeIfAbsent(m.oldPack(), pack -> new HashMap<>()).put(m.oldOffset(), m));
 		int rewritten = 0;
 		for (Map.Entry<String, Set<String>> manifest : manifests.entrySet()) {
 			if (manifest.getValue().stream().anyMatch(oldPacks::contains)
-					&& rewriteManifest(manifest.getKey(), places)) {
+					&& rewriteManifest(project, manifest.getKey(), places, db)) {
 				rewritten++;
 			}
 		}
 		return rewritten;
 	}
 
-	private boolean rewriteManifest(String key, Map<String, Map<Long, Moved>> places) {
+	private boolean rewriteManifest(String project, String key, Map<String, Map<Long, Moved>> places, JdbcClient db) {
 		Path file = null;
 		try {
 			file = Files.createTempFile("pss-manifest-", ".json.gz");
@@ -341,7 +352,12 @@ final class PackRewriter {
 				}
 			}
 			// retention may have deleted it meanwhile: it stays deleted
-			return this.store.replace(key, read.eTag(), file, read.metadata());
+			if (!this.store.replace(key, read.eTag(), file, read.metadata())) {
+				return false;
+			}
+			// its size in the backup space: a crash before this is repaired by the next collection's listing
+			BackupObjects.resize(db, project, key, Files.size(file));
+			return true;
 		}
 		catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException ex) {
 			return false;

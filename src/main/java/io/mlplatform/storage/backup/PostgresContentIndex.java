@@ -10,6 +10,7 @@ import org.springframework.dao.TransientDataAccessException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import io.mlplatform.storage.backup.space.BackupObjects;
 import io.mlplatform.storage.snapshot.ContentIndex;
 import io.mlplatform.storage.snapshot.ContentLocation;
 import io.mlplatform.storage.snapshot.SnapshotLayout;
@@ -98,6 +99,35 @@ final class PostgresContentIndex implements ContentIndex {
 	 */
 	@Override
 	public void record(List<ContentLocation> contents) {
+		record(contents, objects(contents));
+	}
+
+	/**
+	 * The objects holding {@code contents}, with their sizes: a pack holds its contents back to back from
+	 * offset 0 (and a backup records all of a pack's contents at once), so it ends where its last one does.
+	 */
+	private List<BackupObjects.Stored> objects(List<ContentLocation> contents) {
+		Map<String, BackupObjects.Stored> objects = new HashMap<>();
+		for (ContentLocation content : contents) {
+			if (content.pack() != null) {
+				objects.merge(this.layout.pack(this.project, content.pack()),
+						BackupObjects.Stored.pack(this.layout.pack(this.project, content.pack()),
+								content.offset() + content.size()),
+						(one, other) -> (one.size() >= other.size()) ? one : other);
+			}
+			else {
+				String key = this.layout.blob(this.project, content.sha256());
+				objects.put(key, BackupObjects.Stored.blob(key, content.size()));
+			}
+		}
+		return List.copyOf(objects.values());
+	}
+
+	/**
+	 * As {@link #record(List)}, counting the objects that hold the contents into the project's backup
+	 * space in the same transaction: {@code objects} with the sizes the bucket gave (a mover's record).
+	 */
+	void record(List<ContentLocation> contents, List<BackupObjects.Stored> objects) {
 		if (contents.isEmpty()) {
 			return;
 		}
@@ -105,21 +135,8 @@ final class PostgresContentIndex implements ContentIndex {
 		// a deadlock with another backup recording the same contents costs one attempt, not the backup
 		for (int attempt = 1;; attempt++) {
 			try {
-				int recorded = this.db.sql("""
-						WITH lease AS (SELECT 1 FROM backup_leases
-							WHERE id = ? AND finished_at IS NULL AND expires_at > now() FOR SHARE)
-						INSERT INTO backup_contents (project, sha256, size, pack_id, pack_offset, used_at)
-						SELECT ?, s, z, p, o, now() FROM unnest(?::varchar[], ?::bigint[], ?::varchar[], ?::bigint[]) AS t(s, z, p, o)
-						WHERE EXISTS (SELECT 1 FROM lease)
-						ON CONFLICT (project, sha256) DO UPDATE SET used_at = now(), condemned_at = NULL""")
-					.param(this.lease)
-					.param(this.project)
-					.param(stored.stream().map(ContentLocation::sha256).toArray(String[]::new))
-					.param(stored.stream().map(ContentLocation::size).toArray(Long[]::new))
-					.param(stored.stream().map(ContentLocation::pack).toArray(String[]::new))
-					.param(stored.stream().map(ContentLocation::offset).toArray(Long[]::new))
-					.update();
-				if (recorded == 0) {
+				boolean recorded = Boolean.TRUE.equals(this.transactions.execute(status -> recordOnce(stored, objects)));
+				if (!recorded) {
 					throw BackupLease.lost(this.lease);
 				}
 				return;
@@ -130,6 +147,28 @@ final class PostgresContentIndex implements ContentIndex {
 				}
 			}
 		}
+	}
+
+	private boolean recordOnce(List<ContentLocation> stored, List<BackupObjects.Stored> objects) {
+		int recorded = this.db.sql("""
+				WITH lease AS (SELECT 1 FROM backup_leases
+					WHERE id = ? AND finished_at IS NULL AND expires_at > now() FOR SHARE)
+				INSERT INTO backup_contents (project, sha256, size, pack_id, pack_offset, used_at)
+				SELECT ?, s, z, p, o, now() FROM unnest(?::varchar[], ?::bigint[], ?::varchar[], ?::bigint[]) AS t(s, z, p, o)
+				WHERE EXISTS (SELECT 1 FROM lease)
+				ON CONFLICT (project, sha256) DO UPDATE SET used_at = now(), condemned_at = NULL""")
+			.param(this.lease)
+			.param(this.project)
+			.param(stored.stream().map(ContentLocation::sha256).toArray(String[]::new))
+			.param(stored.stream().map(ContentLocation::size).toArray(Long[]::new))
+			.param(stored.stream().map(ContentLocation::pack).toArray(String[]::new))
+			.param(stored.stream().map(ContentLocation::offset).toArray(Long[]::new))
+			.update();
+		if (recorded == 0) {
+			return false;
+		}
+		BackupObjects.record(this.db, this.project, objects);
+		return true;
 	}
 
 }

@@ -1,9 +1,8 @@
 package io.mlplatform.storage.backup;
 
 import java.time.ZoneId;
-import java.util.HashSet;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 
 import org.slf4j.Logger;
@@ -43,28 +42,46 @@ final class Retention {
 						row.getObject("keep_daily", Integer.class), row.getObject("keep_weekly", Integer.class),
 						row.getObject("keep_monthly", Integer.class)), row.getString("backup_time_zone")))
 				.single();
-			// a restore or a verification accepted for a backup holds it: retention lets it go once none waits for it
-			Set<String> pinned = new HashSet<>(this.db.sql("""
-					SELECT backup_id::text FROM restores WHERE source_storage_id = ? AND state IN ('Queued', 'Running')
-					UNION
-					SELECT backup_id::text FROM verifications WHERE storage_id = ? AND state IN ('Queued', 'Running')""")
-				.params(storageId, storageId)
-				.query(String.class)
-				.list());
-			List<String> expired = this.snapshots.forget(project, storageId.toString(), policy.retention(),
-					ZoneId.of(policy.zone()), pinned);
-			if (!expired.isEmpty()) {
-				this.db.sql("""
-						UPDATE backups SET state = 'Expired', version = version + 1
-						WHERE storage_id = ? AND state = 'Succeeded' AND id::text = ANY (?)""")
-					.params(storageId, expired.toArray(String[]::new))
-					.update();
+			List<String> unkept = this.snapshots.unkept(project, storageId.toString(), policy.retention(),
+					ZoneId.of(policy.zone()));
+			if (unkept.isEmpty()) {
+				return;
 			}
+			List<String> expired = new ArrayList<>(unkept);
+			expired.removeAll(this.snapshots.transactions().execute(status -> held(storageId, unkept)));
+			this.snapshots.delete(project, storageId.toString(), expired);
 		}
 		catch (RuntimeException ex) {
 			log.warn("Retention after backup {} of storage {} failed; the next backup applies it: {}", backup, storage,
 					ex.toString());
 		}
+	}
+
+	/**
+	 * Marks the backups of these snapshots Expired, except those an accepted restore or verification still waits to read, and
+	 * returns those it keeps. A restore (or a verification) is accepted under a share lock on its backup's row, taken while the
+	 * backup is Succeeded: these rows are locked first and the restores read after, in a statement of its own,
+	 * so a restore accepted meanwhile is either seen here or finds its backup Expired (409), never a snapshot
+	 * deleted under it. Snapshots whose backups are already Expired (a pass that died before deleting them) or
+	 * have no row go as well.
+	 */
+	private List<String> held(UUID storageId, List<String> unkept) {
+		String[] ids = unkept.toArray(String[]::new);
+		this.db.sql("SELECT id FROM backups WHERE storage_id = ? AND id::text = ANY (?) ORDER BY id FOR UPDATE")
+			.params(storageId, ids)
+			.query(UUID.class)
+			.list();
+		this.db.sql("""
+				UPDATE backups b SET state = 'Expired', version = version + 1
+				WHERE storage_id = ? AND state = 'Succeeded' AND id::text = ANY (?)
+				  AND NOT EXISTS (SELECT 1 FROM restores r WHERE r.backup_id = b.id AND r.state IN ('Queued', 'Running'))
+				  AND NOT EXISTS (SELECT 1 FROM verifications v WHERE v.backup_id = b.id AND v.state IN ('Queued', 'Running'))""")
+			.params(storageId, ids)
+			.update();
+		return this.db.sql("SELECT id::text FROM backups WHERE storage_id = ? AND id::text = ANY (?) AND state = 'Succeeded'")
+			.params(storageId, ids)
+			.query(String.class)
+			.list();
 	}
 
 }

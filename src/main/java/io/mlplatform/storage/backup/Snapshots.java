@@ -1,5 +1,6 @@
 package io.mlplatform.storage.backup;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -8,8 +9,10 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -23,6 +26,8 @@ import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -30,6 +35,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import io.mlplatform.storage.backup.space.BackupObjects;
+import io.mlplatform.storage.backup.space.StorageSpace;
 import io.mlplatform.storage.snapshot.BackupProgress;
 import io.mlplatform.storage.snapshot.BackupResult;
 import io.mlplatform.storage.snapshot.Manifest;
@@ -192,8 +199,89 @@ public class Snapshots implements AutoCloseable {
 
 	/** Deletes one snapshot's manifest; its content is left to garbage collection. */
 	void delete(String project, String storage, String backup) {
-		this.store.delete(List.of(manifestKey(project, storage, backup)));
+		deleteManifests(project, storage, List.of(backup));
 		forgetNewest(project, storage, List.of(backup));
+	}
+
+	/**
+	 * Deletes manifests, keeping the backup space right: each snapshot is uncounted from its storage's
+	 * share first (its manifest read before, outside any transaction), and its object stops counting once
+	 * the DELETE succeeded. A crash in between leaves a manifest uncounted from its storage (never counted
+	 * again, and deleted by the next retention) or counted in the project until the next collection.
+	 */
+	private void deleteManifests(String project, String storage, List<String> backups) {
+		for (String backup : backups) {
+			Map<String, Long> contents;
+			try {
+				contents = contents(manifestKey(project, storage, backup));
+			}
+			catch (SnapshotException ex) {
+				// gone already: nothing of it counts
+				continue;
+			}
+			this.transactions.executeWithoutResult(
+					status -> StorageSpace.uncount(this.db, project, storage, backup, contents));
+		}
+		List<String> keys = backups.stream().map(id -> this.layout.manifest(project, storage, id)).toList();
+		this.store.delete(keys);
+		BackupObjects.forget(this.db, project, keys);
+	}
+
+	/**
+	 * Counts a snapshot just committed in the project's backup space: its manifest's object, and its
+	 * contents in its storage's share. Read from the bucket after the commit, outside any transaction; a
+	 * failure is logged, and the next garbage collection counts what is missing.
+	 */
+	void committed(String project, String storage, String backup) {
+		String key = manifestKey(project, storage, backup);
+		try {
+			// one GET gives both: the manifest's size and what it references
+			Map<String, Long> contents = new HashMap<>();
+			long size;
+			try (ResponseInputStream<GetObjectResponse> in = this.store.get(key);
+					Manifest.Reader reader = new Manifest.Reader(in)) {
+				size = in.response().contentLength();
+				contentsOf(reader, contents);
+			}
+			BackupObjects.record(this.db, project, List.of(BackupObjects.Stored.manifest(key, storage, size)));
+			this.transactions.executeWithoutResult(
+					status -> StorageSpace.count(this.db, project, storage, backup, contents));
+		}
+		catch (NoSuchKeyException ex) {
+			// deleted since its commit (retention of a later backup, or by hand): nothing of it counts
+		}
+		catch (IOException | RuntimeException ex) {
+			log.warn("Could not count snapshot {} of storage {} in project {} in its backup space; the next garbage "
+					+ "collection does: {}", backup, storage, project, ex.toString());
+		}
+	}
+
+	/** The distinct contents a manifest references, by sha256, with their sizes. */
+	Map<String, Long> contents(String manifestKey) {
+		Map<String, Long> contents = new HashMap<>();
+		try (Manifest.Reader reader = open(manifestKey)) {
+			contentsOf(reader, contents);
+		}
+		return contents;
+	}
+
+	private static void contentsOf(Manifest.Reader reader, Map<String, Long> contents) {
+		while (reader.hasNext()) {
+			SnapshotEntry entry = reader.next();
+			if (entry.sha256() != null) {
+				contents.put(entry.sha256(), entry.size());
+			}
+		}
+	}
+
+	/** A storage's share of its project's backup space. */
+	public StorageSpace.Space space(String project, String storage) {
+		return StorageSpace.of(this.db, project, storage);
+	}
+
+	/** What a project keeps in the backup bucket, in bytes. */
+	public long used(String project) {
+		return BackupObjects.used(this.db, project);
 	}
 
 	/** If one of these was the storage's newest snapshot, its next backup looks for the newest in S3. */
@@ -365,19 +453,33 @@ public class Snapshots implements AutoCloseable {
 
 	/** As {@link #forget(String, String, RetentionPolicy, ZoneId)}, keeping {@code pinned} whatever the policy says. */
 	public List<String> forget(String project, String storage, RetentionPolicy policy, ZoneId zone, Set<String> pinned) {
+		List<String> expired = new java.util.ArrayList<>(unkept(project, storage, policy, zone));
+		expired.removeAll(pinned);
+		delete(project, storage, expired);
+		return expired;
+	}
+
+	/** The storage's snapshots in the bucket that its retention policy does not keep; deletes nothing. */
+	List<String> unkept(String project, String storage, RetentionPolicy policy, ZoneId zone) {
 		List<RetentionPolicy.Snapshot> all = snapshotObjects(project, storage)
 			.map(o -> new RetentionPolicy.Snapshot(SnapshotLayout.backupOf(o.key()), snapshotTime(o)))
 			.toList();
 		Set<String> kept = new HashSet<>();
 		policy.keep(all, zone).forEach(s -> kept.add(s.id()));
-		kept.addAll(pinned);
-		List<String> expired = all.stream().map(RetentionPolicy.Snapshot::id).filter(id -> !kept.contains(id)).toList();
-		this.store.delete(expired.stream().map(id -> this.layout.manifest(project, storage, id)).toList());
-		if (!expired.isEmpty()) {
-			forgetNewest(project, storage, expired);
-			log.info("Retention deleted {} snapshots of storage {} in project {}", expired.size(), storage, project);
+		return all.stream().map(RetentionPolicy.Snapshot::id).filter(id -> !kept.contains(id)).toList();
+	}
+
+	/** Deletes these snapshots' manifests; their content stays until garbage collection finds it unreferenced. */
+	void delete(String project, String storage, List<String> backups) {
+		deleteManifests(project, storage, backups);
+		if (!backups.isEmpty()) {
+			forgetNewest(project, storage, backups);
+			log.info("Retention deleted {} snapshots of storage {} in project {}", backups.size(), storage, project);
 		}
-		return expired;
+	}
+
+	TransactionTemplate transactions() {
+		return this.transactions;
 	}
 
 	/**

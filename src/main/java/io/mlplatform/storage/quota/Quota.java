@@ -24,6 +24,10 @@ class Quota {
 	@Column(name = "max_storages")
 	private Integer maxStorages;
 
+	/** What its backups may keep in S3 (deduplicated); null for no limit. */
+	@Column(name = "backup_capacity_bytes")
+	private Long backupCapacityBytes;
+
 	@Column(name = "updated_at")
 	private Instant updatedAt;
 
@@ -44,11 +48,13 @@ class Quota {
 	 * Limits may be set below current usage: nothing is taken away, but nothing new fits until usage drops.
 	 * @param capsChanged whether its per-cluster caps (kept beside it) changed, which makes a new version too
 	 */
-	void limit(Long capacityBytes, Integer maxStorages, boolean capsChanged, Instant now) {
+	void limit(Long capacityBytes, Integer maxStorages, Long backupCapacityBytes, boolean capsChanged, Instant now) {
 		if (capsChanged || !java.util.Objects.equals(this.capacityBytes, capacityBytes)
-				|| !java.util.Objects.equals(this.maxStorages, maxStorages)) {
+				|| !java.util.Objects.equals(this.maxStorages, maxStorages)
+				|| !java.util.Objects.equals(this.backupCapacityBytes, backupCapacityBytes)) {
 			this.capacityBytes = capacityBytes;
 			this.maxStorages = maxStorages;
+			this.backupCapacityBytes = backupCapacityBytes;
 			this.updatedAt = now;
 		}
 	}
@@ -63,6 +69,10 @@ class Quota {
 
 	Integer maxStorages() {
 		return this.maxStorages;
+	}
+
+	Long backupCapacityBytes() {
+		return this.backupCapacityBytes;
 	}
 
 	long version() {

@@ -92,6 +92,7 @@ class QuotaManagement {
 	private Current limit(Project project, String action, QuotaRequest request) {
 		Violations violations = new Violations();
 		Long capacityBytes = bytes(violations, "capacity", request.capacity());
+		Long backupCapacityBytes = bytes(violations, "backupCapacity", request.backupCapacity());
 		violations.nonNegative("maxStorages", request.maxStorages());
 		Map<String, ClusterCaps.Limits> wanted = caps(violations, request.clusters());
 		violations.throwIfAny();
@@ -103,7 +104,7 @@ class QuotaManagement {
 				wanted.keySet().stream().filter(cluster -> !capsBefore.containsKey(cluster)).toList());
 		QuotaRequest before = QuotaRequest.of(quota, capsBefore);
 		boolean capsChanged = this.caps.replace(project.getId(), wanted);
-		quota.limit(capacityBytes, request.maxStorages(), capsChanged, this.clock.instant());
+		quota.limit(capacityBytes, request.maxStorages(), backupCapacityBytes, capsChanged, this.clock.instant());
 		this.quotas.flush();
 		QuotaRequest after = QuotaRequest.of(quota, this.caps.of(project.getId()));
 		if (!before.equals(after)) {
@@ -157,7 +158,8 @@ class QuotaManagement {
 		Quota quota = this.quotas.findById(project.getId()).orElseThrow();
 		Quotas.Usage usage = this.quotas.usage(project.getId());
 		return new Current(QuotaResponse.from(quota, usage, this.caps.of(project.getId())),
-				Preconditions.etag(project.getId(), quota.version(), usage.getCapacityBytes(), usage.getStorages()));
+				Preconditions.etag(project.getId(), quota.version(), usage.getCapacityBytes(), usage.getStorages(),
+						usage.getBackupBytes()));
 	}
 
 }

@@ -8,14 +8,29 @@ import io.swagger.v3.oas.annotations.media.Schema;
 
 @Schema(name = "Quota", description = "A project's limits and what is used of them; absent limits mean unlimited")
 record QuotaResponse(@Schema(example = "2Ti") String capacity, @Schema(example = "2199023255552") Long capacityBytes,
-		@Schema(example = "20") Integer maxStorages, Amount used,
+		@Schema(example = "20") Integer maxStorages,
+		@Schema(description = "What the project's backups may keep in S3, deduplicated", example = "500Gi") String backupCapacity,
+		@Schema(example = "536870912000") Long backupCapacityBytes, Amount used,
 		@Schema(description = "What still fits; a field is absent when its limit is") Amount remaining,
 		@Schema(description = "The caps per cluster, by cluster name, each with what the project uses and what remains "
 				+ "there; only capped clusters are listed") Map<String, ClusterQuota> clusters) {
 
 	@Schema(name = "QuotaAmount")
 	record Amount(@Schema(example = "500Gi") String capacity, @Schema(example = "536870912000") Long capacityBytes,
-			@Schema(example = "5") Long storages) {
+			@Schema(example = "5") Long storages,
+			@Schema(description = "Backup space: what the project's backups keep in S3, deduplicated (every pack, blob "
+					+ "and manifest under its prefix, a pack whole until garbage collection rewrites or deletes it); "
+					+ "absent per cluster", example = "12Gi") String backup,
+			@Schema(example = "12884901888") Long backupBytes) {
+
+		Amount(String capacity, Long capacityBytes, Long storages) {
+			this(capacity, capacityBytes, storages, null, null);
+		}
+
+		Amount withBackup(Long bytes) {
+			return new Amount(this.capacity, this.capacityBytes, this.storages, format(bytes), bytes);
+		}
+
 	}
 
 	@Schema(name = "ClusterQuota", description = "A cap in one cluster; an absent limit means none there (the totals still apply)")
@@ -37,8 +52,12 @@ record QuotaResponse(@Schema(example = "2Ti") String capacity, @Schema(example =
 					cap.limits().maxStorages(), amount(cap.usedBytes(), cap.usedStorages()),
 					new Amount(format(bytes), bytes, lower(underCap.storages(), remaining.storages()))));
 		});
+		Long backupRemaining = quota.backupCapacityBytes() == null ? null
+				: Math.max(0, quota.backupCapacityBytes() - usage.getBackupBytes());
 		return new QuotaResponse(format(quota.capacityBytes()), quota.capacityBytes(), quota.maxStorages(),
-				amount(usage.getCapacityBytes(), usage.getStorages()), remaining, clusters);
+				format(quota.backupCapacityBytes()), quota.backupCapacityBytes(),
+				amount(usage.getCapacityBytes(), usage.getStorages()).withBackup(usage.getBackupBytes()),
+				remaining.withBackup(backupRemaining), clusters);
 	}
 
 	/** The lower of two limits, either of which may be none. */

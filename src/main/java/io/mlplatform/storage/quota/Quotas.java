@@ -9,11 +9,13 @@ interface Quotas extends JpaRepository<Quota, UUID> {
 
 	/**
 	 * What a project's live storages take, as counted by the storages' trigger (migration V2);
-	 * tombstones do not count. Saturates instead of overflowing.
+	 * tombstones do not count; and what its backups keep in S3. Saturates instead of overflowing.
 	 */
 	@Query(value = """
-			select least(used_bytes, 9223372036854775807)::bigint as capacityBytes, used_storages as storages
-			from quotas where project_id = :projectId""", nativeQuery = true)
+			select least(q.used_bytes, 9223372036854775807)::bigint as capacityBytes, q.used_storages as storages,
+				coalesce((select least(s.used_bytes, 9223372036854775807)::bigint from backup_space s
+					where s.project = p.name), 0) as backupBytes
+			from quotas q join projects p on p.id = q.project_id where q.project_id = :projectId""", nativeQuery = true)
 	Usage usage(UUID projectId);
 
 	interface Usage {
@@ -21,6 +23,9 @@ interface Quotas extends JpaRepository<Quota, UUID> {
 		long getCapacityBytes();
 
 		long getStorages();
+
+		/** What the project's backups keep in S3, as counted in {@code backup_space} (migration V22). */
+		long getBackupBytes();
 
 	}
 

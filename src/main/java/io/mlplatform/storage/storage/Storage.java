@@ -152,6 +152,17 @@ public class Storage {
 	@Column(name = "verified_at", insertable = false, updatable = false)
 	private Instant verifiedAt;
 
+	/**
+	 * Why its last scheduled backup was refused at once (the project at its backup capacity), and since
+	 * when: the BackupQuotaExceeded condition, until a backup of it is allowed again. Written by the
+	 * scheduler and the backup request with plain SQL, never by a request's flush.
+	 */
+	@Column(name = "backup_refused", insertable = false, updatable = false)
+	private String backupRefused;
+
+	@Column(name = "backup_refused_at", insertable = false, updatable = false)
+	private Instant backupRefusedAt;
+
 	@Column(name = "created_at")
 	private Instant createdAt;
 
@@ -234,6 +245,8 @@ public class Storage {
 		storage.verifiedReason = row.getString("verified_reason");
 		storage.verifiedMessage = row.getString("verified_message");
 		storage.verifiedAt = JsonColumns.instant(row, "verified_at");
+		storage.backupRefused = row.getString("backup_refused");
+		storage.backupRefusedAt = JsonColumns.instant(row, "backup_refused_at");
 		storage.createdAt = JsonColumns.instant(row, "created_at");
 		storage.updatedAt = JsonColumns.instant(row, "updated_at");
 		storage.deletedAt = JsonColumns.instant(row, "deleted_at");
@@ -359,7 +372,8 @@ public class Storage {
 	public String etag() {
 		return Preconditions.withStatus(Preconditions.etag(this.id, this.version), this.lifecycle, this.phase,
 				this.syncState, this.observedGeneration, this.usedBytes, this.pvcName, this.nfsServer, this.nfsPath,
-				this.lastError, this.conditions, this.verifiedStatus, this.verifiedBackupId, this.verifiedAt);
+				this.lastError, this.conditions, this.verifiedStatus, this.verifiedBackupId, this.verifiedAt,
+				this.backupRefused, this.backupRefusedAt);
 	}
 
 	/**
@@ -470,6 +484,14 @@ public class Storage {
 
 	public String getDeletionBlockedReason() {
 		return this.deletionBlockedReason;
+	}
+
+	public String getBackupRefused() {
+		return this.backupRefused;
+	}
+
+	public Instant getBackupRefusedAt() {
+		return this.backupRefusedAt;
 	}
 
 	public Instant getDeletionBlockedAt() {

@@ -58,6 +58,12 @@ record StorageResponse(@Schema(description = "Stable id; also the storage-id lab
 	/** The condition type a refused deletion shows; its reason is FinalBackupFailed or FinalBackupCancelled. */
 	static final String DELETION_BLOCKED = "DeletionBlocked";
 
+	/**
+	 * The condition type a storage shows while its scheduled backups are refused because the project is at
+	 * its backup capacity; it goes once a backup of the storage is allowed again.
+	 */
+	static final String BACKUP_QUOTA_EXCEEDED = "BackupQuotaExceeded";
+
 	static StorageResponse from(Storage storage, String project) {
 		BackupPolicy policy = storage.getBackupPolicy();
 		Nfs nfs = storage.getNfsServer() == null && storage.getNfsPath() == null ? null
@@ -79,11 +85,12 @@ record StorageResponse(@Schema(description = "Stable id; also the storage-id lab
 
 	/**
 	 * The cluster's conditions, and the service's own: {@code DeletionBlocked} while the last deletion
-	 * is refused, {@code BackupVerified} once a verification finished: in the list a client already reads
+	 * is refused, {@code BackupVerified} once a verification finished, {@code BackupQuotaExceeded} while
+	 * scheduled backups are refused at the backup capacity: in the list a client already reads
 	 * for why a storage is as it is.
 	 */
 	private static List<StorageCondition> conditions(Storage storage) {
-		if (storage.getDeletionBlocked() == null && storage.backupVerified() == null) {
+		if (storage.getDeletionBlocked() == null && storage.backupVerified() == null && storage.getBackupRefused() == null) {
 			return storage.getConditions();
 		}
 		List<StorageCondition> all = new ArrayList<>(storage.getConditions() == null ? List.of() : storage.getConditions());
@@ -94,6 +101,10 @@ record StorageResponse(@Schema(description = "Stable id; also the storage-id lab
 		}
 		if (storage.backupVerified() != null) {
 			all.add(storage.backupVerified());
+		}
+		if (storage.getBackupRefused() != null) {
+			all.add(new StorageCondition(BACKUP_QUOTA_EXCEEDED, "True", "BackupCapacityReached",
+					storage.getBackupRefused(), storage.getBackupRefusedAt()));
 		}
 		return all;
 	}

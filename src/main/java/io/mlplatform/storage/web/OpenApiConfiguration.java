@@ -59,7 +59,7 @@ public class OpenApiConfiguration {
 					"Invalid input: see `errors` for each field (types validation-failed, malformed-body, invalid-page-token, "
 							+ "invalid-encoding, bad-request)",
 					"NotFound", "No such project or resource, or the caller may not see it", "Conflict",
-					"Clashes with the current state (types already-exists, quota-exceeded, deletion-protected, "
+					"Clashes with the current state (types already-exists, quota-exceeded, backup-quota-exceeded, deletion-protected, "
 							+ "project-not-empty, namespace-taken, concurrent-modification, storage-deleting, cluster-in-use, "
 							+ "cluster-from-configuration, backup-active, backup-not-available, job-finished, restore-in-progress)",
 					"PreconditionFailed", "If-Match or If-None-Match did not hold", "Unprocessable",

@@ -111,6 +111,10 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 		if (databaseUnreachable(ex)) {
 			return unavailable(ex, request);
 		}
+		// lock_timeout: Spring's translator leaves lock_not_available to the JPA path, which maps it as this does
+		if (ex instanceof RuntimeException runtime && LOCK_NOT_AVAILABLE.equals(sqlState(ex))) {
+			return concurrentUpdate(runtime, request);
+		}
 		log.error("Unexpected error on {}", path(request), ex);
 		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR,
 				"Something went wrong on our side. Retry later; if it persists, report the requestId.");
@@ -217,6 +221,8 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 		}
 		return false;
 	}
+
+	private static final String LOCK_NOT_AVAILABLE = "55P03";
 
 	private static String sqlState(Throwable ex) {
 		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {

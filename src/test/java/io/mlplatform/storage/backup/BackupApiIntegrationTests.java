@@ -148,6 +148,70 @@ class BackupApiIntegrationTests extends WorkerTestSupport {
 		assertThat(this.api.get(DATA + "/backups/" + first).json().path("state").asString()).isEqualTo("Expired");
 	}
 
+	/**
+	 * A restore accepted while retention is letting its backup go either holds the backup or is refused: never
+	 * accepted and then failed with "No snapshot" (a full soak saw two such restores). The test holds inserts
+	 * into restores so that the request has read its backup as Succeeded before the backup's retention runs.
+	 */
+	@Test
+	void aRestoreAcceptedWhileRetentionLetsItsBackupGoStillReadsIt() throws Exception {
+		String first = backUp("nlp", "data");
+		readyStorage("nlp", "copy", null);
+		this.api.patch(DATA, "{\"backupPolicy\": {\"retention\": {\"keepLast\": 1}}}");
+		String storageId = this.api.get(DATA).json().path("id").asString();
+		java.util.concurrent.CompletableFuture<Response> restore;
+		try (java.sql.Connection hold = this.dataSource.getConnection()) {
+			hold.setAutoCommit(false);
+			hold.createStatement().execute("LOCK TABLE restores IN SHARE ROW EXCLUSIVE MODE");
+			restore = java.util.concurrent.CompletableFuture.supplyAsync(
+					() -> this.api.post(storages("nlp") + "/copy/restores", "{\"backup\": \"" + first + "\"}"));
+			assertThat(waitingOnALock("INSERT INTO restores")).as("the restore request waits to insert").isTrue();
+
+			long waitingSince = System.nanoTime();
+			Response second = this.api.post(DATA + "/backups", null);
+			assertThat(second.status()).isEqualTo(202);
+			// until retention has let the first snapshot go, or waits for the restore's transaction; released well
+			// before the restore's insert reaches the service's lock_timeout (10 s)
+			long deadline = waitingSince + Duration.ofSeconds(7).toNanos();
+			while (!"Expired".equals(backupState(first)) && !waitingOnALock("FOR UPDATE")
+					&& System.nanoTime() < deadline) {
+				Thread.sleep(50);
+			}
+			hold.commit();
+		}
+		Response accepted = restore.get(30, java.util.concurrent.TimeUnit.SECONDS);
+		if (accepted.status() == 409) {
+			assertThat(accepted.json().path("type").asString()).endsWith("backup-not-available");
+			return;
+		}
+		assertThat(accepted.status()).as(accepted.toString()).isEqualTo(202);
+		Response restored = awaitEnd(accepted.header("Location"));
+		assertThat(restored.json().path("state").asString()).as(restored.toString()).isEqualTo("Succeeded");
+		assertThat(manifests(storageId)).contains(first);
+	}
+
+	private boolean waitingOnALock(String statement) throws InterruptedException {
+		long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+		while (System.nanoTime() < deadline) {
+			if (this.db.sql("""
+					SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND position(? in query) > 0""")
+				.param(statement)
+				.query(Long.class)
+				.single() > 0) {
+				return true;
+			}
+			Thread.sleep(50);
+		}
+		return false;
+	}
+
+	private String backupState(String backup) {
+		return this.db.sql("SELECT state FROM backups WHERE id = ?::uuid").param(backup).query(String.class).single();
+	}
+
+	@org.springframework.beans.factory.annotation.Autowired
+	private javax.sql.DataSource dataSource;
+
 	@Test
 	void browsesABackupFolderByFolderAndPageByPage() {
 		String backup = backUp("nlp", "data");

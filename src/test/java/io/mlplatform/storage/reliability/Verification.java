@@ -82,7 +82,6 @@ final class Verification {
 	private void storagesInDatabase() {
 		Map<String, Long> live = liveStorages();
 		int checked = 0;
-		boolean stuck = false;
 		for (ExpectedProject project : this.driver.projects()) {
 			for (ExpectedStorage storage : project.storages()) {
 				if (!storage.certain()) {
@@ -93,7 +92,6 @@ final class Verification {
 				if (storage.isDeleted() && live.containsKey(key)) {
 					this.findings.add("deleted storage still in PostgreSQL: " + key + " (" + whyStillThere(project.namespace(),
 							storage.name()) + ")");
-					stuck = true;
 				}
 				else if (!storage.isDeleted() && !Long.valueOf(storage.capacityGi() * LoadDriver.GI).equals(live.get(key))) {
 					this.findings.add("storage %s: expected %d Gi in PostgreSQL, found %s bytes".formatted(key,
@@ -102,13 +100,22 @@ final class Verification {
 			}
 		}
 		this.summary.put("storages checked against accepted changes", Integer.toString(checked));
-		if (stuck) {
-			this.summary.put("this JVM's cluster threads when deletions were found stuck", clusterThreads());
-		}
 	}
 
-	/** What a deletion that never settled was waiting for: its lifecycle and the cluster changes still queued. */
+	/**
+	 * What a deletion that never settled was waiting for: its lifecycle, the cluster changes still queued and its
+	 * object in the cluster (one being deleted waits for its finalizers: the operator's removes the share first).
+	 */
 	private String whyStillThere(String namespace, String name) {
+		ProjectStorage object = this.stand.cluster.client().resources(ProjectStorage.class).inNamespace(namespace)
+			.withName(name).get();
+		String inCluster = object == null ? "no object"
+				: "object deleting since %s, finalizers %s".formatted(object.getMetadata().getDeletionTimestamp(),
+						object.getMetadata().getFinalizers());
+		return stateInDatabase(namespace, name) + "; in the cluster: " + inCluster;
+	}
+
+	private String stateInDatabase(String namespace, String name) {
 		return this.stand.db.sql("""
 				SELECT s.lifecycle || ', queued: ' || coalesce((SELECT string_agg(o.action || ' (' || o.attempts
 				         || ' attempts' || coalesce(', ' || left(o.last_error, 80), '') || ')', '; ' ORDER BY o.id)
@@ -119,22 +126,6 @@ final class Verification {
 			.query(String.class)
 			.optional()
 			.orElse("gone by now");
-	}
-
-	/**
-	 * Where this JVM's instance's periodic cluster passes are: a resync that stopped running leaves deletions
-	 * the informer missed unsettled (seen once in a full soak, not understood yet).
-	 */
-	private static String clusterThreads() {
-		StringBuilder out = new StringBuilder();
-		Thread.getAllStackTraces().forEach((thread, stack) -> {
-			if (thread.getName().startsWith("cluster-resync") || thread.getName().equals("reconciler")) {
-				out.append(thread.getName()).append(' ').append(thread.getState());
-				java.util.Arrays.stream(stack).limit(12).forEach(frame -> out.append(" < ").append(frame));
-				out.append("; ");
-			}
-		});
-		return out.length() == 0 ? "no resync or reconciler thread" : out.toString();
 	}
 
 	/** Storages not deleted, as {@code namespace/name} to capacity in bytes. */

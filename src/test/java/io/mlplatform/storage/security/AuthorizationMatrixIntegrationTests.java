@@ -90,6 +90,8 @@ class AuthorizationMatrixIntegrationTests extends IntegrationTestSupport {
 				new Call(null, 401, 401, 404, 200, 200, 200, 401, 404));
 		MATRIX.put("POST " + backups + "/{backup}/verifications/{verification}:cancel",
 				new Call(null, 401, 401, 404, 403, 409, 409, 401, 404));
+		MATRIX.put("GET /api/v1/projects/{project}/storages/{storage}/backup-space",
+				new Call(null, 401, 401, 404, 200, 200, 200, 401, 404));
 		String restores = "/api/v1/projects/{project}/storages/{storage}/restores";
 		MATRIX.put("POST " + restores, new Call("{\"backup\": \"{backup}\"}", 401, 401, 404, 403, 202, 202, 401, 404));
 		MATRIX.put("GET " + restores, new Call(null, 401, 401, 404, 200, 200, 200, 401, 404));

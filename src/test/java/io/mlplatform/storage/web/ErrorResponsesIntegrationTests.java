@@ -36,6 +36,24 @@ class ErrorResponsesIntegrationTests extends IntegrationTestSupport {
 		assertThat(count("select count(*) from projects")).isEqualTo(1);
 	}
 
+	/** A statement that waits longer than lock_timeout for a lock another transaction holds: retry, not 500. */
+	@Test
+	void aWriteThatWaitsTooLongForALockAnswersConflictNot500() throws Exception {
+		try (java.sql.Connection hold = this.dataSource.getConnection()) {
+			hold.setAutoCommit(false);
+			hold.createStatement().execute("LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE");
+
+			Response response = this.api.put("/api/v1/projects/nlp", "{\"members\": [\"group:ml\"]}");
+
+			assertProblem(response, 409, "concurrent-modification");
+			hold.rollback();
+		}
+		assertThat(this.api.get("/api/v1/projects/nlp").json().path("members").toString()).doesNotContain("group:ml");
+	}
+
+	@org.springframework.beans.factory.annotation.Autowired
+	private javax.sql.DataSource dataSource;
+
 	@Test
 	void malformedJson() {
 		Response response = this.api.post(STORAGES, "{\"name\": \"a\", \"capacity\": ");

@@ -109,8 +109,13 @@ class VerificationManagement {
 		Project project = this.access.require(projectName, ProjectRole.MEMBER, "Verifying a backup");
 		return this.transactions.execute(status -> {
 			BackupRef backup = backup(project, storageName, backupId);
-			if (!"Succeeded".equals(backup.state())) {
-				throw VerificationConflictException.notSucceeded(backupId, backup.state());
+			// held until commit: retention locks the row before it lets a snapshot go, and then sees this verification
+			String state = this.db.sql("SELECT state FROM backups WHERE id = ? FOR SHARE")
+				.param(backup.id())
+				.query(String.class)
+				.single();
+			if (!"Succeeded".equals(state)) {
+				throw VerificationConflictException.notSucceeded(backupId, state);
 			}
 			double fraction = dataFraction != null ? dataFraction : backup.defaultFraction();
 			Verification verification = null;

@@ -118,7 +118,7 @@ public class VerificationScheduler {
 				  'Queued', :now
 				FROM storages s
 				JOIN LATERAL (SELECT b.id FROM backups b WHERE b.storage_id = s.id AND b.state = 'Succeeded'
-				  ORDER BY b.created_at DESC, b.id DESC LIMIT 1) newest ON true
+				  ORDER BY b.created_at DESC, b.id DESC LIMIT 1 FOR SHARE) newest ON true
 				WHERE s.id = ANY (:ids)
 				ON CONFLICT (backup_id) WHERE state IN ('Queued', 'Running') DO NOTHING""".formatted(NEXT_CURSOR.formatted("s.id")))
 			.param("now", at(now))

@@ -1,0 +1,141 @@
+package io.mlplatform.storage.backup.space;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * What each storage's snapshots keep in the backup bucket (migration V22): per storage, how many of its
+ * snapshots reference each content. A snapshot is counted once, from its manifest, and uncounted once;
+ * both are idempotent (a retry, or a collection counting what a commit counted meanwhile, changes
+ * nothing), so the figures never count a snapshot twice.
+ */
+public final class StorageSpace {
+
+	/** Contents per statement: a snapshot of millions of files is counted in statements of bounded size. */
+	private static final int CHUNK = 10_000;
+
+	private StorageSpace() {
+	}
+
+	/**
+	 * A storage's share of its project's backup space.
+	 * @param exclusiveBytes contents only this storage's snapshots reference, and its manifests: what
+	 * deleting all of its backups would free once garbage is collected
+	 * @param sharedBytes contents its snapshots reference that other storages' snapshots reference too
+	 * @param snapshots its snapshots counted
+	 */
+	public record Space(long exclusiveBytes, long sharedBytes, long snapshots) {
+	}
+
+	/**
+	 * Counts a committed snapshot's contents, by sha256 with their sizes, unless it was counted (or
+	 * uncounted) before. In the caller's transaction; false if it changed nothing.
+	 */
+	public static boolean count(JdbcClient db, String project, String storage, String backup,
+			Map<String, Long> contents) {
+		if (!firstSeen(db, project, storage, backup, true)) {
+			return false;
+		}
+		List<Map.Entry<String, Long>> sorted = List.copyOf(new TreeMap<>(contents).entrySet());
+		for (int from = 0; from < sorted.size(); from += CHUNK) {
+			List<Map.Entry<String, Long>> chunk = sorted.subList(from, Math.min(sorted.size(), from + CHUNK));
+			db.sql("""
+					INSERT INTO storage_contents AS c (project, storage, sha256, size, snapshots)
+					SELECT ?, ?, s, z, 1 FROM unnest(?::varchar[], ?::bigint[]) AS u(s, z)
+					ON CONFLICT (project, storage, sha256) DO UPDATE SET snapshots = c.snapshots + 1""")
+				.params(project, storage, chunk.stream().map(Map.Entry::getKey).toArray(String[]::new),
+						chunk.stream().map(Map.Entry::getValue).toArray(Long[]::new))
+				.update();
+		}
+		return true;
+	}
+
+	/**
+	 * Uncounts a snapshot whose manifest is about to be deleted, if it was counted; it stays known as
+	 * uncounted, so that it is never counted again. In the caller's transaction.
+	 */
+	public static boolean uncount(JdbcClient db, String project, String storage, String backup,
+			Map<String, Long> contents) {
+		// never counted: it stays uncounted (a collection that read its manifest never counts it)
+		if (firstSeen(db, project, storage, backup, false)) {
+			return false;
+		}
+		int uncounted = db.sql("""
+				UPDATE counted_snapshots SET counted = false
+				WHERE project = ? AND storage = ? AND backup = ? AND counted""")
+			.params(project, storage, backup)
+			.update();
+		if (uncounted == 0) {
+			return false;
+		}
+		List<String> sorted = List.copyOf(new TreeMap<>(contents).keySet());
+		for (int from = 0; from < sorted.size(); from += CHUNK) {
+			String[] sha256s = sorted.subList(from, Math.min(sorted.size(), from + CHUNK)).toArray(String[]::new);
+			db.sql("""
+					DELETE FROM storage_contents
+					WHERE project = ? AND storage = ? AND sha256 = ANY (?::varchar[]) AND snapshots = 1""")
+				.params(project, storage, sha256s)
+				.update();
+			db.sql("""
+					UPDATE storage_contents SET snapshots = snapshots - 1
+					WHERE project = ? AND storage = ? AND sha256 = ANY (?::varchar[])""")
+				.params(project, storage, sha256s)
+				.update();
+		}
+		return true;
+	}
+
+	/** Records a snapshot as counted or not, unless it is known: whether it was not. */
+	private static boolean firstSeen(JdbcClient db, String project, String storage, String backup, boolean counted) {
+		return db.sql("""
+				INSERT INTO counted_snapshots (project, storage, backup, counted) VALUES (?, ?, ?, ?)
+				ON CONFLICT DO NOTHING""")
+			.params(project, storage, backup, counted)
+			.update() == 1;
+	}
+
+	/** The snapshots counted or uncounted of a project, by storage, backup: what a collection knows already. */
+	public static Map<String, Boolean> known(JdbcClient db, String project) {
+		Map<String, Boolean> known = new java.util.HashMap<>();
+		db.sql("SELECT storage, backup, counted FROM counted_snapshots WHERE project = ?")
+			.param(project)
+			.query(rs -> {
+				known.put(rs.getString(1) + "/" + rs.getString(2), rs.getBoolean(3));
+			});
+		return known;
+	}
+
+	/** Forgets that snapshots were uncounted once no listing shows their manifests any more. */
+	public static void forgetUncounted(JdbcClient db, String project, java.util.Collection<String> storageSlashBackup) {
+		if (storageSlashBackup.isEmpty()) {
+			return;
+		}
+		db.sql("""
+				DELETE FROM counted_snapshots
+				WHERE project = ? AND NOT counted AND (storage || '/' || backup) = ANY (?::varchar[])""")
+			.params(project, storageSlashBackup.toArray(String[]::new))
+			.update();
+	}
+
+	/** One storage's share; zeros for a storage without counted snapshots. */
+	public static Space of(JdbcClient db, String project, String storage) {
+		return db.sql("""
+				SELECT
+					coalesce(sum(c.size) FILTER (WHERE NOT EXISTS (SELECT 1 FROM storage_contents o
+						WHERE o.project = c.project AND o.sha256 = c.sha256 AND o.storage <> c.storage)), 0)
+					+ (SELECT coalesce(sum(size), 0) FROM backup_objects
+						WHERE project = :project AND storage = :storage),
+					coalesce(sum(c.size) FILTER (WHERE EXISTS (SELECT 1 FROM storage_contents o
+						WHERE o.project = c.project AND o.sha256 = c.sha256 AND o.storage <> c.storage)), 0),
+					(SELECT count(*) FROM counted_snapshots WHERE project = :project AND storage = :storage AND counted)
+				FROM storage_contents c WHERE c.project = :project AND c.storage = :storage""")
+			.param("project", project)
+			.param("storage", storage)
+			.query((rs, row) -> new Space(rs.getLong(1), rs.getLong(2), rs.getLong(3)))
+			.single();
+	}
+
+}
