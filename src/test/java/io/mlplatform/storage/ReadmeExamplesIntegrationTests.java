@@ -61,11 +61,12 @@ class ReadmeExamplesIntegrationTests extends IntegrationTestSupport {
 			statuses.add(Integer.parseInt(status.group(1)));
 		}
 		assertThat(statuses).as(output)
-			.containsExactly(200, 201, 201, 200, 200, 201, 201, 200, 200, 200, 200, 409, 409, 200, 200, 200, 200, 200, 202,
-					201, 202, 200, 202, 200, 202, 204, 400);
+			.containsExactly(200, 201, 201, 200, 200, 201, 201, 200, 200, 200, 200, 409, 409, 200, 200, 200, 200, 200, 200,
+					202, 201, 202, 200, 202, 200, 202, 204, 400);
 		assertThat(output).contains("/quota-exceeded").contains("in cluster 'gpu-west'").contains("\"capacity\":\"1Ti\"").contains("storage.delete");
 		assertThat(output).contains("\"backupCapacity\":\"500Gi\"").contains("\"backupBytes\":").contains("\"exclusiveBytes\":");
-		assertThat(output).contains("\"name\":\"hello.txt\"").contains("hello, backup").contains("\"intoNewStorage\":false");
+		assertThat(output).contains("\"name\":\"hello.txt\"").contains("hello, backup").contains("\"intoNewStorage\":false")
+			.contains("\"outcome\":\"ok\"");
 		assertThat(count("select count(*) from projects")).isZero();
 	}
 

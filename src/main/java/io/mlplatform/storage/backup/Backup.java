@@ -16,12 +16,14 @@ import io.mlplatform.storage.web.Preconditions;
 public record Backup(UUID id, UUID projectId, String project, String namespace, UUID storageId, String storage,
 		String cluster, String trigger, JobState state, Instant createdAt, Instant startedAt, Instant finishedAt,
 		Long files, Long filesTotal, Long bytes, Long bytesTotal, Long bytesUploaded, Long etaSeconds, String error,
-		boolean cancelRequested, int attempt, long version) {
+		boolean cancelRequested, int attempt, long version, VerificationSummary verification) {
 
 	/** What every read of a backup selects: the row and the names of its storage and project. */
 	static final String SELECT = """
-			SELECT b.*, s.name AS storage_name, p.name AS project_name, p.namespace AS project_namespace
-			FROM backups b JOIN storages s ON s.id = b.storage_id JOIN projects p ON p.id = b.project_id""";
+			SELECT b.*, s.name AS storage_name, p.name AS project_name, p.namespace AS project_namespace"""
+			+ VerificationSummary.COLUMNS + "\n" + """
+			FROM backups b JOIN storages s ON s.id = b.storage_id JOIN projects p ON p.id = b.project_id
+			""" + VerificationSummary.JOIN;
 
 	static Backup fromRow(ResultSet row, int n) throws SQLException {
 		return new Backup(row.getObject("id", UUID.class), row.getObject("project_id", UUID.class),
@@ -33,11 +35,14 @@ public record Backup(UUID id, UUID projectId, String project, String namespace, 
 				row.getObject("bytes", Long.class), row.getObject("bytes_total", Long.class),
 				row.getObject("bytes_uploaded", Long.class), row.getObject("eta_seconds", Long.class),
 				row.getString("error"), row.getBoolean("cancel_requested"), row.getInt("attempt"),
-				row.getLong("version"));
+				row.getLong("version"), VerificationSummary.fromRow(row));
 	}
 
+	/** Changes with the row and with its verifications, which the service writes beside it. */
 	public String etag() {
-		return Preconditions.etag(this.id, this.version);
+		String etag = Preconditions.etag(this.id, this.version);
+		return this.verification == null ? etag
+				: Preconditions.withStatus(etag, this.verification.id(), this.verification.version());
 	}
 
 	/** Names the engine files this snapshot under: the project's name, the storage's and the backup's ids. */

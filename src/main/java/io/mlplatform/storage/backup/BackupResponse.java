@@ -18,7 +18,8 @@ record BackupResponse(UUID id, @Schema(example = "imagenet") String storage,
 		@Schema(description = "Why it failed") String error,
 		@Schema(description = "A cancel was asked for; a running job stops within seconds") boolean cancelRequested,
 		@Schema(description = "Claims by a worker: more than 1 means a worker died and another resumed it") int attempt,
-		@Schema(description = "Each attempt run by a mover and why it ended; in a single backup's GET only") List<Attempts.Attempt> attempts) {
+		@Schema(description = "Each attempt run by a mover and why it ended; in a single backup's GET only") List<Attempts.Attempt> attempts,
+		VerificationSummary verification) {
 
 	/** Counts of a job; totals are absent until known, {@code etaSeconds} only while it runs. */
 	@Schema(name = "JobProgress")
@@ -35,7 +36,8 @@ record BackupResponse(UUID id, @Schema(example = "imagenet") String storage,
 				backup.createdAt(), backup.startedAt(), backup.finishedAt(),
 				new JobProgress(backup.files(), backup.filesTotal(), backup.bytes(), backup.bytesTotal(),
 						backup.state() == JobState.Running ? backup.etaSeconds() : null),
-				backup.bytesUploaded(), backup.error(), backup.cancelRequested(), backup.attempt(), attempts);
+				backup.bytesUploaded(), backup.error(), backup.cancelRequested(), backup.attempt(), attempts,
+				backup.verification());
 	}
 
 }

@@ -486,7 +486,11 @@ public class BackupWorker implements AutoCloseable {
 		return ended;
 	}
 
-	private static String describe(Throwable ex) {
+	/**
+	 * What a job's {@code error} says of a failure: each cause's message once, at most {@code MAX_ERROR}
+	 * characters. Verifications (package {@code verify}) describe theirs the same way.
+	 */
+	public static String describe(Throwable ex) {
 		StringBuilder message = new StringBuilder();
 		for (Throwable cause = ex; cause != null && message.length() < MAX_ERROR; cause = cause.getCause()) {
 			String text = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();

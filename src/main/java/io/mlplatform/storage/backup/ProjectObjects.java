@@ -1,6 +1,7 @@
 package io.mlplatform.storage.backup;
 
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
@@ -9,6 +10,7 @@ import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
+import io.mlplatform.storage.snapshot.ContentListing;
 import io.mlplatform.storage.snapshot.FileDigest;
 import io.mlplatform.storage.snapshot.ObjectNotFoundException;
 import io.mlplatform.storage.snapshot.ObjectRef;
@@ -17,7 +19,7 @@ import io.mlplatform.storage.snapshot.ObjectStream;
 import io.mlplatform.storage.snapshot.SnapshotLayout;
 
 /** One project's part of the bucket over the service's own S3 client: the engine's store in this JVM. */
-final class ProjectObjects implements ObjectStore {
+final class ProjectObjects implements ObjectStore, ContentListing {
 
 	private final S3Store store;
 
@@ -77,6 +79,19 @@ final class ProjectObjects implements ObjectStore {
 	@Override
 	public ObjectStream getFrom(ObjectRef object, long offset, String eTag) {
 		return stream(this.store.get(key(object), offset, eTag));
+	}
+
+	@Override
+	public Map<String, Long> sizes(ObjectRef.Kind kind) {
+		String prefix = switch (kind) {
+			case PACK -> this.layout.packs(this.project);
+			case BLOB -> this.layout.blobs(this.project);
+			case MANIFEST -> throw new IllegalArgumentException("Manifests are not content");
+		};
+		Map<String, Long> sizes = new HashMap<>();
+		this.store.list(prefix).forEach(object -> sizes.put(object.key().substring(object.key().lastIndexOf('/') + 1),
+				object.size()));
+		return sizes;
 	}
 
 	@Override

@@ -58,8 +58,8 @@ final class Retention {
 	}
 
 	/**
-	 * Marks the backups of these snapshots Expired, except those an accepted restore still waits to read, and
-	 * returns those it keeps. A restore is accepted under a share lock on its backup's row, taken while the
+	 * Marks the backups of these snapshots Expired, except those an accepted restore or verification still waits to read, and
+	 * returns those it keeps. A restore (or a verification) is accepted under a share lock on its backup's row, taken while the
 	 * backup is Succeeded: these rows are locked first and the restores read after, in a statement of its own,
 	 * so a restore accepted meanwhile is either seen here or finds its backup Expired (409), never a snapshot
 	 * deleted under it. Snapshots whose backups are already Expired (a pass that died before deleting them) or
@@ -74,7 +74,8 @@ final class Retention {
 		this.db.sql("""
 				UPDATE backups b SET state = 'Expired', version = version + 1
 				WHERE storage_id = ? AND state = 'Succeeded' AND id::text = ANY (?)
-				  AND NOT EXISTS (SELECT 1 FROM restores r WHERE r.backup_id = b.id AND r.state IN ('Queued', 'Running'))""")
+				  AND NOT EXISTS (SELECT 1 FROM restores r WHERE r.backup_id = b.id AND r.state IN ('Queued', 'Running'))
+				  AND NOT EXISTS (SELECT 1 FROM verifications v WHERE v.backup_id = b.id AND v.state IN ('Queued', 'Running'))""")
 			.params(storageId, ids)
 			.update();
 		return this.db.sql("SELECT id::text FROM backups WHERE storage_id = ? AND id::text = ANY (?) AND state = 'Succeeded'")

@@ -40,7 +40,10 @@ import io.mlplatform.storage.backup.space.StorageSpace;
 import io.mlplatform.storage.snapshot.BackupProgress;
 import io.mlplatform.storage.snapshot.BackupResult;
 import io.mlplatform.storage.snapshot.Manifest;
+import io.mlplatform.storage.snapshot.CheckProgress;
+import io.mlplatform.storage.snapshot.CheckResult;
 import io.mlplatform.storage.snapshot.ObjectRef;
+import io.mlplatform.storage.snapshot.SnapshotCheck;
 import io.mlplatform.storage.snapshot.PathOrder;
 import io.mlplatform.storage.snapshot.RestoreMode;
 import io.mlplatform.storage.snapshot.RestoreProgress;
@@ -138,6 +141,24 @@ public class Snapshots implements AutoCloseable {
 		ObjectRef manifest = ObjectRef.manifest(name("storage", storage), name("backup", backup));
 		try (LocalRestoreSession session = new LocalRestoreSession(this, project, storage)) {
 			return this.engine.restore(session, manifest, target, paths, mode, progress);
+		}
+	}
+
+	/**
+	 * Verifies a snapshot against the bucket (see {@link SnapshotCheck}). It reads S3 only, so it runs here,
+	 * in the service's JVM, whatever executor the storage's cluster uses for backups: no share is read and no
+	 * mover is needed. Under a restore's lease, so a collection deletes nothing the snapshot references
+	 * while it is read.
+	 * @param cursor where on the ring of content the sample starts
+	 */
+	public CheckResult verify(String project, String storage, String backup, double dataFraction, long cursor,
+			CheckProgress progress) {
+		name("project", project);
+		ObjectRef manifest = ObjectRef.manifest(name("storage", storage), name("backup", backup));
+		try (BackupLease lease = lease(project, storage, BackupLease.Kind.RESTORE)) {
+			ProjectObjects objects = objects(project);
+			return new SnapshotCheck(objects, objects, this.layout, project, this.engine.transfers(),
+					this.properties.uploads()).check(manifest, dataFraction, cursor, progress);
 		}
 	}
 

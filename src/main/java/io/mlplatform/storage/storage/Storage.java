@@ -135,14 +135,32 @@ public class Storage {
 	@Column(name = "deletion_blocked_at")
 	private Instant deletionBlockedAt;
 
+	// The BackupVerified condition, written by backup verification with plain SQL, never by a request's flush.
+
+	@Column(name = "verified_backup_id", insertable = false, updatable = false)
+	private UUID verifiedBackupId;
+
+	@Column(name = "verified_status", insertable = false, updatable = false)
+	private String verifiedStatus;
+
+	@Column(name = "verified_reason", insertable = false, updatable = false)
+	private String verifiedReason;
+
+	@Column(name = "verified_message", insertable = false, updatable = false)
+	private String verifiedMessage;
+
+	@Column(name = "verified_at", insertable = false, updatable = false)
+	private Instant verifiedAt;
+
 	/**
 	 * Why its last scheduled backup was refused at once (the project at its backup capacity), and since
-	 * when: the BackupQuotaExceeded condition, until a backup of it is allowed again.
+	 * when: the BackupQuotaExceeded condition, until a backup of it is allowed again. Written by the
+	 * scheduler and the backup request with plain SQL, never by a request's flush.
 	 */
-	@Column(name = "backup_refused")
+	@Column(name = "backup_refused", insertable = false, updatable = false)
 	private String backupRefused;
 
-	@Column(name = "backup_refused_at")
+	@Column(name = "backup_refused_at", insertable = false, updatable = false)
 	private Instant backupRefusedAt;
 
 	@Column(name = "created_at")
@@ -202,7 +220,9 @@ public class Storage {
 		storage.backupPolicy = new BackupPolicy(row.getBoolean("backup_enabled"), row.getString("backup_schedule"),
 				row.getString("backup_time_zone"), row.getBoolean("backup_before_delete"),
 				row.getObject("keep_last", Integer.class), row.getObject("keep_daily", Integer.class),
-				row.getObject("keep_weekly", Integer.class), row.getObject("keep_monthly", Integer.class));
+				row.getObject("keep_weekly", Integer.class), row.getObject("keep_monthly", Integer.class),
+				new VerifyPolicy(row.getBoolean("verify_enabled"), row.getString("verify_schedule"),
+						row.getString("verify_time_zone"), row.getDouble("verify_data_fraction")));
 		storage.restoreFrom = columns.read(row, "restore_from", RESTORE_SOURCE);
 		storage.lifecycle = Lifecycle.valueOf(row.getString("lifecycle"));
 		storage.generation = row.getLong("generation");
@@ -220,6 +240,11 @@ public class Storage {
 		storage.deletionBlockedBackup = row.getObject("deletion_blocked_backup_id", UUID.class);
 		storage.deletionBlockedReason = row.getString("deletion_blocked_reason");
 		storage.deletionBlockedAt = JsonColumns.instant(row, "deletion_blocked_at");
+		storage.verifiedBackupId = row.getObject("verified_backup_id", UUID.class);
+		storage.verifiedStatus = row.getString("verified_status");
+		storage.verifiedReason = row.getString("verified_reason");
+		storage.verifiedMessage = row.getString("verified_message");
+		storage.verifiedAt = JsonColumns.instant(row, "verified_at");
 		storage.backupRefused = row.getString("backup_refused");
 		storage.backupRefusedAt = JsonColumns.instant(row, "backup_refused_at");
 		storage.createdAt = JsonColumns.instant(row, "created_at");
@@ -347,7 +372,18 @@ public class Storage {
 	public String etag() {
 		return Preconditions.withStatus(Preconditions.etag(this.id, this.version), this.lifecycle, this.phase,
 				this.syncState, this.observedGeneration, this.usedBytes, this.pvcName, this.nfsServer, this.nfsPath,
-				this.lastError, this.conditions, this.backupRefused, this.backupRefusedAt);
+				this.lastError, this.conditions, this.verifiedStatus, this.verifiedBackupId, this.verifiedAt,
+				this.backupRefused, this.backupRefusedAt);
+	}
+
+	/**
+	 * The service's own {@code BackupVerified} condition: False while the last verification that found damage
+	 * is the newest one, naming its backup; null before any verification finished.
+	 */
+	public StorageCondition backupVerified() {
+		return this.verifiedStatus == null ? null
+				: new StorageCondition("BackupVerified", this.verifiedStatus, this.verifiedReason, this.verifiedMessage,
+						this.verifiedAt);
 	}
 
 	public UUID getId() {

@@ -16,6 +16,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 import io.mlplatform.storage.backup.BackupManagement;
 import io.mlplatform.storage.backup.BackupScheduler;
 import io.mlplatform.storage.backup.FinalBackupEnded;
+import io.mlplatform.storage.backup.verify.VerificationScheduler;
 import io.mlplatform.storage.cluster.ClusterRegistry;
 import io.mlplatform.storage.cluster.ClusterSync;
 import io.mlplatform.storage.cluster.DesiredStorage;
@@ -83,10 +84,13 @@ public class StorageManagement {
 
 	private final BackupManagement backups;
 
+	private final VerificationScheduler verifications;
+
 	StorageManagement(Storages storages, Projects projects, QuotaCheck quota,
 			KeysetPager pager, StorageProperties properties, PlatformTransactionManager transactionManager,
 			JsonMapper json, JdbcClient jdbc, ProjectAccess access, JsonColumns columns, AuditLog audit, ClusterRegistry clusters, ClusterSync sync, Clock clock,
-			BackupScheduler schedules, BackupManagement backups) {
+			BackupScheduler schedules, BackupManagement backups, VerificationScheduler verifications) {
+		this.verifications = verifications;
 		this.schedules = schedules;
 		this.backups = backups;
 		this.clusters = clusters;
@@ -322,7 +326,8 @@ public class StorageManagement {
 		this.storages.flush();
 		BackupPolicy policyAfter = existing.getBackupPolicy();
 		if (policyBefore.enabled() != policyAfter.enabled() || !policyBefore.schedule().equals(policyAfter.schedule())
-				|| !policyBefore.timeZone().equals(policyAfter.timeZone())) {
+				|| !policyBefore.timeZone().equals(policyAfter.timeZone())
+				|| !policyBefore.verify().equals(policyAfter.verify())) {
 			plan(existing);
 		}
 		StorageRequest after = StorageRequest.from(existing);
@@ -337,6 +342,8 @@ public class StorageManagement {
 	private void plan(Storage storage) {
 		BackupPolicy policy = storage.getBackupPolicy();
 		this.schedules.plan(storage.getId(), policy.enabled(), policy.schedule(), policy.timeZone());
+		this.verifications.plan(storage.getId(), policy.verify().enabled(), policy.verify().schedule(),
+				policy.verify().timeZone());
 	}
 
 	/** The storage as its cluster should have it. */

@@ -61,7 +61,17 @@ record StorageRequest(
 			@Schema(description = "IANA time zone the schedule is read in", example = "Europe/Berlin") String timeZone,
 			@Schema(description = "Take a final backup before the storage is deleted",
 					example = "true") Boolean backupBeforeDelete,
-			RetentionRequest retention) {
+			RetentionRequest retention,
+			@Schema(description = "When the newest backup is verified; omitted fields take the deployment's defaults")
+			VerifyPolicyRequest verify) {
+	}
+
+	@Schema(name = "VerifyPolicy", description = "Scheduled verification of the storage's newest Succeeded backup")
+	record VerifyPolicyRequest(@Schema(description = "Whether scheduled verifications run", example = "true") Boolean enabled,
+			@Schema(description = "Cron with 5 fields or @daily, @weekly…", example = "0 3 * * 0") String schedule,
+			@Schema(description = "IANA time zone the schedule is read in", example = "UTC") String timeZone,
+			@Schema(description = "Share of the content's bytes read and checked against its sha256, in (0, 1]; "
+					+ "successive verifications read different content", example = "0.05") Double dataFraction) {
 	}
 
 	@Schema(name = "Retention", description = "Which backups are kept, counted as restic's forget counts")
@@ -75,7 +85,9 @@ record StorageRequest(
 				storage.getStorageClass(), storage.getAccessMode(), storage.getLabels(), storage.isDeletionProtection(),
 				new BackupPolicyRequest(policy.enabled(), policy.schedule(), policy.timeZone(),
 						policy.backupBeforeDelete(), new RetentionRequest(policy.keepLast(), policy.keepDaily(),
-								policy.keepWeekly(), policy.keepMonthly())),
+								policy.keepWeekly(), policy.keepMonthly()),
+						new VerifyPolicyRequest(policy.verify().enabled(), policy.verify().schedule(),
+								policy.verify().timeZone(), policy.verify().dataFraction())),
 				storage.getRestoreFrom());
 	}
 
@@ -132,21 +144,9 @@ record StorageRequest(
 
 	private BackupPolicy policy(StorageProperties.BackupPolicyDefaults defaults, Violations violations) {
 		BackupPolicyRequest given = this.backupPolicy != null ? this.backupPolicy
-				: new BackupPolicyRequest(null, null, null, null, null);
-		String schedule = given.schedule() != null ? given.schedule().trim() : defaults.schedule();
-		if (!isCron(schedule)) {
-			violations.add("backupPolicy.schedule", given.schedule(),
-					"must be a cron expression with 5 fields (minute hour day-of-month month day-of-week), "
-							+ "e.g. \"0 2 * * *\", or one of @hourly, @daily, @weekly, @monthly, @yearly");
-		}
-		String zone = given.timeZone() != null ? given.timeZone() : defaults.timeZone();
-		try {
-			ZoneId.of(zone);
-		}
-		catch (DateTimeException ex) {
-			violations.add("backupPolicy.timeZone", given.timeZone(),
-					"must be an IANA time zone such as UTC or Europe/Berlin");
-		}
+				: new BackupPolicyRequest(null, null, null, null, null, null);
+		String schedule = schedule("backupPolicy.schedule", given.schedule(), defaults.schedule(), violations);
+		String zone = zone("backupPolicy.timeZone", given.timeZone(), defaults.timeZone(), violations);
 		RetentionRequest retention = given.retention();
 		boolean useDefaults = retention == null;
 		Integer keepLast = useDefaults ? defaults.keepLast() : retention.keepLast();
@@ -159,7 +159,42 @@ record StorageRequest(
 		violations.nonNegative("backupPolicy.retention.keepMonthly", keepMonthly);
 		return new BackupPolicy(given.enabled() != null ? given.enabled() : defaults.enabled(), schedule, zone,
 				given.backupBeforeDelete() != null ? given.backupBeforeDelete() : defaults.backupBeforeDelete(),
-				keepLast, keepDaily, keepWeekly, keepMonthly);
+				keepLast, keepDaily, keepWeekly, keepMonthly, verifyPolicy(given.verify(), defaults.verify(), violations));
+	}
+
+	private static VerifyPolicy verifyPolicy(VerifyPolicyRequest requested, StorageProperties.VerifyDefaults defaults,
+			Violations violations) {
+		VerifyPolicyRequest given = requested != null ? requested : new VerifyPolicyRequest(null, null, null, null);
+		String schedule = schedule("backupPolicy.verify.schedule", given.schedule(), defaults.schedule(), violations);
+		String zone = zone("backupPolicy.verify.timeZone", given.timeZone(), defaults.timeZone(), violations);
+		double fraction = given.dataFraction() != null ? given.dataFraction() : defaults.dataFraction();
+		if (!(fraction > 0 && fraction <= 1)) {
+			violations.add("backupPolicy.verify.dataFraction", given.dataFraction(),
+					"must be more than 0 and at most 1 (the share of the content's bytes read; 1 reads everything)");
+		}
+		return new VerifyPolicy(given.enabled() != null ? given.enabled() : defaults.enabled(), schedule, zone, fraction);
+	}
+
+	/** A schedule as given (trimmed), or the default; a violation of {@code field} if it is not a cron. */
+	private static String schedule(String field, String given, String defaultSchedule, Violations violations) {
+		String schedule = given != null ? given.trim() : defaultSchedule;
+		if (!isCron(schedule)) {
+			violations.add(field, given, "must be a cron expression with 5 fields (minute hour day-of-month month "
+					+ "day-of-week), e.g. \"0 2 * * *\", or one of @hourly, @daily, @weekly, @monthly, @yearly");
+		}
+		return schedule;
+	}
+
+	/** A time zone as given, or the default; a violation of {@code field} if it is not an IANA zone. */
+	private static String zone(String field, String given, String defaultZone, Violations violations) {
+		String zone = given != null ? given : defaultZone;
+		try {
+			ZoneId.of(zone);
+		}
+		catch (DateTimeException ex) {
+			violations.add(field, given, "must be an IANA time zone such as UTC or Europe/Berlin");
+		}
+		return zone;
 	}
 
 	static boolean isCron(String schedule) {

@@ -29,7 +29,13 @@ record StorageResponse(@Schema(description = "Stable id; also the storage-id lab
 
 	@Schema(name = "BackupPolicyStatus", description = "The backup policy in effect")
 	record BackupPolicyResponse(boolean enabled, @Schema(example = "0 2 * * *") String schedule,
-			@Schema(example = "UTC") String timeZone, boolean backupBeforeDelete, Retention retention) {
+			@Schema(example = "UTC") String timeZone, boolean backupBeforeDelete, Retention retention,
+			VerifyPolicyStatus verify) {
+	}
+
+	@Schema(name = "VerifyPolicyStatus", description = "The verification policy in effect")
+	record VerifyPolicyStatus(boolean enabled, @Schema(example = "0 3 * * 0") String schedule,
+			@Schema(example = "UTC") String timeZone, @Schema(example = "0.05") double dataFraction) {
 	}
 
 	@Schema(name = "RetentionStatus")
@@ -67,7 +73,9 @@ record StorageResponse(@Schema(description = "Stable id; also the storage-id lab
 				storage.getAccessMode(), new TreeMap<>(storage.getLabels()), storage.isDeletionProtection(),
 				new BackupPolicyResponse(policy.enabled(), policy.schedule(), policy.timeZone(),
 						policy.backupBeforeDelete(), new Retention(policy.keepLast(), policy.keepDaily(),
-								policy.keepWeekly(), policy.keepMonthly())),
+								policy.keepWeekly(), policy.keepMonthly()),
+						new VerifyPolicyStatus(policy.verify().enabled(), policy.verify().schedule(),
+								policy.verify().timeZone(), policy.verify().dataFraction())),
 				storage.getRestoreFrom(), storage.state().name(),
 				new Status(storage.getPhase(), storage.getSyncState(), storage.getUsedBytes(), storage.getPvcName(), nfs,
 						conditions(storage), storage.getLastError()),
@@ -76,11 +84,13 @@ record StorageResponse(@Schema(description = "Stable id; also the storage-id lab
 	}
 
 	/**
-	 * The cluster's conditions, and the service's own {@code DeletionBlocked} while the last deletion
-	 * is refused: in the list a client already reads for why a storage is as it is.
+	 * The cluster's conditions, and the service's own: {@code DeletionBlocked} while the last deletion
+	 * is refused, {@code BackupVerified} once a verification finished, {@code BackupQuotaExceeded} while
+	 * scheduled backups are refused at the backup capacity: in the list a client already reads
+	 * for why a storage is as it is.
 	 */
 	private static List<StorageCondition> conditions(Storage storage) {
-		if (storage.getDeletionBlocked() == null && storage.getBackupRefused() == null) {
+		if (storage.getDeletionBlocked() == null && storage.backupVerified() == null && storage.getBackupRefused() == null) {
 			return storage.getConditions();
 		}
 		List<StorageCondition> all = new ArrayList<>(storage.getConditions() == null ? List.of() : storage.getConditions());
@@ -88,6 +98,9 @@ record StorageResponse(@Schema(description = "Stable id; also the storage-id lab
 			all.add(new StorageCondition(DELETION_BLOCKED, "True",
 					storage.getDeletionBlockedReason() == null ? "FinalBackupFailed" : storage.getDeletionBlockedReason(),
 					storage.getDeletionBlocked(), storage.getDeletionBlockedAt()));
+		}
+		if (storage.backupVerified() != null) {
+			all.add(storage.backupVerified());
 		}
 		if (storage.getBackupRefused() != null) {
 			all.add(new StorageCondition(BACKUP_QUOTA_EXCEEDED, "True", "BackupCapacityReached",

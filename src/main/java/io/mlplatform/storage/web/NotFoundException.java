@@ -24,6 +24,10 @@ public class NotFoundException extends ProblemException {
 		return new NotFoundException("Restore '%s' does not exist for storage '%s'.".formatted(restore, storage));
 	}
 
+	public static NotFoundException verification(String backup, String verification) {
+		return new NotFoundException("Verification '%s' does not exist for backup '%s'.".formatted(verification, backup));
+	}
+
 	/** A path that is not in a backup. */
 	public static NotFoundException entry(String backup, String path, String what) {
 		return new NotFoundException("Backup '%s' has no %s '%s'.".formatted(backup, what, path));

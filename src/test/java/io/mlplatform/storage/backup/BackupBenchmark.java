@@ -12,6 +12,8 @@ import io.mlplatform.storage.EmbeddedPostgresServer;
 import io.mlplatform.storage.S3ProxyServer;
 import io.mlplatform.storage.snapshot.BackupResult;
 import io.mlplatform.storage.snapshot.RestoreMode;
+import io.mlplatform.storage.snapshot.CheckProgress;
+import io.mlplatform.storage.snapshot.CheckResult;
 import io.mlplatform.storage.snapshot.RestoreResult;
 import org.flywaydb.core.Flyway;
 
@@ -23,6 +25,7 @@ import org.springframework.util.unit.DataSize;
  * for every tool of the run; {@code engine ENDPOINT WORKDIR STEP...} runs steps in one JVM over an
  * embedded PostgreSQL and prints one {@code RESULT} line per timed step. Steps:
  * {@code backup:[PROJECT/]STORAGE:ID:DIR}, {@code restore:[PROJECT/]STORAGE:ID:DIR} (project "bench" if none),
+ * {@code verify:[PROJECT/]STORAGE:ID} (a verification of the snapshot reading all of its content),
  * {@code ceiling:DIR} (DIR's files PUT as packs and nothing else: the floor under a backup of them) and
  * {@code exec:COMMAND} (not timed).
  * Settings come from system properties {@code pss.backup.*} (readers, uploads, pack-size, checksum). Each
@@ -81,6 +84,14 @@ public final class BackupBenchmark {
 				RestoreResult result = snapshots.restore(storage[0], storage[1], parts[2], Path.of(parts[3]), List.of(),
 						RestoreMode.REPLACE);
 				report(step, seconds(start), cpu.since(used), result.files(), result.bytes(), 0);
+			}
+			case "verify" -> {
+				// all of the content, from the ring's start: what POST …:verify {"dataFraction": 1.0} runs in the service
+				CheckResult result = snapshots.verify(storage[0], storage[1], parts[2], 1.0, 0, new CheckProgress());
+				if (result.damaged()) {
+					throw new IllegalStateException(step + " found " + result.problems());
+				}
+				report(step, seconds(start), cpu.since(used), result.checkedFiles(), result.checkedBytes(), 0);
 			}
 			case "ceiling" -> {
 				long[] sent = uploadAsPacks(store, Path.of(step.substring("ceiling:".length())), packSize);

@@ -83,6 +83,13 @@ class AuthorizationMatrixIntegrationTests extends IntegrationTestSupport {
 		MATRIX.put("POST " + backups + "/{backup}:cancel", new Call(null, 401, 401, 404, 403, 409, 409, 401, 404));
 		MATRIX.put("GET " + backups + "/{backup}/files", new Call(null, 401, 401, 404, 200, 200, 200, 401, 404));
 		MATRIX.put("GET " + backups + "/{backup}/files/content", new Call(null, 401, 401, 404, 200, 200, 200, 401, 404));
+		// members verify backups and read verifications; owners cancel them (the set-up one has Succeeded)
+		MATRIX.put("POST " + backups + "/{backup}:verify", new Call("{}", 401, 401, 404, 202, 202, 202, 401, 404));
+		MATRIX.put("GET " + backups + "/{backup}/verifications", new Call(null, 401, 401, 404, 200, 200, 200, 401, 404));
+		MATRIX.put("GET " + backups + "/{backup}/verifications/{verification}",
+				new Call(null, 401, 401, 404, 200, 200, 200, 401, 404));
+		MATRIX.put("POST " + backups + "/{backup}/verifications/{verification}:cancel",
+				new Call(null, 401, 401, 404, 403, 409, 409, 401, 404));
 		MATRIX.put("GET /api/v1/projects/{project}/storages/{storage}/backup-space",
 				new Call(null, 401, 401, 404, 200, 200, 200, 401, 404));
 		String restores = "/api/v1/projects/{project}/storages/{storage}/restores";
@@ -128,6 +135,7 @@ class AuthorizationMatrixIntegrationTests extends IntegrationTestSupport {
 					.replace("{cluster}", "edge")
 					.replace("{backup}", ids.get("backup"))
 					.replace("{restore}", ids.get("restore"))
+					.replace("{verification}", ids.get("verification"))
 					.replace("/files/content", "/files/content?path=f.txt");
 				String body = row.getValue().body() == null ? null : row.getValue().body().replace("{backup}", ids.get("backup"));
 				long auditBefore = count("select count(*) from audit_events");
@@ -173,7 +181,7 @@ class AuthorizationMatrixIntegrationTests extends IntegrationTestSupport {
 
 	/**
 	 * A Succeeded backup of nlp/data (its snapshot taken by the engine itself: the storage is never
-	 * Ready here, so the worker takes no job of it) and a Failed restore from it.
+	 * Ready here, so the worker takes no job of it), a Failed restore from it and a Succeeded verification of it.
 	 */
 	private Map<String, String> backupAndRestore() {
 		String backup = TestBackups.take(this.db, this.snapshots, "nlp", "data", Map.of("f.txt", "content"));
@@ -183,7 +191,15 @@ class AuthorizationMatrixIntegrationTests extends IntegrationTestSupport {
 				SELECT cast(? as uuid), project_id, id, cast(? as uuid), id, cluster, 'merge', 'Failed', now(), 'test' FROM storages WHERE name = 'data'""")
 			.params(restore, backup)
 			.update();
-		return Map.of("backup", backup, "restore", restore);
+		String verification = UUID.randomUUID().toString();
+		this.db.sql("""
+				INSERT INTO verifications (id, project_id, storage_id, backup_id, trigger, data_fraction, cursor_start,
+				  state, outcome, created_at, finished_at)
+				SELECT cast(? as uuid), project_id, storage_id, id, 'manual', 1.0, 0, 'Succeeded', 'ok', now(), now()
+				FROM backups WHERE id = cast(? as uuid)""")
+			.params(verification, backup)
+			.update();
+		return Map.of("backup", backup, "restore", restore, "verification", verification);
 	}
 
 	@Autowired
