@@ -10,6 +10,7 @@
 #   MOVER_AOT=1 runs each mover on Temurin 25 with an AOT cache (JEP 483/514/515) that the warm-up's first
 #   mover trains: loaded classes and method profiles, as an image could ship them (an experiment: the
 #   service still starts movers on its own JVM's release otherwise)
+#   MOVER_JDK=/path/to/bin/java runs each mover on that java without a cache (Java 25 alone against MOVER_AOT=1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 W=${1:-/tmp/pss-backup-bench}
@@ -137,7 +138,8 @@ echo "== mover"
 mkdir -p "$W/svc" "$W/mover-time"
 $RC mkdir bench:bench-mover
 ACP="$PWD/target/test-classes:$PWD/target/classes:$(cat target/bench-classpath.txt)"
-MOVER_JAVA=java
+# MOVER_JDK: the java the movers run on (default the service's), to tell a JDK's share from an AOT cache's
+MOVER_JAVA=${MOVER_JDK:-java}
 if [ -n "${MOVER_AOT:-}" ]; then
   # an AOT cache takes jars only: the mover's classes as one, in place of the build's folder
   jar cf "$W/mover-classes.jar" -C target/classes .
