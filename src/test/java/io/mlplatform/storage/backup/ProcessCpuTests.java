@@ -50,8 +50,10 @@ class ProcessCpuTests {
 		EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(folder.resolve("pg"), 0, true);
 		try (Connection connection = DriverManager.getConnection(postgres.jdbcUrl(), "postgres", "");
 				Statement statement = connection.createStatement()) {
+			// a server just started may not have used one clock tick yet (0.0 was read once on a quiet machine):
+			// that it is found shows in the difference below, which nothing else could account for
 			double before = ProcessCpu.postgres(folder.resolve("pg"));
-			assertThat(before).isPositive();
+			assertThat(before).isNotNegative();
 			try (ResultSet rows = statement.executeQuery("SELECT sum(length(md5(i::text))) FROM generate_series(1, 2000000) i")) {
 				assertThat(rows.next()).isTrue();
 			}
