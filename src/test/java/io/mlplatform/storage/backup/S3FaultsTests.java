@@ -28,6 +28,14 @@ class S3FaultsTests extends BackupTestSupport {
 
 	private final AtomicInteger requests = new AtomicInteger();
 
+	/**
+	 * Failures in a row on each thread. The SDK retries a call on the thread that made it, and the
+	 * packer's threads share the count above, so one call could draw a failure on each of its four
+	 * attempts and give up (it happened once in CI). A network that fails that often is not
+	 * transient; after two in a row the thread's next request goes through.
+	 */
+	private final ThreadLocal<int[]> failuresInARow = ThreadLocal.withInitial(() -> new int[1]);
+
 	private final AtomicInteger resets = new AtomicInteger();
 
 	private final AtomicInteger unavailable = new AtomicInteger();
@@ -114,13 +122,17 @@ class S3FaultsTests extends BackupTestSupport {
 		@Override
 		public ExecutableHttpRequest prepareRequest(HttpExecuteRequest request) {
 			int n = S3FaultsTests.this.requests.incrementAndGet();
-			if (n % 4 == 0) {
+			int[] inARow = S3FaultsTests.this.failuresInARow.get();
+			boolean get = request.httpRequest().method() == SdkHttpMethod.GET;
+			boolean fails = inARow[0] < 2 && (n % 4 == 0 || n % 7 == 0 && get);
+			inARow[0] = fails ? inARow[0] + 1 : 0;
+			if (fails && n % 4 == 0) {
 				S3FaultsTests.this.resets.incrementAndGet();
 				return failing(() -> {
 					throw new IOException("Connection reset (injected)");
 				});
 			}
-			if (n % 7 == 0 && request.httpRequest().method() == SdkHttpMethod.GET) {
+			if (fails) {
 				S3FaultsTests.this.unavailable.incrementAndGet();
 				byte[] body = "<Error><Code>SlowDown</Code><Message>Reduce your request rate.</Message></Error>"
 					.getBytes(StandardCharsets.UTF_8);
@@ -131,8 +143,7 @@ class S3FaultsTests extends BackupTestSupport {
 			}
 			ExecutableHttpRequest real = this.delegate.prepareRequest(request);
 			boolean manifest = S3FaultsTests.this.cutManifests && request.httpRequest().encodedPath().endsWith(".json.gz");
-			if ((manifest || S3FaultsTests.this.cutBodies && n % 3 == 0)
-					&& request.httpRequest().method() == SdkHttpMethod.GET) {
+			if ((manifest || S3FaultsTests.this.cutBodies && n % 3 == 0) && get) {
 				return CutResponses.cutAfter(real, 1000, S3FaultsTests.this.cut::incrementAndGet);
 			}
 			return real;
