@@ -67,21 +67,26 @@ final class Retention {
 	 */
 	private List<String> held(UUID storageId, List<String> unkept) {
 		String[] ids = unkept.toArray(String[]::new);
-		this.db.sql("SELECT id FROM backups WHERE storage_id = ? AND id::text = ANY (?) ORDER BY id FOR UPDATE")
+		// only a Succeeded backup can be restored or verified: the others need no lock
+		List<String> succeeded = new ArrayList<>(this.db.sql("""
+				SELECT id::text FROM backups WHERE storage_id = ? AND id::text = ANY (?) AND state = 'Succeeded'
+				ORDER BY id FOR UPDATE""")
 			.params(storageId, ids)
-			.query(UUID.class)
-			.list();
-		this.db.sql("""
+			.query(String.class)
+			.list());
+		if (succeeded.isEmpty()) {
+			return succeeded;
+		}
+		succeeded.removeAll(this.db.sql("""
 				UPDATE backups b SET state = 'Expired', version = version + 1
 				WHERE storage_id = ? AND state = 'Succeeded' AND id::text = ANY (?)
 				  AND NOT EXISTS (SELECT 1 FROM restores r WHERE r.backup_id = b.id AND r.state IN ('Queued', 'Running'))
-				  AND NOT EXISTS (SELECT 1 FROM verifications v WHERE v.backup_id = b.id AND v.state IN ('Queued', 'Running'))""")
-			.params(storageId, ids)
-			.update();
-		return this.db.sql("SELECT id::text FROM backups WHERE storage_id = ? AND id::text = ANY (?) AND state = 'Succeeded'")
-			.params(storageId, ids)
+				  AND NOT EXISTS (SELECT 1 FROM verifications v WHERE v.backup_id = b.id AND v.state IN ('Queued', 'Running'))
+				RETURNING id::text""")
+			.params(storageId, succeeded.toArray(String[]::new))
 			.query(String.class)
-			.list();
+			.list());
+		return succeeded;
 	}
 
 }
