@@ -7,6 +7,7 @@
 # Every tool warms S3Proxy up first, untimed, so none meets a colder server than another.
 # Usage: bench/backup.sh [WORKDIR]   (needs: mvn, python3, rclone, restic, /usr/bin/time)
 #   TOOLS="mover restic" runs only some of engine, mover, rclone, restic (default: all four, as the table wants)
+#   WARM_FILES=N sizes the mover step's warm-up of the service (three backups of N new files; default 20000)
 #   MOVER_AOT=1 runs each mover on Temurin 25 with an AOT cache (JEP 483/514/515) that the warm-up's first
 #   mover trains: loaded classes and method profiles, as an image could ship them (an experiment: the
 #   service still starts movers on its own JVM's release otherwise)
