@@ -4,14 +4,8 @@ import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -26,6 +20,7 @@ import tools.jackson.core.type.TypeReference;
 
 import io.mlplatform.storage.backup.JobQueue.Kind;
 import io.mlplatform.storage.backup.JobQueue.Progress;
+import io.mlplatform.storage.backup.work.LeasedWorker;
 import io.mlplatform.storage.cluster.ClusterMover;
 import io.mlplatform.storage.web.JsonColumns;
 import io.mlplatform.storage.snapshot.BackupProgress;
@@ -39,13 +34,11 @@ import io.mlplatform.storage.snapshot.RestoreResult;
  * {@code progressEvery}), applies retention after each successful backup, and runs garbage
  * collection on its own schedule on one instance at a time. Also ticks the {@link BackupScheduler}.
  */
-public class BackupWorker implements AutoCloseable {
+public class BackupWorker extends LeasedWorker<BackupWorker.Running> {
 
 	private static final Logger log = LoggerFactory.getLogger(BackupWorker.class);
 
 	private static final int MAX_ERROR = 2000;
-
-	private final String owner;
 
 	private final JobQueue queue;
 
@@ -74,20 +67,7 @@ public class BackupWorker implements AutoCloseable {
 	/** Told when a final backup before deletion ends; null where nobody listens (tests' extra workers) */
 	private final Consumer<FinalBackupEnded> events;
 
-	private final ScheduledExecutorService control;
-
-	/** Whether this instance claims jobs: set once by {@link #start()}. */
-	private volatile boolean started;
-
-	private final ExecutorService jobs;
-
-	private final Map<UUID, Running> running = new ConcurrentHashMap<>();
-
-	private final AtomicBoolean stopping = new AtomicBoolean();
-
 	private final AtomicBoolean gcRunning = new AtomicBoolean();
-
-	private final AtomicInteger finished = new AtomicInteger();
 
 	private volatile boolean backupsFirst = true;
 
@@ -106,10 +86,11 @@ public class BackupWorker implements AutoCloseable {
 	BackupWorker(String owner, JobQueue queue, JdbcClient db, LocalExecutor executor, Snapshots snapshots,
 			BackupScheduler scheduler, WorkerProperties properties, Clock clock, JsonColumns columns,
 			Consumer<FinalBackupEnded> events, WorkerMetrics metrics) {
+		// one spare thread: garbage collection
+		super(owner, "worker", properties.poll(), properties.progressEvery(), properties.threads(), 1);
 		this.metrics = metrics;
 		this.events = events;
 		this.columns = columns;
-		this.owner = owner;
 		this.queue = queue;
 		this.db = db;
 		this.executor = executor;
@@ -118,8 +99,6 @@ public class BackupWorker implements AutoCloseable {
 		this.scheduler = scheduler;
 		this.properties = properties;
 		this.clock = clock;
-		this.control = Executors.newSingleThreadScheduledExecutor(daemon("worker-control-"));
-		this.jobs = Executors.newFixedThreadPool(properties.threads() + 1, daemon("worker-job-"));
 	}
 
 	/** An instance's name in lease columns: which process holds a job, for people reading the table. */
@@ -127,34 +106,9 @@ public class BackupWorker implements AutoCloseable {
 		return ManagementFactory.getRuntimeMXBean().getName() + "-" + UUID.randomUUID().toString().substring(0, 8);
 	}
 
-	private static java.util.concurrent.ThreadFactory daemon(String prefix) {
-		AtomicInteger count = new AtomicInteger();
-		return runnable -> {
-			Thread thread = new Thread(runnable, prefix + count.incrementAndGet());
-			thread.setDaemon(true);
-			return thread;
-		};
-	}
-
-	String owner() {
-		return this.owner;
-	}
-
-	/** Jobs this instance has brought to an end (any final state). */
-	int finished() {
-		return this.finished.get();
-	}
-
 	/** Garbage collections this instance has run to the end. */
 	int collections() {
 		return this.collections.get();
-	}
-
-	void start() {
-		this.started = true;
-		this.control.scheduleWithFixedDelay(this::poll, 0, this.properties.poll().toMillis(), TimeUnit.MILLISECONDS);
-		this.control.scheduleWithFixedDelay(this::heartbeat, this.properties.progressEvery().toMillis(),
-				this.properties.progressEvery().toMillis(), TimeUnit.MILLISECONDS);
 	}
 
 	/** Runs this instance's jobs as mover processes from now on (executor {@code process}). */
@@ -167,24 +121,12 @@ public class BackupWorker implements AutoCloseable {
 		this.jobsInClusters = jobs;
 	}
 
-	/** Looks at the queue now rather than at the next poll: called after a job was queued here. */
-	public void wake() {
-		// an instance whose worker is off (pss.worker.enabled=false) claims nothing, not even what it queued
-		if (this.started && !this.stopping.get() && !this.control.isShutdown()) {
-			try {
-				this.control.execute(this::claimAll);
-			}
-			catch (java.util.concurrent.RejectedExecutionException ex) {
-				// shutting down
-			}
-		}
-	}
-
-	private void poll() {
+	@Override
+	protected void poll() {
 		if (this.scheduler != null) {
 			guarded("scheduling backups", this.scheduler::tick);
 		}
-		guarded("claiming jobs", this::claimAll);
+		claimAll();
 		guarded("settling deletions", this::settleFinalBackups);
 		guarded("starting garbage collection", this::maybeCollectGarbage);
 	}
@@ -210,42 +152,23 @@ public class BackupWorker implements AutoCloseable {
 			.forEach(this.events);
 	}
 
-	private void guarded(String what, Runnable work) {
-		try {
-			work.run();
-		}
-		catch (RuntimeException ex) {
-			log.warn("Worker {} failed {}: {}", this.owner, what, ex.toString());
-		}
+	/** Backups and restores by turns, so that neither waits for the other's queue to drain. */
+	@Override
+	protected Optional<Running> claim() {
+		Kind first = this.backupsFirst ? Kind.BACKUP : Kind.RESTORE;
+		this.backupsFirst = !this.backupsFirst;
+		Optional<Running> claimed = claim(first);
+		return claimed.isPresent() ? claimed : claim(first == Kind.BACKUP ? Kind.RESTORE : Kind.BACKUP);
 	}
 
-	private void claimAll() {
-		while (!this.stopping.get() && this.running.size() < this.properties.threads()) {
-			Kind first = this.backupsFirst ? Kind.BACKUP : Kind.RESTORE;
-			Kind second = this.backupsFirst ? Kind.RESTORE : Kind.BACKUP;
-			this.backupsFirst = !this.backupsFirst;
-			if (!claim(first) && !claim(second)) {
-				return;
-			}
-		}
-	}
-
-	private boolean claim(Kind kind) {
-		Optional<UUID> claimed = this.queue.claim(kind, this.owner);
-		claimed.ifPresent(id -> {
-			Running job = new Running(kind, id, this.clock.instant());
-			this.running.put(id, job);
-			this.jobs.execute(() -> run(job));
-		});
-		return claimed.isPresent();
+	private Optional<Running> claim(Kind kind) {
+		return this.queue.claim(kind, owner()).map(id -> new Running(kind, id, this.clock.instant()));
 	}
 
 	/** A job in this instance's hands. */
-	private static final class Running {
+	static final class Running extends LeasedWorker.Held {
 
 		final Kind kind;
-
-		final UUID id;
 
 		final Instant started;
 
@@ -256,68 +179,49 @@ public class BackupWorker implements AutoCloseable {
 
 		final AtomicLong knownBytes = new AtomicLong(-1);
 
-		volatile Thread thread;
-
-		volatile boolean cancelled;
-
 		/** A mover runs it: its run's heartbeats keep its lease, not this worker's. */
 		volatile boolean moved;
 
-		volatile boolean lost;
-
-		/** Its row has its final state: the heartbeat leaves it alone (retention may still run). */
-		volatile boolean ended;
-
 		Running(Kind kind, UUID id, Instant started) {
+			super(id);
 			this.kind = kind;
-			this.id = id;
 			this.started = started;
 		}
 
-		void interrupt() {
-			Thread current = this.thread;
-			if (current != null) {
-				current.interrupt();
-			}
+		@Override
+		public String toString() {
+			return this.kind + " " + id();
 		}
 
 	}
 
-	private void run(Running job) {
-		job.thread = Thread.currentThread();
-		try {
-			ProcessExecutor movers = this.movers;
-			KubernetesExecutor jobs = this.jobsInClusters;
-			Placement placement = null;
-			if (movers != null || jobs != null) {
-				try {
-					placement = placement(job);
-				}
-				catch (RuntimeException ex) {
-					log.warn("{} {} could not be placed: {}", job.kind, job.id, ex.toString());
-					this.queue.release(job.kind, job.id, this.owner);
-					return;
-				}
+	@Override
+	protected void work(Running job) {
+		ProcessExecutor movers = this.movers;
+		KubernetesExecutor jobs = this.jobsInClusters;
+		Placement placement = null;
+		if (movers != null || jobs != null) {
+			try {
+				placement = placement(job);
 			}
-			String executor = (placement == null) ? "local" : placement.executor();
-			if (KubernetesExecutor.NAME.equals(executor) && jobs != null) {
-				runInJob(job, jobs, placement);
-			}
-			else if (!"local".equals(executor) && movers != null) {
-				runMoved(job, movers, placement);
-			}
-			else if (job.kind == Kind.BACKUP) {
-				runBackup(job);
-			}
-			else {
-				runRestore(job);
+			catch (RuntimeException ex) {
+				log.warn("{} {} could not be placed: {}", job.kind, job.id(), ex.toString());
+				this.queue.release(job.kind, job.id(), owner());
+				return;
 			}
 		}
-		finally {
-			job.thread = null;
-			Thread.interrupted(); // a late cancel must not leak into the pool's next job
-			this.running.remove(job.id);
-			wake();
+		String executor = (placement == null) ? "local" : placement.executor();
+		if (KubernetesExecutor.NAME.equals(executor) && jobs != null) {
+			runInJob(job, jobs, placement);
+		}
+		else if (!"local".equals(executor) && movers != null) {
+			runMoved(job, movers, placement);
+		}
+		else if (job.kind == Kind.BACKUP) {
+			runBackup(job);
+		}
+		else {
+			runRestore(job);
 		}
 	}
 
@@ -350,7 +254,7 @@ public class BackupWorker implements AutoCloseable {
 				WHERE r.id = :id""";
 		return this.db.sql(sql)
 			.param("executor", this.properties.executor())
-			.param("id", job.id)
+			.param("id", job.id())
 			.query((row, n) -> new Placement(row.getString("executor"), row.getString("cluster"),
 					row.getString("namespace"), row.getString("project"), row.getObject("storage_id", UUID.class),
 					row.getString("storage_name"), row.getString("pvc_name"), row.getLong("last_files"),
@@ -362,13 +266,13 @@ public class BackupWorker implements AutoCloseable {
 	private void runMoved(Running job, ProcessExecutor movers, Placement placement) {
 		job.moved = true;
 		try {
-			movers.run(job.kind, job.id, this.owner, placement.namespace(), placement.storageName());
-			this.finished.incrementAndGet();
+			movers.run(job.kind, job.id(), owner(), placement.namespace(), placement.storageName());
+			countEnded();
 		}
 		catch (RuntimeException ex) {
 			// before the hand-over the job is still this worker's: back to the queue; after it, the run's
-			log.warn("{} {} could not be handed to a mover: {}", job.kind, job.id, ex.toString());
-			this.queue.release(job.kind, job.id, this.owner);
+			log.warn("{} {} could not be handed to a mover: {}", job.kind, job.id(), ex.toString());
+			this.queue.release(job.kind, job.id(), owner());
 		}
 	}
 
@@ -379,18 +283,18 @@ public class BackupWorker implements AutoCloseable {
 	private void runInJob(Running job, KubernetesExecutor jobs, Placement placement) {
 		job.moved = true;
 		try {
-			jobs.run(job.kind, job.id, this.owner, new KubernetesExecutor.Target(placement.cluster(),
+			jobs.run(job.kind, job.id(), owner(), new KubernetesExecutor.Target(placement.cluster(),
 					placement.namespace(), placement.project(), placement.storageId(), placement.pvcName(),
 					placement.lastFiles(), placement.mover()));
 		}
 		catch (RuntimeException ex) {
-			log.warn("{} {} could not be handed to a Job: {}", job.kind, job.id, ex.toString());
-			this.queue.release(job.kind, job.id, this.owner);
+			log.warn("{} {} could not be handed to a Job: {}", job.kind, job.id(), ex.toString());
+			this.queue.release(job.kind, job.id(), owner());
 		}
 	}
 
 	private void runBackup(Running job) {
-		Backup backup = this.db.sql(Backup.SELECT + " WHERE b.id = ?").param(job.id).query(Backup::fromRow).single();
+		Backup backup = this.db.sql(Backup.SELECT + " WHERE b.id = ?").param(job.id()).query(Backup::fromRow).single();
 		JobState ended;
 		String error = null;
 		try {
@@ -421,7 +325,7 @@ public class BackupWorker implements AutoCloseable {
 
 	private void runRestore(Running job) {
 		Restore restore = this.db.sql(Restore.SELECT + " WHERE r.id = ?")
-			.param(job.id)
+			.param(job.id())
 			.query((row, n) -> Restore.fromRow(row, this.columns))
 			.single();
 		if (restore.paths() == null || restore.paths().isEmpty()) {
@@ -454,36 +358,15 @@ public class BackupWorker implements AutoCloseable {
 
 	/** @return the state the job ended in here, or null when it did not end here (lost, or handed back) */
 	private JobState failed(Running job, Throwable ex, String what) {
-		JobState ended = null;
-		if (job.lost) {
-			log.warn("{} lost its lease while running; another worker has it now", what);
-		}
-		else if (job.cancelled) {
-			ended = end(job, JobState.Cancelled, progress(job), null) ? JobState.Cancelled : null;
-		}
-		else if (this.stopping.get()) {
-			this.queue.release(job.kind, job.id, this.owner);
-		}
-		else {
-			log.warn("{} failed: {}", what, ex.toString());
-			ended = end(job, JobState.Failed, progress(job), describe(ex)) ? JobState.Failed : null;
-		}
-		if (ex instanceof Error error && !(ex instanceof AssertionError)) {
-			throw error;
-		}
-		return ended;
+		return failed(job, ex, what,
+				() -> end(job, JobState.Cancelled, progress(job), null) ? JobState.Cancelled : null,
+				() -> this.queue.release(job.kind, job.id(), owner()),
+				() -> end(job, JobState.Failed, progress(job), describe(ex)) ? JobState.Failed : null);
 	}
 
 	private boolean end(Running job, JobState state, Progress progress, String error) {
-		job.ended = true;
-		boolean ended = this.queue.finish(job.kind, job.id, this.owner, state, progress, error);
-		if (ended) {
-			this.finished.incrementAndGet();
-		}
-		else {
-			log.warn("{} {} ended here as {}, but its lease had passed to another worker", job.kind, job.id, state);
-		}
-		return ended;
+		return end(job, job + " (" + state + ")",
+				() -> this.queue.finish(job.kind, job.id(), owner(), state, progress, error));
 	}
 
 	/**
@@ -529,31 +412,17 @@ public class BackupWorker implements AutoCloseable {
 		return (long) Math.ceil((bytesTotal - bytes) * (double) elapsed / bytes / 1000);
 	}
 
-	/** Writes every running job's progress and renews its lease; stops jobs that were cancelled or lost. */
-	private void heartbeat() {
-		for (Running job : this.running.values()) {
-			if (job.lost || job.ended || job.moved) {
-				continue;
-			}
-			try {
-				Optional<Boolean> renewed = this.queue.renew(job.kind, job.id, this.owner, progress(job));
-				if (renewed.isEmpty()) {
-					job.lost = true;
-					job.interrupt();
-				}
-				else if (renewed.get() && !job.cancelled) {
-					job.cancelled = true;
-					job.interrupt();
-				}
-			}
-			catch (RuntimeException ex) {
-				log.warn("Worker {} could not renew the lease of {} {}: {}", this.owner, job.kind, job.id, ex.toString());
-			}
-		}
+	@Override
+	protected Optional<Boolean> renew(Running job) {
+		return job.moved ? null : this.queue.renew(job.kind, job.id(), owner(), progress(job));
+	}
+
+	@Override
+	protected void heartbeatMore() {
 		if (this.gcRunning.get()) {
 			guarded("renewing the garbage collection lease", () -> this.db.sql(
 					"UPDATE worker_tasks SET lease_until = ? WHERE name = 'gc' AND lease_owner = ?")
-				.params(JobQueue.at(this.clock.instant().plus(this.properties.lease())), this.owner)
+				.params(JobQueue.at(this.clock.instant().plus(this.properties.lease())), owner())
 				.update());
 		}
 	}
@@ -564,7 +433,7 @@ public class BackupWorker implements AutoCloseable {
 
 	/** Starts garbage collection when it is due and no other instance runs it. */
 	private void maybeCollectGarbage() {
-		if (this.gcRunning.get() || this.stopping.get()) {
+		if (this.gcRunning.get() || stopping()) {
 			return;
 		}
 		Instant now = this.clock.instant();
@@ -572,14 +441,14 @@ public class BackupWorker implements AutoCloseable {
 				UPDATE worker_tasks SET lease_owner = :owner, lease_until = :until
 				WHERE name = 'gc' AND (lease_until IS NULL OR lease_until < :now)
 				  AND (last_finished_at IS NULL OR last_finished_at <= :due)""")
-			.param("owner", this.owner)
+			.param("owner", owner())
 			.param("until", JobQueue.at(now.plus(this.properties.lease())))
 			.param("now", JobQueue.at(now))
 			.param("due", JobQueue.at(now.minus(this.properties.gcEvery())))
 			.update();
 		if (leased == 1) {
 			this.gcRunning.set(true);
-			this.jobs.execute(this::collectGarbage);
+			execute(this::collectGarbage);
 		}
 	}
 
@@ -588,7 +457,7 @@ public class BackupWorker implements AutoCloseable {
 			for (String project : this.db.sql("SELECT DISTINCT project FROM backup_contents ORDER BY project")
 				.query(String.class)
 				.list()) {
-				if (this.stopping.get()) {
+				if (stopping()) {
 					return;
 				}
 				GarbageCollector.Result result = this.snapshots.collectGarbage(project);
@@ -602,7 +471,7 @@ public class BackupWorker implements AutoCloseable {
 			int released = this.db.sql("""
 					UPDATE worker_tasks SET lease_owner = NULL, lease_until = NULL, last_finished_at = ?
 					WHERE name = 'gc' AND lease_owner = ?""")
-				.params(JobQueue.at(this.clock.instant()), this.owner)
+				.params(JobQueue.at(this.clock.instant()), owner())
 				.update();
 			// one that lost its lease meanwhile is not counted: the instance that took it over counts its own
 			if (released == 1) {
@@ -615,23 +484,6 @@ public class BackupWorker implements AutoCloseable {
 		}
 		finally {
 			this.gcRunning.set(false);
-		}
-	}
-
-	/** Stops claiming, hands running jobs back to the queue for another instance, and stops. */
-	@Override
-	public void close() {
-		this.stopping.set(true);
-		this.control.shutdownNow();
-		this.running.values().forEach(Running::interrupt);
-		this.jobs.shutdown();
-		try {
-			if (!this.jobs.awaitTermination(10, TimeUnit.SECONDS)) {
-				this.jobs.shutdownNow();
-			}
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
 		}
 	}
 

@@ -1,17 +1,8 @@
 package io.mlplatform.storage.backup.verify;
 
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -26,9 +17,9 @@ import tools.jackson.databind.json.JsonMapper;
 import io.mlplatform.storage.backup.BackupWorker;
 import io.mlplatform.storage.backup.Snapshots;
 import io.mlplatform.storage.backup.VerificationSummary.VerificationProblem;
+import io.mlplatform.storage.backup.work.LeasedWorker;
 import io.mlplatform.storage.snapshot.CheckProgress;
 import io.mlplatform.storage.snapshot.CheckResult;
-import io.mlplatform.storage.snapshot.SnapshotEngine;
 
 /**
  * Runs queued verifications in this JVM, whatever executor backups use: a verification reads S3 only,
@@ -37,13 +28,11 @@ import io.mlplatform.storage.snapshot.SnapshotEngine;
  * {@code progressEvery}, and one whose lease ran out (its instance died) is taken over by another.
  * A verification that found damage puts the {@code BackupVerified=False} condition on its storage.
  */
-public class VerificationWorker implements AutoCloseable {
+public class VerificationWorker extends LeasedWorker<VerificationWorker.Running> {
 
 	private static final Logger log = LoggerFactory.getLogger(VerificationWorker.class);
 
 	private static final int MAX_ERROR = 2000;
-
-	private final String owner;
 
 	private final VerificationQueue queue;
 
@@ -57,122 +46,44 @@ public class VerificationWorker implements AutoCloseable {
 
 	private final JsonMapper json;
 
-	private final Duration poll;
-
-	private final Duration progressEvery;
-
-	private final int threads;
-
-	private final ScheduledExecutorService control;
-
-	private final ExecutorService jobs;
-
-	private final Map<UUID, Running> running = new ConcurrentHashMap<>();
-
-	private final AtomicBoolean stopping = new AtomicBoolean();
-
-	private final AtomicInteger finished = new AtomicInteger();
-
-	private volatile boolean started;
-
 	VerificationWorker(String owner, VerificationQueue queue, JdbcClient db, Snapshots snapshots,
 			VerificationScheduler scheduler, MeterRegistry meters, JsonMapper json, Duration poll,
 			Duration progressEvery, int threads) {
-		this.owner = owner;
+		super(owner, "verify", poll, progressEvery, threads, 0);
 		this.queue = queue;
 		this.db = db;
 		this.snapshots = snapshots;
 		this.scheduler = scheduler;
 		this.meters = meters;
 		this.json = json;
-		this.poll = poll;
-		this.progressEvery = progressEvery;
-		this.threads = threads;
-		this.control = Executors.newSingleThreadScheduledExecutor(SnapshotEngine.daemon("verify-control"));
-		this.jobs = Executors.newFixedThreadPool(threads, SnapshotEngine.daemon("verify-job"));
 	}
 
-	String owner() {
-		return this.owner;
-	}
-
-	/** Verifications this instance brought to an end. */
-	int finished() {
-		return this.finished.get();
-	}
-
-	void start() {
-		this.started = true;
-		this.control.scheduleWithFixedDelay(this::poll, 0, this.poll.toMillis(), TimeUnit.MILLISECONDS);
-		this.control.scheduleWithFixedDelay(this::heartbeat, this.progressEvery.toMillis(),
-				this.progressEvery.toMillis(), TimeUnit.MILLISECONDS);
-	}
-
-	/** Looks at the queue now rather than at the next poll: called after a verification was queued here. */
-	public void wake() {
-		if (this.started && !this.stopping.get()) {
-			try {
-				this.control.execute(() -> guarded("claiming verifications", this::claimAll));
-			}
-			catch (RejectedExecutionException ex) {
-				// shutting down
-			}
-		}
-	}
-
-	private void poll() {
+	@Override
+	protected void poll() {
 		if (this.scheduler != null) {
 			guarded("scheduling verifications", this.scheduler::tick);
 		}
-		guarded("claiming verifications", this::claimAll);
+		guarded("ending abandoned verifications", () -> this.queue.abandon().forEach(this::count));
+		claimAll();
 	}
 
-	private void guarded(String what, Runnable work) {
-		try {
-			work.run();
-		}
-		catch (RuntimeException ex) {
-			log.warn("Verification worker {} failed {}: {}", this.owner, what, ex.toString());
-		}
-	}
-
-	private void claimAll() {
-		this.queue.abandon().forEach(this::count);
-		while (!this.stopping.get() && this.running.size() < this.threads) {
-			Optional<UUID> claimed = this.queue.claim(this.owner);
-			if (claimed.isEmpty()) {
-				return;
-			}
-			Running job = new Running(claimed.get());
-			this.running.put(job.id, job);
-			this.jobs.execute(() -> run(job));
-		}
+	@Override
+	protected Optional<Running> claim() {
+		return this.queue.claim(owner()).map(Running::new);
 	}
 
 	/** A verification in this instance's hands. */
-	private static final class Running {
-
-		final UUID id;
+	static final class Running extends LeasedWorker.Held {
 
 		final CheckProgress progress = new CheckProgress();
 
-		volatile Thread thread;
-
-		volatile boolean cancelled;
-
-		volatile boolean lost;
-
-		volatile boolean ended;
-
 		Running(UUID id) {
-			this.id = id;
+			super(id);
 		}
 
-		void interrupt() {
-			Thread current = this.thread;
-			if (current != null) {
-				current.interrupt();
-			}
+		@Override
+		public String toString() {
+			return "verification " + id();
 		}
 
 	}
@@ -180,21 +91,21 @@ public class VerificationWorker implements AutoCloseable {
 	private record Job(String project, UUID storageId, UUID backupId, double dataFraction, long cursor) {
 	}
 
-	private void run(Running job) {
-		job.thread = Thread.currentThread();
+	@Override
+	protected void work(Running job) {
 		Job row = null;
 		try {
 			row = this.db.sql("""
 					SELECT p.name AS project, v.storage_id, v.backup_id, v.data_fraction, v.cursor_start
 					FROM verifications v JOIN projects p ON p.id = v.project_id WHERE v.id = ?""")
-				.param(job.id)
+				.param(job.id())
 				.query((r, n) -> new Job(r.getString("project"), r.getObject("storage_id", UUID.class),
 						r.getObject("backup_id", UUID.class), r.getDouble("data_fraction"), r.getLong("cursor_start")))
 				.single();
 			CheckResult result = this.snapshots.verify(row.project(), row.storageId().toString(),
 					row.backupId().toString(), row.dataFraction(), row.cursor(), job.progress);
-			if (Thread.currentThread().isInterrupted() && (job.cancelled || job.lost || this.stopping.get())) {
-				throw new IllegalStateException("Verification " + job.id + " interrupted");
+			if (Thread.currentThread().isInterrupted() && (job.cancelled() || job.lost() || stopping())) {
+				throw new IllegalStateException("Verification " + job.id() + " interrupted");
 			}
 			String outcome = result.damaged() ? "damaged" : "ok";
 			if (end(job, new VerificationQueue.Ending(result.damaged() ? "Failed" : "Succeeded", outcome,
@@ -202,53 +113,30 @@ public class VerificationWorker implements AutoCloseable {
 					result.cursorEnd(), null))) {
 				recordCondition(row, result);
 				log.info("Verification {} of backup {} in project {}: {} files ({} bytes) checked, {} problems",
-						job.id, row.backupId(), row.project(), result.checkedFiles(), result.checkedBytes(),
+						job.id(), row.backupId(), row.project(), result.checkedFiles(), result.checkedBytes(),
 						result.problemCount());
 			}
 		}
 		catch (RuntimeException | Error ex) {
 			failed(job, ex, row);
 		}
-		finally {
-			job.thread = null;
-			Thread.interrupted();
-			this.running.remove(job.id);
-			wake();
-		}
 	}
 
 	private void failed(Running job, Throwable ex, Job row) {
-		if (job.lost) {
-			log.warn("Verification {} lost its lease while running; another worker has it now", job.id);
-		}
-		else if (job.cancelled) {
-			end(job, new VerificationQueue.Ending("Cancelled", "cancelled", job.progress.files(), job.progress.bytes(),
-					"[]", 0, null, null));
-		}
-		else if (this.stopping.get()) {
-			this.queue.release(job.id, this.owner);
-		}
-		else {
-			log.warn("Verification {} of backup {} failed: {}", job.id, row == null ? null : row.backupId(),
-					ex.toString());
-			end(job, new VerificationQueue.Ending("Failed", "error", job.progress.files(), job.progress.bytes(), "[]", 0,
-					null, BackupWorker.describe(ex)));
-		}
-		if (ex instanceof Error error && !(ex instanceof AssertionError)) {
-			throw error;
-		}
+		String what = "Verification " + job.id() + " of backup " + (row == null ? null : row.backupId());
+		failed(job, ex, what,
+				() -> end(job, new VerificationQueue.Ending("Cancelled", "cancelled", job.progress.files(),
+						job.progress.bytes(), "[]", 0, null, null)),
+				() -> this.queue.release(job.id(), owner()),
+				() -> end(job, new VerificationQueue.Ending("Failed", "error", job.progress.files(), job.progress.bytes(),
+						"[]", 0, null, BackupWorker.describe(ex))));
 	}
 
 	private boolean end(Running job, VerificationQueue.Ending ending) {
-		job.ended = true;
-		boolean ended = this.queue.finish(job.id, this.owner, ending);
+		boolean ended = end(job, "Verification " + job.id() + " (" + ending.state() + ")",
+				() -> this.queue.finish(job.id(), owner(), ending));
 		if (ended) {
-			this.finished.incrementAndGet();
 			count(ending.outcome());
-		}
-		else {
-			log.warn("Verification {} ended here as {}, but its lease had passed to another worker", job.id,
-					ending.state());
 		}
 		return ended;
 	}
@@ -304,48 +192,12 @@ public class VerificationWorker implements AutoCloseable {
 			.update();
 	}
 
-	/** Writes every running verification's progress and renews its lease; stops those cancelled or lost. */
-	private void heartbeat() {
-		for (Running job : this.running.values()) {
-			if (job.lost || job.ended) {
-				continue;
-			}
-			try {
-				CheckProgress progress = job.progress;
-				Optional<Boolean> renewed = this.queue.renew(job.id, this.owner, progress.files(),
-						progress.filesTotal() < 0 ? null : progress.filesTotal(), progress.bytes(),
-						progress.bytesTotal() < 0 ? null : progress.bytesTotal());
-				if (renewed.isEmpty()) {
-					job.lost = true;
-					job.interrupt();
-				}
-				else if (renewed.get() && !job.cancelled) {
-					job.cancelled = true;
-					job.interrupt();
-				}
-			}
-			catch (RuntimeException ex) {
-				log.warn("Verification worker {} could not renew the lease of {}: {}", this.owner, job.id,
-						ex.toString());
-			}
-		}
-	}
-
-	/** Stops claiming, hands running verifications back to the queue for another instance, and stops. */
 	@Override
-	public void close() {
-		this.stopping.set(true);
-		this.control.shutdownNow();
-		this.running.values().forEach(Running::interrupt);
-		this.jobs.shutdown();
-		try {
-			if (!this.jobs.awaitTermination(10, TimeUnit.SECONDS)) {
-				this.jobs.shutdownNow();
-			}
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
+	protected Optional<Boolean> renew(Running job) {
+		CheckProgress progress = job.progress;
+		return this.queue.renew(job.id(), owner(), progress.files(),
+				progress.filesTotal() < 0 ? null : progress.filesTotal(), progress.bytes(),
+				progress.bytesTotal() < 0 ? null : progress.bytesTotal());
 	}
 
 }
