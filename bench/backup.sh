@@ -8,9 +8,9 @@
 # Usage: bench/backup.sh [WORKDIR]   (needs: mvn, python3, rclone, restic, /usr/bin/time)
 #   TOOLS="mover restic" runs only some of engine, mover, rclone, restic (default: all four, as the table wants)
 #   WARM_FILES=N sizes the mover step's warm-up of the service (three backups of N new files; default 20000)
-#   MOVER_AOT=1 runs each mover on Temurin 25 with an AOT cache (JEP 483/514/515) that the warm-up's first
-#   mover trains: loaded classes and method profiles, as an image could ship them (an experiment: the
-#   service still starts movers on its own JVM's release otherwise)
+#   MOVER_AOT=1 runs each mover as the image does (Dockerfile): on Temurin 25, from the layout and with the
+#   AOT cache (JEP 483/514/515: classes loaded and linked, method profiles) that docker/mover-build.sh
+#   makes, trained by MoverTraining; otherwise the service starts movers on its own JVM (the local run's way)
 #   MOVER_JDK=/path/to/bin/java runs each mover on that java without a cache (Java 25 alone against MOVER_AOT=1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -141,18 +141,21 @@ $RC mkdir bench:bench-mover
 ACP="$PWD/target/test-classes:$PWD/target/classes:$(cat target/bench-classpath.txt)"
 # MOVER_JDK: the java the movers run on (default the service's), to tell a JDK's share from an AOT cache's
 MOVER_JAVA=${MOVER_JDK:-java}
+MOVER_ARGS=""
 if [ -n "${MOVER_AOT:-}" ]; then
-  # an AOT cache takes jars only: the mover's classes as one, in place of the build's folder
-  jar cf "$W/mover-classes.jar" -C target/classes .
-  MOVER_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
-  MOVER_OPTS="${MOVER_OPTS:-} \$( [ -s $W/mover.aot ] && echo -XX:AOTCache=$W/mover.aot || echo -XX:AOTCacheOutput=$W/mover.aot )"
+  # the mover as the image starts it (Dockerfile): laid out and its cache trained by docker/mover-build.sh,
+  # on Temurin 25, with the image's class path (java.args) in place of the one the service passes
+  J25=/usr/lib/jvm/temurin-25-jdk-amd64/bin
+  docker/mover-build.sh layout target/classes "$(cat target/bench-classpath.txt)" "$W/image/mover"
+  PATH="$J25:$PATH" docker/mover-build.sh train "$W/image/mover"
+  MOVER_JAVA="$J25/java"
+  MOVER_ARGS="@$W/image/mover/java.args -XX:AOTCache=$W/image/mover/mover.aot"
 fi
 cat > "$W/mover.sh" <<SH
 #!/usr/bin/env bash
 # the service passes the mover JVM's options (its heap sized from the engine's settings) in JDK_JAVA_OPTIONS
 # and its lean class path in CLASSPATH
-${MOVER_AOT:+export CLASSPATH=\$(echo "\$CLASSPATH" | sed "s#$PWD/target/classes#$W/mover-classes.jar#")}
-exec /usr/bin/time -f "%M %U %S" -o "$W/mover-time/\$PSS_MOVER_RUN" $MOVER_JAVA ${MOVER_OPTS:-} io.mlplatform.storage.mover.Mover
+exec /usr/bin/time -f "%M %U %S" -o "$W/mover-time/\$PSS_MOVER_RUN" $MOVER_JAVA $MOVER_ARGS ${MOVER_OPTS:-} io.mlplatform.storage.mover.Mover
 SH
 chmod +x "$W/mover.sh"
 LOCAL_ROOT="$W/svc/.local" java $JAVA_OPTS -DLOCAL_USAGE_EVERY=PT1H -cp "$ACP" io.mlplatform.storage.LocalProjectStorageApplication --server.port=0 \

@@ -22,6 +22,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 
 import io.mlplatform.storage.backup.JobQueue.Kind;
 import io.mlplatform.storage.mover.Mover;
+import io.mlplatform.storage.mover.MoverClassPath;
 import io.mlplatform.storage.snapshot.EngineSettings;
 import io.mlplatform.storage.snapshot.SnapshotEngine;
 
@@ -216,45 +217,9 @@ final class ProcessExecutor {
 		}
 	}
 
-	/**
-	 * Where the mover's classes come from: its own and those of its JSON and logging libraries, wherever this
-	 * JVM found them (a build's folders, an extracted image's jars); null when one is not a file (a Boot jar's
-	 * nested jar). A JVM opens every jar before the one a class is in: on the service's class path of some 250
-	 * jars, a mover took 0.7 s longer to claim its run. Found once: it does not change while this JVM runs.
-	 */
+	/** The mover's lean class path ({@link MoverClassPath}); null when this JVM's classes are not files. */
 	static String leanClassPath() {
-		return LeanClassPath.VALUE;
-	}
-
-	private static final class LeanClassPath {
-
-		static final String VALUE = find();
-
-	}
-
-	private static String find() {
-		List<Class<?>> classes = new ArrayList<>(List.of(Mover.class, tools.jackson.databind.json.JsonMapper.class,
-				tools.jackson.core.JsonParser.class, com.fasterxml.jackson.annotation.JsonInclude.class,
-				LoggerFactory.class));
-		// the logging provider SLF4J found, and the classes it extends (logback's core, in a jar of its own)
-		for (Class<?> type = LoggerFactory.getILoggerFactory().getClass(); type != Object.class; type = type
-			.getSuperclass()) {
-			classes.add(type);
-		}
-		Set<String> entries = new java.util.LinkedHashSet<>();
-		for (Class<?> type : classes) {
-			java.security.CodeSource source = type.getProtectionDomain().getCodeSource();
-			if (source == null || !"file".equals(source.getLocation().getProtocol())) {
-				return null;
-			}
-			try {
-				entries.add(Path.of(source.getLocation().toURI()).toString());
-			}
-			catch (java.net.URISyntaxException | IllegalArgumentException ex) {
-				return null;
-			}
-		}
-		return String.join(File.pathSeparator, entries);
+		return MoverClassPath.LEAN;
 	}
 
 }
