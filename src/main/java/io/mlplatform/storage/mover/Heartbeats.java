@@ -62,10 +62,8 @@ final class Heartbeats implements RunLease, AutoCloseable {
 			try {
 				String action = this.service.post(":heartbeat", this.progress.get(), MoverProtocol.Heartbeat.class).action();
 				renewed = System.nanoTime();
-				if (MoverProtocol.Heartbeat.CANCEL.equals(action) && !this.cancelled) {
-					log.info("The run was cancelled; stopping");
-					this.cancelled = true;
-					this.runner.interrupt();
+				if (MoverProtocol.Heartbeat.CANCEL.equals(action)) {
+					cancel();
 				}
 				else if (MoverProtocol.Heartbeat.LOST.equals(action)) {
 					stop("the service says the run's lease is lost");
@@ -77,6 +75,10 @@ final class Heartbeats implements RunLease, AutoCloseable {
 				return;
 			}
 			catch (RuntimeException ex) {
+				if (this.closed) {
+					// interrupted by finish() or close()
+					return;
+				}
 				log.warn("Heartbeat failed: {}", ex.getMessage());
 				if (System.nanoTime() - renewed > this.lease * 1_000_000) {
 					stop("no heartbeat was answered for " + this.lease + " ms");
@@ -86,10 +88,34 @@ final class Heartbeats implements RunLease, AutoCloseable {
 		}
 	}
 
-	private void stop(String why) {
+	private synchronized void cancel() {
+		if (!this.cancelled && !this.closed) {
+			log.info("The run was cancelled; stopping");
+			this.cancelled = true;
+			this.runner.interrupt();
+		}
+	}
+
+	private synchronized void stop(String why) {
+		if (this.closed) {
+			// the run is committing: an answer to a heartbeat sent before that says nothing of the commit
+			return;
+		}
 		log.warn("Stopping: {}", why);
 		this.lost = true;
 		this.runner.interrupt();
+	}
+
+	/**
+	 * Stops the heartbeats before the run's commit. The commit ends the run, so a heartbeat still on its way
+	 * may be answered {@code lost}; that answer must not interrupt the commit (it did: the service committed,
+	 * the mover reported its lease lost). After this, no answer stops the runner.
+	 * @return false when the lease was lost before: the run must not commit
+	 */
+	synchronized boolean finish() {
+		this.closed = true;
+		this.thread.interrupt();
+		return !this.lost;
 	}
 
 	@Override
@@ -108,7 +134,7 @@ final class Heartbeats implements RunLease, AutoCloseable {
 	}
 
 	@Override
-	public void close() {
+	public synchronized void close() {
 		this.closed = true;
 		this.thread.interrupt();
 	}

@@ -138,6 +138,9 @@ public final class Mover {
 				else {
 					RestoreResult result = engine.restore(session, manifest, folder, claim.paths(),
 							"replace".equals(claim.mode()) ? RestoreMode.REPLACE : RestoreMode.MERGE, restoreProgress);
+					if (!lease.finish()) {
+						throw new io.mlplatform.storage.snapshot.LeaseLostException("The run's lease was lost before its commit");
+					}
 					service.post(":commit", new MoverProtocol.Commit(null, result.files(), result.bytes(), null, null, null,
 							null, null, null, null, result.removed()), null);
 					log.info("Run {} committed: {} files, {} bytes restored, {} removed, in {} ms; {} mover API calls, "

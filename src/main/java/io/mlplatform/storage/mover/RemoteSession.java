@@ -73,6 +73,9 @@ final class RemoteSession implements BackupSession, RestoreSession {
 
 	@Override
 	public boolean commit(ObjectRef manifest, BackupResult result, Instant started) {
+		if (!this.lease.finish()) {
+			return false;
+		}
 		try {
 			this.service.post(":commit", new MoverProtocol.Commit(result.entries(), result.files(), result.bytes(),
 					result.filesRead(), result.bytesRead(), result.bytesStored(), result.bytesUploaded(), result.skipped(),
