@@ -11,7 +11,9 @@ import org.springframework.util.unit.DataSize;
 /**
  * Deployment-wide settings of the movers' Jobs (executor {@code kubernetes}, SPEC §5).
  * @param image the image the service itself runs (pin it by digest in production)
- * @param command how the image starts the mover instead of the service
+ * @param command how the image starts the mover instead of the service: from its own layout in {@code /app/mover}
+ * (a lean class path, and the collector its AOT cache was trained with, in {@code java.args}) with the cache the
+ * image's build trained ({@code docker/mover-build.sh}); a java that cannot use the cache says so and runs without
  * @param cpuRequest the mover's CPU request; no CPU limit, so it is never throttled below what a node has free
  * @param memoryBase memory of a mover whatever it moves (JVM, buffers, packs in flight)
  * @param memoryPerFile memory per file of the storage's last backup (the engine holds the previous manifest's
@@ -36,9 +38,8 @@ import org.springframework.util.unit.DataSize;
  */
 @ConfigurationProperties("pss.mover.job")
 public record MoverJobProperties(@DefaultValue("ghcr.io/mlplatform/project-storage-service:latest") String image,
-		@DefaultValue({ "java", "-XX:MaxRAMPercentage=70", "-XX:+UseSerialGC", "-Djava.io.tmpdir=/tmp",
-				"-Dloader.main=io.mlplatform.storage.mover.Mover", "-cp", "/app",
-				"org.springframework.boot.loader.launch.PropertiesLauncher" }) List<String> command,
+		@DefaultValue({ "java", "@/app/mover/java.args", "-XX:AOTCache=/app/mover/mover.aot",
+				"-XX:MaxRAMPercentage=70", "-Djava.io.tmpdir=/tmp", "io.mlplatform.storage.mover.Mover" }) List<String> command,
 		@DefaultValue("500m") String cpuRequest, @DefaultValue("256MB") DataSize memoryBase,
 		@DefaultValue("512B") DataSize memoryPerFile, @DefaultValue("4GB") DataSize memoryMax,
 		@DefaultValue("24h") Duration activeDeadline, @DefaultValue("1h") Duration ttlAfterFinished,
