@@ -54,7 +54,6 @@ final class MoverRuns {
 	/** A job handed to a run is leased to {@code run:<id>}: the run's heartbeats renew it. */
 	static final String OWNER = "run:";
 
-
 	private static final Pattern CRC32C = Pattern.compile("[A-Za-z0-9+/]{6}==");
 
 	private static final Pattern UPLOAD_ID = Pattern.compile("[\\x21-\\x7e]{1,1024}");

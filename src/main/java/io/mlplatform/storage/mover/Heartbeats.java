@@ -134,9 +134,8 @@ final class Heartbeats implements RunLease, AutoCloseable {
 	}
 
 	@Override
-	public synchronized void close() {
-		this.closed = true;
-		this.thread.interrupt();
+	public void close() {
+		finish();
 	}
 
 }

@@ -9,7 +9,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,6 +17,8 @@ import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import io.mlplatform.storage.snapshot.SnapshotEngine;
 
 /**
  * The loop of a worker that takes jobs from a queue in PostgreSQL under leases (backups and restores,
@@ -64,17 +65,8 @@ public abstract class LeasedWorker<J extends LeasedWorker.Held> implements AutoC
 		this.poll = poll;
 		this.heartbeat = heartbeat;
 		this.threads = threads;
-		this.control = Executors.newSingleThreadScheduledExecutor(daemon(name + "-control-"));
-		this.pool = Executors.newFixedThreadPool(threads + spareThreads, daemon(name + "-job-"));
-	}
-
-	private static ThreadFactory daemon(String prefix) {
-		AtomicInteger count = new AtomicInteger();
-		return runnable -> {
-			Thread thread = new Thread(runnable, prefix + count.incrementAndGet());
-			thread.setDaemon(true);
-			return thread;
-		};
+		this.control = Executors.newSingleThreadScheduledExecutor(SnapshotEngine.daemon(name + "-control"));
+		this.pool = Executors.newFixedThreadPool(threads + spareThreads, SnapshotEngine.daemon(name + "-job"));
 	}
 
 	/** This instance's name in lease columns. */
