@@ -196,16 +196,7 @@ final class RemoteObjects implements ObjectStore {
 			if (status / 100 == 2) {
 				return response(connection);
 			}
-			String error = errorCode(connection.getErrorStream());
-			if (status == 404) {
-				throw new ObjectNotFoundException(object, null);
-			}
-			if ((status / 100 != 5 && status != 429) || attempt == ATTEMPTS) {
-				// the status and S3's error code say what went wrong; the URL would say what it allows
-				throw new IllegalStateException("GET of " + object + " refused by S3: " + status
-						+ (error == null ? "" : " " + error));
-			}
-			pause(attempt);
+			refusedUnlessRetried(object, "GET", status, errorCode(connection.getErrorStream()), attempt);
 		}
 	}
 
@@ -249,7 +240,7 @@ final class RemoteObjects implements ObjectStore {
 	 * Signs and sends one PUT, again with a fresh signature after a 5xx or a broken connection.
 	 * @return the response, its (empty) body read
 	 * @throws ObjectNotFoundException on a 404
-	 * @throws ChangedContentException when S3 refused a PUT's bytes for their checksum
+	 * @throws ChangedContentException when S3 refused its bytes for their checksum
 	 */
 	private HttpResponse<InputStream> send(ObjectRef object, Presign presign,
 			java.util.function.Supplier<HttpRequest.BodyPublisher> body) {
@@ -284,24 +275,29 @@ final class RemoteObjects implements ObjectStore {
 				this.firstUpload.compareAndSet(0, System.currentTimeMillis());
 				return response;
 			}
-			String error = errorCode(response);
-			if (status == 404) {
-				throw new ObjectNotFoundException(object, null);
-			}
-			if (status == 400 && ("BadDigest".equals(error) || "XAmzContentChecksumMismatch".equals(error))) {
-				throw new ChangedContentException(Path.of(object.id()), null);
-			}
-			if ((status / 100 != 5 && status != 429) || attempt == ATTEMPTS) {
-				// the status and S3's error code say what went wrong; the URL would say what it allows
-				throw new IllegalStateException(presign.method() + " of " + object + " refused by S3: " + status
-						+ (error == null ? "" : " " + error));
-			}
-			pause(attempt);
+			refusedUnlessRetried(object, presign.method(), status, errorCode(response.body()), attempt);
 		}
 	}
 
-	private static String errorCode(HttpResponse<InputStream> response) {
-		return errorCode(response.body());
+	/**
+	 * What S3's answer other than 2xx means: returns after a pause when the request is worth signing and
+	 * sending again (a 5xx or 429 before the last attempt), throws otherwise.
+	 * @throws ObjectNotFoundException on a 404
+	 * @throws ChangedContentException when S3 refused a PUT's bytes for their checksum
+	 */
+	private static void refusedUnlessRetried(ObjectRef object, String method, int status, String error, int attempt) {
+		if (status == 404) {
+			throw new ObjectNotFoundException(object, null);
+		}
+		if (status == 400 && ("BadDigest".equals(error) || "XAmzContentChecksumMismatch".equals(error))) {
+			throw new ChangedContentException(Path.of(object.id()), null);
+		}
+		if ((status / 100 != 5 && status != 429) || attempt == ATTEMPTS) {
+			// the status and S3's error code say what went wrong; the URL would say what it allows
+			throw new IllegalStateException(method + " of " + object + " refused by S3: " + status
+					+ (error == null ? "" : " " + error));
+		}
+		pause(attempt);
 	}
 
 	/** S3's error code from an error response's XML body (it is small), or null. */
