@@ -36,6 +36,7 @@ import io.mlplatform.storage.mover.MoverProtocol.Presign;
 import io.mlplatform.storage.mover.MoverProtocol.Presigned;
 import io.mlplatform.storage.mover.MoverProtocol.Settings;
 import io.mlplatform.storage.snapshot.ObjectRef;
+import io.mlplatform.storage.snapshot.SnapshotEngine;
 import io.mlplatform.storage.snapshot.SnapshotLayout;
 
 /**
@@ -73,11 +74,7 @@ public final class MoverTraining {
 
 	private final HttpServer server;
 
-	private final ExecutorService threads = Executors.newFixedThreadPool(16, runnable -> {
-		Thread thread = new Thread(runnable, "training-api");
-		thread.setDaemon(true);
-		return thread;
-	});
+	private final ExecutorService threads = Executors.newFixedThreadPool(16, SnapshotEngine.daemon("training-api"));
 
 	private MoverTraining() throws IOException {
 		this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
@@ -175,32 +172,39 @@ public final class MoverTraining {
 		}
 	}
 
-	private void handle(HttpExchange exchange) throws IOException {
+	private void handle(HttpExchange exchange) {
 		try (exchange) {
-			String path = exchange.getRequestURI().getPath();
-			if (path.startsWith("/s3/")) {
-				object(exchange, path.substring(4));
+			try {
+				route(exchange);
 			}
-			else if (path.startsWith(MoverProtocol.RUNS + "/")) {
-				String rest = path.substring(MoverProtocol.RUNS.length() + 1);
-				int end = rest.indexOf(':') < 0 ? rest.length() : rest.indexOf(':');
-				int slash = rest.indexOf('/');
-				int split = (slash >= 0 && slash < end) ? slash : end;
-				Claim claim = this.runs.get(rest.substring(0, split));
-				byte[] body = exchange.getRequestBody().readAllBytes();
-				if (claim == null) {
-					answer(exchange, 404, null);
-				}
-				else {
-					answer(exchange, 200, api(claim, rest.substring(split), body));
-				}
-			}
-			else {
-				answer(exchange, 404, null);
+			catch (IOException | RuntimeException ex) {
+				// answered before the exchange closes: closed unanswered, the mover would retry it for minutes
+				answer(exchange, 500, Map.of("detail", String.valueOf(ex)));
 			}
 		}
-		catch (RuntimeException ex) {
-			answer(exchange, 500, Map.of("detail", String.valueOf(ex)));
+	}
+
+	private void route(HttpExchange exchange) throws IOException {
+		String path = exchange.getRequestURI().getPath();
+		if (path.startsWith("/s3/")) {
+			object(exchange, path.substring(4));
+		}
+		else if (path.startsWith(MoverProtocol.RUNS + "/")) {
+			String rest = path.substring(MoverProtocol.RUNS.length() + 1);
+			int end = rest.indexOf(':') < 0 ? rest.length() : rest.indexOf(':');
+			int slash = rest.indexOf('/');
+			int split = (slash >= 0 && slash < end) ? slash : end;
+			Claim claim = this.runs.get(rest.substring(0, split));
+			byte[] body = exchange.getRequestBody().readAllBytes();
+			if (claim == null) {
+				answer(exchange, 404, null);
+			}
+			else {
+				answer(exchange, 200, api(claim, rest.substring(split), body));
+			}
+		}
+		else {
+			answer(exchange, 404, null);
 		}
 	}
 
