@@ -356,7 +356,9 @@ final class MoverRuns {
 
 	/**
 	 * Records contents a mover stored. Each object is asked for its size first: the index never points
-	 * at a pack or blob the bucket does not hold, whatever a mover says.
+	 * at a pack or blob the bucket does not hold, whatever a mover says. An object counted in the backup
+	 * space already was asked when it was counted (its row goes only after its DELETE): a pack whose
+	 * contents come in several calls is asked once.
 	 */
 	void record(Run run, List<Content> contents) {
 		Job job = claimedJob(run);
@@ -397,8 +399,12 @@ final class MoverRuns {
 			}
 		}
 		List<BackupObjects.Stored> objects = new ArrayList<>();
+		Map<String, Long> counted = BackupObjects.sizes(this.db, project, needed.keySet());
 		needed.forEach((key, wanted) -> {
-			Long size = s3(() -> this.store.size(key));
+			Long size = counted.get(key);
+			if (size == null || ((wanted >= 0) ? size < wanted : size != -wanted - 1)) {
+				size = s3(() -> this.store.size(key));
+			}
 			// a pack must reach past its last content; a blob (stored as -size-1) must be exactly its size
 			boolean stored = size != null && ((wanted >= 0) ? size >= wanted : size == -wanted - 1);
 			if (!stored) {

@@ -23,8 +23,12 @@ public final class MoverProtocol {
 	/** The most hashes one look-up asks for. */
 	public static final int MAX_LOOKUP = 1000;
 
-	/** The most contents one record call carries (a full pack of small files takes several), within the body limit. */
-	public static final int MAX_RECORD = 1000;
+	/**
+	 * The most contents one record call carries: as many as fit the service's request body limit (256 KiB)
+	 * at the longest ids and numbers (about 210 bytes each), so that a pack of 16 KiB files is recorded in one
+	 * call, not two (each call costs the service a request and each pack a look at the bucket).
+	 */
+	public static final int MAX_RECORD = 1200;
 
 	/** A content's hash: lower-case hex. */
 	static final String SHA256 = "^[0-9a-f]{64}$";

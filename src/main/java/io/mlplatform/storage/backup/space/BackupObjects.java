@@ -62,6 +62,20 @@ public final class BackupObjects {
 			.update();
 	}
 
+	/** The sizes counted of those of these objects that are counted, by key. */
+	public static Map<String, Long> sizes(JdbcClient db, String project, Collection<String> keys) {
+		Map<String, Long> sizes = new HashMap<>();
+		if (!keys.isEmpty()) {
+			db.sql("SELECT key, size FROM backup_objects WHERE project = ? AND key = ANY (?::varchar[])")
+				.param(project)
+				.param(keys.toArray(String[]::new))
+				.query(rs -> {
+					sizes.put(rs.getString(1), rs.getLong(2));
+				});
+		}
+		return sizes;
+	}
+
 	/** Stops counting objects the bucket no longer holds: called once their DELETE succeeded. */
 	public static void forget(JdbcClient db, String project, Collection<String> keys) {
 		if (keys.isEmpty()) {
