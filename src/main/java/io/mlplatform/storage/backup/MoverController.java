@@ -24,6 +24,8 @@ import io.mlplatform.storage.mover.MoverProtocol.Contents;
 import io.mlplatform.storage.mover.MoverProtocol.Failure;
 import io.mlplatform.storage.mover.MoverProtocol.Heartbeat;
 import io.mlplatform.storage.mover.MoverProtocol.Lookup;
+import io.mlplatform.storage.mover.MoverProtocol.PackSlots;
+import io.mlplatform.storage.mover.MoverProtocol.PackSlotsRequest;
 import io.mlplatform.storage.mover.MoverProtocol.Presign;
 import io.mlplatform.storage.mover.MoverProtocol.Presigned;
 import io.mlplatform.storage.mover.MoverProtocol.Previous;
@@ -102,6 +104,14 @@ class MoverController {
 	Presigned presign(@PathVariable UUID run, @Parameter(hidden = true) @RequestHeader(name = HttpHeaders.AUTHORIZATION, required = false) String token,
 			@RequestBody Presign presign) {
 		return this.runs.presign(run(run, token), presign);
+	}
+
+	@PostMapping("/{run}/packs:presign")
+	@Operation(summary = "Ids for the run's next packs, each with its presigned PUT: a pack's upload needs no call of its own")
+	PackSlots presignPacks(@PathVariable UUID run,
+			@Parameter(hidden = true) @RequestHeader(name = HttpHeaders.AUTHORIZATION, required = false) String token,
+			@RequestBody PackSlotsRequest request) {
+		return new PackSlots(this.runs.presignPacks(run(run, token), request.count()));
 	}
 
 	@PostMapping("/{run}/uploads:start")

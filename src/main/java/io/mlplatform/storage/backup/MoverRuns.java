@@ -481,6 +481,27 @@ final class MoverRuns {
 		return new Presigned(signed.url().toString(), signed.method(), signed.headers(), signed.expiresAt());
 	}
 
+	/**
+	 * Ids for a backup's next packs, random and chosen here, each with its PUT presigned as
+	 * {@link #presign} signs a pack's: a mover that asks for several at once saves a call per pack.
+	 */
+	List<MoverProtocol.PackSlot> presignPacks(Run run, int count) {
+		Job job = claimedJob(run);
+		requireBackup(run);
+		if (count < 1 || count > MoverProtocol.MAX_PACK_SLOTS) {
+			throw MoverProblem.invalid("Ask for between 1 and " + MoverProtocol.MAX_PACK_SLOTS + " packs at a time");
+		}
+		List<MoverProtocol.PackSlot> slots = new ArrayList<>(count);
+		for (int i = 0; i < count; i++) {
+			String id = UUID.randomUUID().toString();
+			S3Store.Presigned signed = this.store.presignPut(this.snapshots.layout().pack(job.project(), id),
+					this.properties.presignLifetime(), null, true, Map.of());
+			slots.add(new MoverProtocol.PackSlot(id,
+					new Presigned(signed.url().toString(), signed.method(), signed.headers(), signed.expiresAt())));
+		}
+		return slots;
+	}
+
 	/** Starts a multipart upload of a blob (parts checked by their CRC32C) or of the run's manifest. */
 	String startUpload(Run run, ObjectName name, Map<String, String> metadata) {
 		Job job = claimedJob(run);

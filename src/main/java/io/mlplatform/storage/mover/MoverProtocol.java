@@ -30,6 +30,9 @@ public final class MoverProtocol {
 	 */
 	public static final int MAX_RECORD = 1200;
 
+	/** The most new packs one call presigns the PUT of. */
+	public static final int MAX_PACK_SLOTS = 16;
+
 	/** A content's hash: lower-case hex. */
 	static final String SHA256 = "^[0-9a-f]{64}$";
 
@@ -116,6 +119,17 @@ public final class MoverProtocol {
 
 	/** A signed request: send it to {@code url} with exactly these headers before {@code expiresAt}. */
 	public record Presigned(String url, String method, Map<String, List<String>> headers, Instant expiresAt) {
+	}
+
+	/** Asks for ids of new packs, each with its PUT presigned. */
+	public record PackSlotsRequest(@Schema(minimum = "1", maximum = "16") int count) {
+	}
+
+	/** A new pack's id, chosen by the service, and the PUT that stores it (never over an existing pack). */
+	public record PackSlot(@Schema(pattern = NAME) String id, Presigned put) {
+	}
+
+	public record PackSlots(List<PackSlot> packs) {
 	}
 
 	/** Starts a multipart upload of a blob (parts checked by their CRC32C) or a manifest. */

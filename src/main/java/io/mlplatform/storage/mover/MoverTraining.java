@@ -233,6 +233,14 @@ public final class MoverTraining {
 				return Map.of();
 			case "/objects:presign":
 				return presign(JSON.readValue(body, Presign.class));
+			case "/packs:presign":
+				List<MoverProtocol.PackSlot> slots = new ArrayList<>();
+				for (int i = JSON.readValue(body, MoverProtocol.PackSlotsRequest.class).count(); i > 0; i--) {
+					String id = UUID.randomUUID().toString();
+					slots.add(new MoverProtocol.PackSlot(id, presign(new Presign("PUT",
+							new MoverProtocol.ObjectName("pack", id, null), null, null, null, null, null, null))));
+				}
+				return new MoverProtocol.PackSlots(slots);
 			case "/uploads:start":
 				String uploadId = UUID.randomUUID().toString();
 				this.uploads.put(uploadId, new ConcurrentHashMap<>());

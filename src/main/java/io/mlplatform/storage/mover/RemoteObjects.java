@@ -11,13 +11,20 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
 import io.mlplatform.storage.mover.MoverProtocol.ObjectName;
+import io.mlplatform.storage.mover.MoverProtocol.PackSlot;
+import io.mlplatform.storage.mover.MoverProtocol.PackSlots;
+import io.mlplatform.storage.mover.MoverProtocol.PackSlotsRequest;
 import io.mlplatform.storage.mover.MoverProtocol.Part;
 import io.mlplatform.storage.mover.MoverProtocol.Presign;
 import io.mlplatform.storage.mover.MoverProtocol.Presigned;
@@ -40,6 +47,9 @@ final class RemoteObjects implements ObjectStore {
 
 	private static final int ATTEMPTS = 5;
 
+	/** What a signature handed out ahead must have left to be used: a pack's PUT takes seconds. */
+	private static final Duration FRESH_ENOUGH = Duration.ofSeconds(30);
+
 	/** Headers the HTTP clients set themselves from the request and its body. */
 	private static final Set<String> SET_BY_CLIENT = Set.of("host", "content-length", "connection", "expect",
 			"upgrade");
@@ -53,6 +63,15 @@ final class RemoteObjects implements ObjectStore {
 	private final long multipartThreshold;
 
 	private final AtomicLong requests = new AtomicLong();
+
+	/** New packs the service named and signed the PUT of, not used yet. */
+	private final Deque<PackSlot> slots = new ArrayDeque<>();
+
+	/** The PUT signed for each pack handed out and not stored yet, by id. */
+	private final Map<String, Presigned> packPuts = new ConcurrentHashMap<>();
+
+	/** How many packs the next call asks for: doubled each time, so a run of one pack asks for two. */
+	private int nextSlots = 2;
 
 	/** When the first PUT to S3 succeeded (epoch millis); 0 before. */
 	private final AtomicLong firstUpload = new AtomicLong();
@@ -89,11 +108,27 @@ final class RemoteObjects implements ObjectStore {
 		return (size <= this.multipartThreshold) ? Math.max(size, 1) : ObjectStore.partSize(this.partSize, size);
 	}
 
+	/**
+	 * A pack id the service chose, whose PUT it signed along with others in one call: the pack's upload
+	 * then needs no call of its own.
+	 */
+	@Override
+	public synchronized String newPackId() {
+		if (this.slots.isEmpty()) {
+			PackSlots got = this.service.post("/packs:presign", new PackSlotsRequest(this.nextSlots), PackSlots.class);
+			this.slots.addAll(got.packs());
+			this.nextSlots = Math.min(MoverProtocol.MAX_PACK_SLOTS, this.nextSlots * 2);
+		}
+		PackSlot slot = this.slots.poll();
+		this.packPuts.put(slot.id(), slot.put());
+		return slot.id();
+	}
+
 	@Override
 	public void put(ObjectRef pack, byte[] bytes, int length) {
 		// not ofByteArray: it copies the whole pack into buffers of its own before the first byte is sent, a
 		// second pack's worth of heap; a stream hands the socket one chunk at a time
-		send(pack, new Presign("PUT", name(pack), null, null, null, null, null, null),
+		send(pack, new Presign("PUT", name(pack), null, null, null, null, null, null), this.packPuts.remove(pack.id()),
 				() -> HttpRequest.BodyPublishers.fromPublisher(
 						HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bytes, 0, length)), length));
 	}
@@ -102,7 +137,7 @@ final class RemoteObjects implements ObjectStore {
 	public void putContent(ObjectRef blob, Path file, FileDigest digest, Executor parts, BooleanSupplier unchanged) {
 		if (digest.size() <= this.multipartThreshold && digest.parts().size() == 1) {
 			// signed with the content's sha256: S3 refuses other bytes (a file changed since it was hashed)
-			send(blob, new Presign("PUT", name(blob), null, null, null, null, null, null),
+			send(blob, new Presign("PUT", name(blob), null, null, null, null, null, null), null,
 					() -> slice(file, 0, digest.size()));
 			return;
 		}
@@ -112,7 +147,7 @@ final class RemoteObjects implements ObjectStore {
 	@Override
 	public void putFile(ObjectRef manifest, Path file, long size, Executor parts, Map<String, String> metadata) {
 		if (size <= this.partSize) {
-			send(manifest, new Presign("PUT", name(manifest), null, null, metadata, null, null, null),
+			send(manifest, new Presign("PUT", name(manifest), null, null, metadata, null, null, null), null,
 					() -> slice(file, 0, size));
 			return;
 		}
@@ -126,7 +161,7 @@ final class RemoteObjects implements ObjectStore {
 			.uploadId();
 		MultipartUpload.run(file, size, partSize, digest, parts, part -> {
 			HttpResponse<InputStream> response = send(object,
-					new Presign("PUT", name(object), null, null, null, uploadId, part.number(), part.checksum()),
+					new Presign("PUT", name(object), null, null, null, uploadId, part.number(), part.checksum()), null,
 					() -> slice(file, part.offset(), part.length()));
 			String eTag = response.headers().firstValue("ETag").orElseThrow(
 					() -> new IllegalStateException("S3 gave part " + part.number() + " of " + object + " no ETag"));
@@ -238,14 +273,18 @@ final class RemoteObjects implements ObjectStore {
 
 	/**
 	 * Signs and sends one PUT, again with a fresh signature after a 5xx or a broken connection.
+	 * @param signedBefore its first attempt's signature, if signed before; null to ask for one
 	 * @return the response, its (empty) body read
 	 * @throws ObjectNotFoundException on a 404
 	 * @throws ChangedContentException when S3 refused its bytes for their checksum
 	 */
-	private HttpResponse<InputStream> send(ObjectRef object, Presign presign,
+	private HttpResponse<InputStream> send(ObjectRef object, Presign presign, Presigned signedBefore,
 			java.util.function.Supplier<HttpRequest.BodyPublisher> body) {
 		for (int attempt = 1;; attempt++) {
-			Presigned signed = this.service.post("/objects:presign", presign, Presigned.class);
+			// one signed before is used only while it has long enough left for the upload
+			Presigned signed = (attempt == 1 && signedBefore != null
+					&& signedBefore.expiresAt().isAfter(Instant.now().plus(FRESH_ENOUGH))) ? signedBefore
+							: this.service.post("/objects:presign", presign, Presigned.class);
 			HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(signed.url())).timeout(Duration.ofMinutes(5));
 			signed.headers().forEach((name, values) -> {
 				if (!SET_BY_CLIENT.contains(name.toLowerCase())) {
@@ -275,7 +314,12 @@ final class RemoteObjects implements ObjectStore {
 				this.firstUpload.compareAndSet(0, System.currentTimeMillis());
 				return response;
 			}
-			refusedUnlessRetried(object, presign.method(), status, errorCode(response.body()), attempt);
+			String error = errorCode(response.body());
+			if (signed == signedBefore && status == 403 && attempt < ATTEMPTS) {
+				// signed ahead and expired after all (this host's clock behind the service's): signed again now
+				continue;
+			}
+			refusedUnlessRetried(object, presign.method(), status, error, attempt);
 		}
 	}
 

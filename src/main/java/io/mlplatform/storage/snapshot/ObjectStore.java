@@ -18,7 +18,12 @@ public interface ObjectStore {
 	/** Reads of a response body cut off mid-way (a client retries only until the headers arrive). */
 	int BODY_ATTEMPTS = 4;
 
-	/** Stores a pack from the caller's array, in one PUT. */
+	/** The id of a new pack: random, never one the bucket holds. */
+	default String newPackId() {
+		return java.util.UUID.randomUUID().toString();
+	}
+
+	/** Stores a pack from the caller's array, in one PUT; its id is one {@link #newPackId} gave. */
 	void put(ObjectRef pack, byte[] bytes, int length);
 
 	/**

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -123,7 +122,7 @@ public final class Packer {
 
 	private ContentLocation append(String sha256, byte[] content) {
 		if (this.buffer == null) {
-			this.packId = UUID.randomUUID().toString();
+			this.packId = this.store.newPackId();
 			byte[] reused = (content.length <= this.packSize) ? this.spare.poll() : null;
 			this.buffer = (reused != null) ? reused : new byte[Math.max(this.packSize, content.length)];
 			this.length = 0;

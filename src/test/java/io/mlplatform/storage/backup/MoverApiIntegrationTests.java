@@ -133,6 +133,23 @@ class MoverApiIntegrationTests extends MoverTestSupport {
 		assertThat(send(pack.json(), "first".getBytes())).isEqualTo(200);
 		assertThat(send(cv.call("/objects:presign", presign("PUT", "pack", "p1", null)).json(), "second".getBytes()))
 			.isEqualTo(412);
+		// packs named by the service, several signed in one call: new ids under the run's project, create-only
+		Response slots = cv.call("/packs:presign", "{\"count\": 3}");
+		assertThat(slots.status()).as(slots.toString()).isEqualTo(200);
+		JsonNode packs = slots.json().path("packs");
+		assertThat(packs.size()).isEqualTo(3);
+		java.util.Set<String> ids = new java.util.HashSet<>();
+		for (int i = 0; i < packs.size(); i++) {
+			String id = packs.get(i).path("id").asString();
+			ids.add(id);
+			assertThat(id).matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+			assertThat(URI.create(packs.get(i).path("put").path("url").asString()).getPath())
+				.endsWith("/" + BUCKET + "/pss/projects/cv/packs/" + id);
+		}
+		assertThat(ids).hasSize(3);
+		assertThat(send(packs.get(0).path("put"), "first".getBytes())).isEqualTo(200);
+		assertThat(send(packs.get(0).path("put"), "again".getBytes())).isEqualTo(412);
+		assertThat(send(packs.get(1).path("put"), "second".getBytes())).isEqualTo(200);
 		// a blob's URL takes only the content its name is the sha256 of
 		byte[] content = "the content".getBytes();
 		String sha256 = Sha256.of(content);
@@ -151,6 +168,10 @@ class MoverApiIntegrationTests extends MoverTestSupport {
 		String stranger = Sha256.of("never stored".getBytes());
 
 		assertProblem(cv.bad("/contents:lookup", "{\"sha256\": [\"XYZ\"]}"), 400, "validation-failed");
+		assertProblem(cv.bad("/packs:presign", "{\"count\": 0}"), 400, "validation-failed");
+		assertProblem(cv.bad("/packs:presign", "{\"count\": " + (MoverProtocol.MAX_PACK_SLOTS + 1) + "}"), 400,
+				"validation-failed");
+		assertProblem(cv.bad("/packs:presign", "{\"count\": \"many\"}"), 400, "malformed-body");
 		String tooMany = IntStream.range(0, 1001).mapToObj(i -> "\"" + Sha256.of(("" + i).getBytes()) + "\"")
 			.reduce((a, b) -> a + "," + b).orElseThrow();
 		assertProblem(cv.bad("/contents:lookup", "{\"sha256\": [" + tooMany + "]}"), 400, "validation-failed");

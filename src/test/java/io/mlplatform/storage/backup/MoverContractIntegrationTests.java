@@ -37,7 +37,7 @@ class MoverContractIntegrationTests extends IntegrationTestSupport {
 		JsonNode contract = YAML.readTree(Files.readString(CONTRACT));
 		assertThat(actual).as("openapi-mover.yaml differs from what the service serves; if the change is intended, "
 				+ "regenerate it with -Dopenapi.write=true and review the diff").isEqualTo(contract);
-		assertThat(actual.path("paths").size()).isEqualTo(12);
+		assertThat(actual.path("paths").size()).isEqualTo(13);
 		actual.path("paths").forEach(path -> path.forEach(operation -> {
 			assertThat(operation.path("responses").has("401")).isTrue();
 			assertThat(operation.path("responses").has("409")).isTrue();
