@@ -2,7 +2,6 @@ package io.mlplatform.storage.backup.space;
 
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 
@@ -39,7 +38,9 @@ public final class StorageSpace {
 		if (!firstSeen(db, project, storage, backup, true)) {
 			return false;
 		}
-		List<Map.Entry<String, Long>> sorted = List.copyOf(new TreeMap<>(contents).entrySet());
+		// sorted, so that two counts of one storage lock its rows in one order (an array sort: a TreeMap of
+		// 20,000 was a tenth of a commit's CPU)
+		List<Map.Entry<String, Long>> sorted = contents.entrySet().stream().sorted(Map.Entry.comparingByKey()).toList();
 		for (int from = 0; from < sorted.size(); from += CHUNK) {
 			List<Map.Entry<String, Long>> chunk = sorted.subList(from, Math.min(sorted.size(), from + CHUNK));
 			db.sql("""
@@ -71,7 +72,7 @@ public final class StorageSpace {
 		if (uncounted == 0) {
 			return false;
 		}
-		List<String> sorted = List.copyOf(new TreeMap<>(contents).keySet());
+		List<String> sorted = contents.keySet().stream().sorted().toList();
 		for (int from = 0; from < sorted.size(); from += CHUNK) {
 			String[] sha256s = sorted.subList(from, Math.min(sorted.size(), from + CHUNK)).toArray(String[]::new);
 			db.sql("""
