@@ -2,6 +2,7 @@ package io.mlplatform.storage.backup;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -238,10 +239,9 @@ public class Snapshots implements AutoCloseable {
 			// one GET gives both: the manifest's size and what it references
 			Map<String, Long> contents = new HashMap<>();
 			long size;
-			try (ResponseInputStream<GetObjectResponse> in = this.store.get(key);
-					Manifest.Reader reader = new Manifest.Reader(in)) {
+			try (ResponseInputStream<GetObjectResponse> in = this.store.get(key)) {
 				size = in.response().contentLength();
-				contentsOf(reader, contents);
+				Manifest.contents(in, contents);
 			}
 			BackupObjects.record(this.db, project, List.of(BackupObjects.Stored.manifest(key, storage, size)));
 			this.transactions.executeWithoutResult(
@@ -259,19 +259,16 @@ public class Snapshots implements AutoCloseable {
 	/** The distinct contents a manifest references, by sha256, with their sizes. */
 	Map<String, Long> contents(String manifestKey) {
 		Map<String, Long> contents = new HashMap<>();
-		try (Manifest.Reader reader = open(manifestKey)) {
-			contentsOf(reader, contents);
+		try (InputStream in = this.store.get(manifestKey)) {
+			Manifest.contents(in, contents);
+		}
+		catch (NoSuchKeyException ex) {
+			throw SnapshotException.notFound(manifestKey);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
 		}
 		return contents;
-	}
-
-	private static void contentsOf(Manifest.Reader reader, Map<String, Long> contents) {
-		while (reader.hasNext()) {
-			SnapshotEntry entry = reader.next();
-			if (entry.sha256() != null) {
-				contents.put(entry.sha256(), entry.size());
-			}
-		}
 	}
 
 	/** A storage's share of its project's backup space. */

@@ -368,6 +368,50 @@ public final class Manifest {
 	}
 
 	/**
+	 * Adds the contents a manifest references to {@code into}, by sha256 with their sizes: what counting a
+	 * snapshot in its storage's backup space needs. Only those two fields of each entry are read; the rest
+	 * is skipped unread (a {@link Reader} makes every entry's path and time, most of its work).
+	 * @throws UncheckedIOException if the manifest is not one
+	 */
+	public static void contents(InputStream in, java.util.Map<String, Long> into) {
+		try (JsonParser parser = JSON.createParser(new GzipMembers.Reader(in, null))) {
+			for (JsonToken token = parser.nextToken(); token != null; token = parser.nextToken()) {
+				if (token != JsonToken.START_OBJECT) {
+					throw malformed(parser);
+				}
+				String sha256 = null;
+				Long size = null;
+				for (String name = parser.nextName(); name != null; name = parser.nextName()) {
+					JsonToken value = parser.nextToken();
+					switch (name) {
+						case "sha256" -> {
+							if (value != JsonToken.VALUE_STRING && value != JsonToken.VALUE_NULL) {
+								throw malformed(parser);
+							}
+							sha256 = (value == JsonToken.VALUE_NULL) ? null : parser.getString();
+						}
+						case "size" -> {
+							if (value != JsonToken.VALUE_NUMBER_INT && value != JsonToken.VALUE_NULL) {
+								throw malformed(parser);
+							}
+							size = (value == JsonToken.VALUE_NULL) ? null : parser.getLongValue();
+						}
+						default -> parser.skipChildren();
+					}
+				}
+				if (sha256 != null) {
+					into.put(sha256, size);
+				}
+			}
+		}
+	}
+
+	private static UncheckedIOException malformed(JsonParser parser) {
+		return new UncheckedIOException(new IOException("Malformed manifest entry near "
+				+ parser.currentLocation().offsetDescription()));
+	}
+
+	/**
 	 * Entries one by one; {@link #peek()} lets a merge look ahead without consuming. Parsed as a
 	 * stream of JSON values with field-by-field code: an incremental backup reads every entry of the
 	 * previous manifest, and generic record binding (with its date parsing) was most of its time.
@@ -514,8 +558,7 @@ public final class Manifest {
 		}
 
 		private UncheckedIOException malformed() {
-			return new UncheckedIOException(new IOException("Malformed manifest entry near "
-					+ this.parser.currentLocation().offsetDescription()));
+			return Manifest.malformed(this.parser);
 		}
 
 		/** {@code 2024-01-02T03:04:05.123456789Z} without the general parser; anything else through it. */

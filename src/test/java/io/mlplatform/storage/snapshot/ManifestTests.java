@@ -39,6 +39,48 @@ class ManifestTests {
 	}
 
 	@Test
+	void readsTheContentsAReaderWouldFindAndSkipsTheRest() {
+		ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+		try (Manifest.Writer writer = new Manifest.Writer(bytes)) {
+			writer.write(new SnapshotEntry("d", SnapshotEntry.DIR, "755", Instant.EPOCH, null, null, null, null, null, null,
+					null));
+			writer.write(new SnapshotEntry("d/link", SnapshotEntry.SYMLINK, "777", Instant.EPOCH, null, null, null, null,
+					null, "../x", null));
+			for (int i = 0; i < 2_000; i++) {
+				// every tenth file the same content as another: a content counts once
+				String sha256 = Sha256.of(("content " + (i % 10 == 0 ? 0 : i)).getBytes());
+				writer.write(new SnapshotEntry("d/\"f\" é " + i, SnapshotEntry.FILE, "644",
+						Instant.parse("2024-01-02T03:04:05.123Z"), (long) i % 10 == 0 ? 0L : i, sha256,
+						(i % 7 == 0) ? "pss/projects/p/blobs/x/" + sha256 : null, (i % 7 == 0) ? null : "pack-1",
+						(i % 7 == 0) ? null : (long) i, null, (long) i));
+			}
+		}
+		java.util.Map<String, Long> expected = new java.util.HashMap<>();
+		try (Manifest.Reader reader = new Manifest.Reader(new ByteArrayInputStream(bytes.toByteArray()))) {
+			reader.forEachRemaining(entry -> {
+				if (entry.sha256() != null) {
+					expected.put(entry.sha256(), entry.size());
+				}
+			});
+		}
+
+		java.util.Map<String, Long> read = new java.util.HashMap<>();
+		Manifest.contents(new ByteArrayInputStream(bytes.toByteArray()), read);
+
+		assertThat(read).hasSize(1_801).isEqualTo(expected);
+		ByteArrayOutputStream broken = new ByteArrayOutputStream();
+		try (java.util.zip.GZIPOutputStream gzip = new java.util.zip.GZIPOutputStream(broken)) {
+			gzip.write("{\"path\": \"a\", \"sha256\": 12}\n".getBytes());
+		}
+		catch (java.io.IOException ex) {
+			throw new java.io.UncheckedIOException(ex);
+		}
+		assertThatThrownBy(() -> Manifest.contents(new ByteArrayInputStream(broken.toByteArray()), new java.util.HashMap<>()))
+			.isInstanceOf(java.io.UncheckedIOException.class)
+			.hasMessageContaining("Malformed manifest entry");
+	}
+
+	@Test
 	void parsesTimesAsTheGeneralParserDoes() {
 		for (String time : List.of("2024-01-02T03:04:05Z", "2024-01-02T03:04:05.1Z", "2024-02-29T23:59:59.123456Z",
 				"2026-11-24T06:02:51.229751187Z", "0001-01-01T00:00:00Z")) {
