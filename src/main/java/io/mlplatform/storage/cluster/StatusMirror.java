@@ -3,6 +3,7 @@ package io.mlplatform.storage.cluster;
 import java.math.BigDecimal;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -11,9 +12,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
@@ -77,6 +82,12 @@ class StatusMirror implements SmartLifecycle {
 
 	private ScheduledExecutorService executor;
 
+	/** Runs each cluster's resync, so that one stuck in a call can be given up on (see {@link #resyncAll}). */
+	private final ExecutorService calls;
+
+	/** The least time a resync is given before it counts as stuck. */
+	private static final Duration MIN_DEADLINE = Duration.ofMinutes(2);
+
 	private volatile boolean running;
 
 	StatusMirror(ClusterClients clients, ClusterSync sync, Outbox outbox, JdbcClient jdbc,
@@ -90,6 +101,11 @@ class StatusMirror implements SmartLifecycle {
 		this.transactions = new TransactionTemplate(transactionManager);
 		this.properties = properties;
 		this.meters = meters;
+		this.calls = Executors.newCachedThreadPool(runnable -> {
+			Thread thread = new Thread(runnable, "cluster-resync-call");
+			thread.setDaemon(true);
+			return thread;
+		});
 	}
 
 	@Override
@@ -111,6 +127,8 @@ class StatusMirror implements SmartLifecycle {
 	@Override
 	public void stop() {
 		this.running = false;
+		// a resync in flight is interrupted with the scheduler's thread, which cancels its call (resyncAll); the
+		// pool's idle threads end by themselves, and it stays usable for a start after this stop
 		if (this.executor != null) {
 			this.executor.shutdownNow();
 		}
@@ -237,24 +255,49 @@ class StatusMirror implements SmartLifecycle {
 	void resyncAll() {
 		List<String> clusters;
 		try {
-			clusters = this.jdbc.sql("SELECT DISTINCT cluster FROM storages WHERE deleted_at IS NULL")
-				.query(String.class)
-				.list();
+			clusters = clusters();
 		}
 		catch (RuntimeException ex) {
 			log.warn("Resync could not list clusters, next in {}: {}", this.properties.resync(), ex.toString());
 			return;
 		}
+		// a resync not over when the next one is due is stuck: fabric8's client can wait for ever for the answer
+		// to a request whose connection was reset (fabric8io/kubernetes-client#6909, #7299), and a resync stuck
+		// in one would be the last: storages whose deletion the informer missed would stay Deleting
+		Duration deadline = deadline();
 		for (String cluster : clusters) {
+			Future<Integer> run = this.calls.submit(() -> resync(cluster));
 			try {
-				resync(cluster);
+				run.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
 			}
-			catch (RuntimeException ex) {
-				log.warn("Resync of cluster '{}' failed, next in {}: {}", cluster, this.properties.resync(),
-						Reconciler.describe(ex));
-				this.health.unreachable(cluster, "Resync failed: " + Reconciler.describe(ex));
+			catch (TimeoutException ex) {
+				run.cancel(true);
+				log.warn("Resync of cluster '{}' did not end within {}; interrupted, next in {}", cluster, deadline,
+						this.properties.resync());
+				this.health.unreachable(cluster, "Resync did not end within " + deadline);
+			}
+			catch (ExecutionException ex) {
+				String why = (ex.getCause() instanceof RuntimeException failure) ? Reconciler.describe(failure)
+						: String.valueOf(ex.getCause());
+				log.warn("Resync of cluster '{}' failed, next in {}: {}", cluster, this.properties.resync(), why);
+				this.health.unreachable(cluster, "Resync failed: " + why);
+			}
+			catch (InterruptedException ex) {
+				run.cancel(true);
+				Thread.currentThread().interrupt();
+				return;
 			}
 		}
+	}
+
+	/** The clusters with storages. */
+	List<String> clusters() {
+		return this.jdbc.sql("SELECT DISTINCT cluster FROM storages WHERE deleted_at IS NULL").query(String.class).list();
+	}
+
+	/** How long one cluster's resync may take before it counts as stuck: until the next is due, 2 min at least. */
+	Duration deadline() {
+		return this.properties.resync().compareTo(MIN_DEADLINE) > 0 ? this.properties.resync() : MIN_DEADLINE;
 	}
 
 	/**

@@ -100,6 +100,21 @@ final class Verification {
 			}
 		}
 		this.summary.put("storages checked against accepted changes", Integer.toString(checked));
+		if (this.findings.stream().anyMatch(finding -> finding.startsWith("deleted storage still"))) {
+			this.summary.put("this instance's cluster threads", clusterThreads());
+		}
+	}
+
+	/** Where this instance's resync and reconciler threads are: one stuck in a call stops what it does. */
+	private static String clusterThreads() {
+		StringBuilder threads = new StringBuilder();
+		Thread.getAllStackTraces().forEach((thread, stack) -> {
+			if (thread.getName().startsWith("cluster-resync") || thread.getName().startsWith("reconciler")) {
+				threads.append("<br>").append(thread.getName()).append(" (").append(thread.getState()).append("):");
+				java.util.Arrays.stream(stack).limit(8).forEach(frame -> threads.append(" ").append(frame));
+			}
+		});
+		return threads.isEmpty() ? "none" : threads.toString();
 	}
 
 	/**
