@@ -144,8 +144,10 @@ final class FaultsUnderLoad {
 	private void cutDatabase(LoadDriver driver) {
 		FaultCost outage = new FaultCost("PostgreSQL gone for " + this.settings.databaseOutage().toSeconds() + " s");
 		progress("cutting PostgreSQL off");
-		this.stand.database.stop();
+		// started before the cut: the requests whose connections the cut closes answer 503 while it runs (on a
+		// slow machine closing them all took longer than their answers, which then seemed to precede the outage)
 		outage.started();
+		this.stand.database.stop();
 		this.faults.add(outage);
 		LoadDriver.sleep(this.settings.databaseOutage().toMillis());
 		this.stand.database.resume();
