@@ -399,15 +399,11 @@ final class MoverRuns {
 			}
 		}
 		List<BackupObjects.Stored> objects = new ArrayList<>();
-		Map<String, Long> counted = BackupObjects.sizes(this.db, project, needed.keySet());
+		Map<String, Long> countedSizes = BackupObjects.sizes(this.db, project, needed.keySet());
 		needed.forEach((key, wanted) -> {
-			Long size = counted.get(key);
-			if (size == null || ((wanted >= 0) ? size < wanted : size != -wanted - 1)) {
-				size = s3(() -> this.store.size(key));
-			}
-			// a pack must reach past its last content; a blob (stored as -size-1) must be exactly its size
-			boolean stored = size != null && ((wanted >= 0) ? size >= wanted : size == -wanted - 1);
-			if (!stored) {
+			Long counted = countedSizes.get(key);
+			Long size = holds(counted, wanted) ? counted : s3(() -> this.store.size(key));
+			if (!holds(size, wanted)) {
 				throw MoverProblem.notStored("The bucket does not hold " + key.substring(key.lastIndexOf('/') + 1)
 						+ " as recorded (" + (size == null ? "missing" : size + " bytes") + ")");
 			}
@@ -420,6 +416,14 @@ final class MoverRuns {
 		catch (LeaseLostException ex) {
 			throw MoverProblem.leaseLost();
 		}
+	}
+
+	/**
+	 * Whether an object of this size holds what is recorded in it: a pack must reach past its last content,
+	 * a blob (wanted as -size-1) must be exactly its size.
+	 */
+	private static boolean holds(Long size, long wanted) {
+		return size != null && ((wanted >= 0) ? size >= wanted : size == -wanted - 1);
 	}
 
 	/**
@@ -469,7 +473,7 @@ final class MoverRuns {
 				else {
 					signed = switch (object.kind()) {
 						// a pack id is new: never replace a pack another backup's contents live in
-						case PACK -> this.store.presignPut(key, lifetime, null, true, Map.of());
+						case PACK -> presignPackPut(key);
 						// S3 refuses any bytes but the content the key names
 						case BLOB -> this.store.presignPut(key, lifetime, base64(object.id()), false, Map.of());
 						case MANIFEST -> this.store.presignPut(key, lifetime, null, false, metadata(request.metadata()));
@@ -478,6 +482,15 @@ final class MoverRuns {
 			}
 			default -> throw MoverProblem.invalid("Only GET and PUT are signed: " + request.method());
 		}
+		return presigned(signed);
+	}
+
+	/** A pack id is new: its PUT never replaces a pack another backup's contents live in. */
+	private S3Store.Presigned presignPackPut(String key) {
+		return this.store.presignPut(key, this.properties.presignLifetime(), null, true, Map.of());
+	}
+
+	private static Presigned presigned(S3Store.Presigned signed) {
 		return new Presigned(signed.url().toString(), signed.method(), signed.headers(), signed.expiresAt());
 	}
 
@@ -494,10 +507,8 @@ final class MoverRuns {
 		List<MoverProtocol.PackSlot> slots = new ArrayList<>(count);
 		for (int i = 0; i < count; i++) {
 			String id = UUID.randomUUID().toString();
-			S3Store.Presigned signed = this.store.presignPut(this.snapshots.layout().pack(job.project(), id),
-					this.properties.presignLifetime(), null, true, Map.of());
 			slots.add(new MoverProtocol.PackSlot(id,
-					new Presigned(signed.url().toString(), signed.method(), signed.headers(), signed.expiresAt())));
+					presigned(presignPackPut(this.snapshots.layout().pack(job.project(), id)))));
 		}
 		return slots;
 	}

@@ -384,18 +384,8 @@ public final class Manifest {
 				for (String name = parser.nextName(); name != null; name = parser.nextName()) {
 					JsonToken value = parser.nextToken();
 					switch (name) {
-						case "sha256" -> {
-							if (value != JsonToken.VALUE_STRING && value != JsonToken.VALUE_NULL) {
-								throw malformed(parser);
-							}
-							sha256 = (value == JsonToken.VALUE_NULL) ? null : parser.getString();
-						}
-						case "size" -> {
-							if (value != JsonToken.VALUE_NUMBER_INT && value != JsonToken.VALUE_NULL) {
-								throw malformed(parser);
-							}
-							size = (value == JsonToken.VALUE_NULL) ? null : parser.getLongValue();
-						}
+						case "sha256" -> sha256 = string(parser, value);
+						case "size" -> size = number(parser, value);
 						default -> parser.skipChildren();
 					}
 				}
@@ -404,6 +394,28 @@ public final class Manifest {
 				}
 			}
 		}
+	}
+
+	/** The string value the parser is at, or null; refused if it is neither. */
+	private static String string(JsonParser parser, JsonToken value) {
+		if (value == JsonToken.VALUE_NULL) {
+			return null;
+		}
+		if (value != JsonToken.VALUE_STRING) {
+			throw malformed(parser);
+		}
+		return parser.getString();
+	}
+
+	/** The whole number the parser is at, or null; refused if it is neither. */
+	private static Long number(JsonParser parser, JsonToken value) {
+		if (value == JsonToken.VALUE_NULL) {
+			return null;
+		}
+		if (value != JsonToken.VALUE_NUMBER_INT) {
+			throw malformed(parser);
+		}
+		return parser.getLongValue();
 	}
 
 	private static UncheckedIOException malformed(JsonParser parser) {
@@ -538,23 +550,11 @@ public final class Manifest {
 		}
 
 		private String string(JsonToken value) {
-			if (value == JsonToken.VALUE_NULL) {
-				return null;
-			}
-			if (value != JsonToken.VALUE_STRING) {
-				throw malformed();
-			}
-			return this.parser.getString();
+			return Manifest.string(this.parser, value);
 		}
 
 		private Long number(JsonToken value) {
-			if (value == JsonToken.VALUE_NULL) {
-				return null;
-			}
-			if (value != JsonToken.VALUE_NUMBER_INT) {
-				throw malformed();
-			}
-			return this.parser.getLongValue();
+			return Manifest.number(this.parser, value);
 		}
 
 		private UncheckedIOException malformed() {

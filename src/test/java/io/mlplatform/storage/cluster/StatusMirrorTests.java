@@ -19,22 +19,25 @@ import static org.assertj.core.api.Assertions.assertThatNoException;
 
 class StatusMirrorTests {
 
+	/** Nothing listens on port 1: every query fails as during an outage. */
+	private final DriverManagerDataSource gone = new DriverManagerDataSource(
+			"jdbc:postgresql://127.0.0.1:1/pss?connectTimeout=1");
+
+	private final ReconcilerProperties properties = new ReconcilerProperties(true, Duration.ofSeconds(2),
+			Duration.ofSeconds(20), 50, 8, Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofMillis(200),
+			Duration.ofSeconds(60));
+
 	/**
 	 * A periodic task that throws is never scheduled again: a resync that meets a database outage must
 	 * give up this pass only (found by bench/soak.sh: storages stuck in Deleting after the outage).
 	 */
 	@Test
 	void aResyncPassThatCannotReachTheDatabaseEndsQuietlySoTheNextOneRuns() {
-		// nothing listens on port 1: every query fails as during an outage
-		DriverManagerDataSource gone = new DriverManagerDataSource("jdbc:postgresql://127.0.0.1:1/pss?connectTimeout=1");
-		ReconcilerProperties properties = new ReconcilerProperties(true, Duration.ofSeconds(2), Duration.ofSeconds(20), 50,
-				8, Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofMillis(200), Duration.ofSeconds(60));
-		StatusMirror mirror = new StatusMirror(null, null, null, JdbcClient.create(gone),
-				new DataSourceTransactionManager(gone), properties, new SimpleMeterRegistry(), null);
+		StatusMirror mirror = new StatusMirror(null, null, null, JdbcClient.create(this.gone),
+				new DataSourceTransactionManager(this.gone), this.properties, new SimpleMeterRegistry(), null);
 
 		assertThatNoException().isThrownBy(mirror::resyncAll);
 	}
-
 
 	/**
 	 * fabric8's client can wait for ever for the answer to a request whose connection was reset
@@ -44,11 +47,8 @@ class StatusMirrorTests {
 	 */
 	@Test
 	void aResyncStuckInACallIsInterruptedAndTheOthersStillRun() throws Exception {
-		DriverManagerDataSource gone = new DriverManagerDataSource("jdbc:postgresql://127.0.0.1:1/pss?connectTimeout=1");
-		ReconcilerProperties properties = new ReconcilerProperties(true, Duration.ofSeconds(2), Duration.ofSeconds(20), 50,
-				8, Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofMillis(200), Duration.ofSeconds(60));
 		List<String> unreachable = new CopyOnWriteArrayList<>();
-		ClusterHealth health = new ClusterHealth(JdbcClient.create(gone), Clock.systemUTC(), new SimpleMeterRegistry()) {
+		ClusterHealth health = new ClusterHealth(JdbcClient.create(this.gone), Clock.systemUTC(), new SimpleMeterRegistry()) {
 
 			@Override
 			void unreachable(String cluster, String error) {
@@ -58,8 +58,8 @@ class StatusMirrorTests {
 		};
 		CountDownLatch interrupted = new CountDownLatch(1);
 		List<String> resynced = new CopyOnWriteArrayList<>();
-		StatusMirror mirror = new StatusMirror(null, null, null, JdbcClient.create(gone),
-				new DataSourceTransactionManager(gone), properties, new SimpleMeterRegistry(), health) {
+		StatusMirror mirror = new StatusMirror(null, null, null, JdbcClient.create(this.gone),
+				new DataSourceTransactionManager(this.gone), this.properties, new SimpleMeterRegistry(), health) {
 
 			@Override
 			List<String> clusters() {
