@@ -107,8 +107,11 @@ final class MoverRuns {
 		this.clock = clock;
 	}
 
-	/** A run as its row says, with what its job says of it. */
-	record Run(UUID id, Kind kind, UUID jobId, int attempt, String state, UUID leaseId, Instant claimedAt) {
+	/**
+	 * A run as its row says, with what its job says of it.
+	 * @param job what the run's job is about, as of the call; null when the job is gone (its storage deleted)
+	 */
+	record Run(UUID id, Kind kind, UUID jobId, int attempt, String state, UUID leaseId, Instant claimedAt, Job job) {
 
 		String owner() {
 			return OWNER + this.id;
@@ -162,13 +165,17 @@ final class MoverRuns {
 		if (token == null || run == null) {
 			throw MoverProblem.unauthorized();
 		}
-		Run found = this.db.sql("SELECT * FROM mover_runs WHERE token_hash = ?")
-			.param(RunTokens.hash(token))
-			.query((row, n) -> new Run(row.getObject("id", UUID.class),
-					Kind.valueOf(row.getString("kind").toUpperCase()), row.getObject("job_id", UUID.class),
-					row.getInt("attempt"), row.getString("state"), row.getObject("lease_id", UUID.class),
-					row.getObject("claimed_at", OffsetDateTime.class) == null ? null
-							: row.getObject("claimed_at", OffsetDateTime.class).toInstant()))
+		// the run and its job in one query: every call of a mover needs both
+		Run found = this.db.sql(RUN_AND_JOB)
+			.params(JobQueue.at(this.clock.instant()), RunTokens.hash(token))
+			.query((row, n) -> {
+				Kind kind = Kind.valueOf(row.getString("kind").toUpperCase());
+				OffsetDateTime claimed = row.getObject("claimed_at", OffsetDateTime.class);
+				return new Run(row.getObject("id", UUID.class), kind, row.getObject("job_id", UUID.class),
+						row.getInt("attempt"), row.getString("state"), row.getObject("lease_id", UUID.class),
+						(claimed == null) ? null : claimed.toInstant(),
+						(row.getString("project") == null) ? null : job(kind, row));
+			})
 			.optional()
 			.orElseThrow(MoverProblem::unauthorized);
 		if (!found.id().equals(run)) {
@@ -178,15 +185,15 @@ final class MoverRuns {
 	}
 
 	/**
-	 * The run's job, refused when the run ended or its attempt no longer holds the job's lease: one query
-	 * for both, as every call of a mover needs both.
+	 * The run's job, refused when the run ended or its attempt no longer holds the job's lease (or the job
+	 * is gone with its storage).
 	 */
 	private Job activeJob(Run run) {
 		if (run.ended()) {
 			throw MoverProblem.runEnded(run.state());
 		}
-		Job job = job(run);
-		if (!job.holds()) {
+		Job job = run.job();
+		if (job == null || !job.holds()) {
 			throw MoverProblem.leaseLost();
 		}
 		return job;
@@ -203,44 +210,48 @@ final class MoverRuns {
 
 	/**
 	 * What a job is about, for its run.
-	 * @param holds whether the run's attempt still holds the job's lease
+	 * @param holds whether the run's attempt still held the job's lease when the call came
 	 */
-	private record Job(boolean holds, String project, String storage, String storageName,
+	record Job(boolean holds, String project, String storage, String storageName,
 			String backup, String mode, List<String> paths, Long files, Long bytes) {
 	}
 
-	private Job job(Run run) {
-		if (run.kind() == Kind.BACKUP) {
-			return this.db.sql("""
-					SELECT (b.state = 'Running' AND b.lease_owner = ? AND b.lease_until >= ?) AS holds,
-					  p.name AS project, b.storage_id, s.name AS storage_name, b.id
-					FROM backups b JOIN storages s ON s.id = b.storage_id JOIN projects p ON p.id = b.project_id
-					WHERE b.id = ?""")
-				.params(run.owner(), JobQueue.at(this.clock.instant()), run.jobId())
-				.query((row, n) -> new Job(row.getBoolean("holds"), row.getString("project"),
-						row.getString("storage_id"), row.getString("storage_name"), row.getString("id"), null, null, null,
-						null))
-				.single();
+	/**
+	 * A run by its token's hash, with its job: a backup's, or a restore's with the totals of the snapshot
+	 * it restores (known for a whole-snapshot restore; a restore of some paths has none). A restore's
+	 * storage is the one its snapshot was taken of; its storage name the one it writes into.
+	 */
+	private static final String RUN_AND_JOB = """
+			SELECT r.id, r.kind, r.job_id, r.attempt, r.state, r.lease_id, r.claimed_at,
+			  (j.state = 'Running' AND j.lease_owner = 'run:' || r.id AND j.lease_until >= ?) AS holds,
+			  p.name AS project, j.storage_id, s.name AS storage_name, j.backup_id, j.mode, j.paths, j.files, j.bytes
+			FROM mover_runs r
+			LEFT JOIN LATERAL (
+			    SELECT b.state, b.lease_owner, b.lease_until, b.project_id, b.storage_id, b.storage_id AS target,
+			      b.id AS backup_id, NULL::varchar AS mode, NULL::jsonb AS paths, NULL::bigint AS files,
+			      NULL::bigint AS bytes
+			    FROM backups b WHERE r.kind = 'backup' AND b.id = r.job_id
+			  UNION ALL
+			    SELECT x.state, x.lease_owner, x.lease_until, x.project_id, x.source_storage_id, x.storage_id,
+			      x.backup_id, x.mode, x.paths, f.files, f.bytes
+			    FROM restores x LEFT JOIN backups f ON f.id = x.backup_id
+			    WHERE r.kind = 'restore' AND x.id = r.job_id
+			) j ON true
+			LEFT JOIN storages s ON s.id = j.target
+			LEFT JOIN projects p ON p.id = j.project_id
+			WHERE r.token_hash = ?""";
+
+	private Job job(Kind kind, java.sql.ResultSet row) throws java.sql.SQLException {
+		if (kind == Kind.BACKUP) {
+			return new Job(row.getBoolean("holds"), row.getString("project"), row.getString("storage_id"),
+					row.getString("storage_name"), row.getString("backup_id"), null, null, null, null);
 		}
-		return this.db.sql("""
-				SELECT (r.state = 'Running' AND r.lease_owner = ? AND r.lease_until >= ?) AS holds,
-				  p.name AS project, r.source_storage_id, s.name AS storage_name, r.backup_id,
-				  r.mode, r.paths, b.files, b.bytes
-				FROM restores r JOIN storages s ON s.id = r.storage_id JOIN projects p ON p.id = r.project_id
-				LEFT JOIN backups b ON b.id = r.backup_id
-				WHERE r.id = ?""")
-			.params(run.owner(), JobQueue.at(this.clock.instant()), run.jobId())
-			.query((row, n) -> {
-				List<String> paths = this.columns.read(row, "paths", PATHS);
-				paths = (paths == null) ? List.of() : paths;
-				// totals are known for a whole-snapshot restore (the backup's own); a restore of some paths has none
-				boolean whole = paths.isEmpty();
-				return new Job(row.getBoolean("holds"), row.getString("project"),
-						row.getString("source_storage_id"), row.getString("storage_name"), row.getString("backup_id"),
-						row.getString("mode"), paths, whole ? row.getObject("files", Long.class) : null,
-						whole ? row.getObject("bytes", Long.class) : null);
-			})
-			.single();
+		List<String> paths = this.columns.read(row, "paths", PATHS);
+		paths = (paths == null) ? List.of() : paths;
+		boolean whole = paths.isEmpty();
+		return new Job(row.getBoolean("holds"), row.getString("project"), row.getString("storage_id"),
+				row.getString("storage_name"), row.getString("backup_id"), row.getString("mode"), paths,
+				whole ? row.getObject("files", Long.class) : null, whole ? row.getObject("bytes", Long.class) : null);
 	}
 
 	/**
@@ -299,10 +310,9 @@ final class MoverRuns {
 		Long filesTotal = optionalCount(progress.filesTotal(), "filesTotal");
 		Long bytesTotal = optionalCount(progress.bytesTotal(), "bytesTotal");
 		Long uploaded = optionalCount(progress.bytesUploaded(), "bytesUploaded");
-		if (run.kind() == Kind.RESTORE) {
-			Job job = job(run);
-			filesTotal = job.files();
-			bytesTotal = job.bytes();
+		if (run.kind() == Kind.RESTORE && run.job() != null) {
+			filesTotal = run.job().files();
+			bytesTotal = run.job().bytes();
 		}
 		// totals are never below what is done
 		filesTotal = (filesTotal == null) ? null : Math.max(files, filesTotal);
@@ -829,7 +839,7 @@ final class MoverRuns {
 			.param(id)
 			.query((row, n) -> new Run(row.getObject("id", UUID.class), Kind.valueOf(row.getString("kind").toUpperCase()),
 					row.getObject("job_id", UUID.class), row.getInt("attempt"), row.getString("state"),
-					row.getObject("lease_id", UUID.class), null))
+					row.getObject("lease_id", UUID.class), null, null))
 			.optional();
 		found.ifPresent(run -> {
 			if (run.leaseId() != null) {

@@ -37,7 +37,7 @@ final class RunTokens {
 	}
 
 	static byte[] hash(String token) {
-		return java.util.HexFormat.of().parseHex(Sha256.of(token.getBytes(StandardCharsets.US_ASCII)));
+		return Sha256.digest().digest(token.getBytes(StandardCharsets.US_ASCII));
 	}
 
 }

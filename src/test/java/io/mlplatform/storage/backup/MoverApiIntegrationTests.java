@@ -278,6 +278,20 @@ class MoverApiIntegrationTests extends MoverTestSupport {
 		assertProblem(cv.call(":commit", "{\"files\": 0, \"bytes\": 0}"), 409, "run-ended");
 	}
 
+	/** A run's job removed under it (its storage deleted: the jobs go with it) is a lease lost, not a failure of ours. */
+	@Test
+	void aRunWhoseJobIsGoneIsToldItsLeaseIsLost() {
+		Run cv = run("cv", "data");
+		assertThat(cv.call(":claim", null).status()).isEqualTo(200);
+		this.db.sql("DELETE FROM backups WHERE id = ?").param(cv.job()).update();
+
+		assertProblem(cv.call("/contents:lookup", "{\"sha256\": [\"" + "a".repeat(64) + "\"]}"), 409, "lease-lost");
+		assertProblem(cv.call("/packs:presign", "{\"count\": 1}"), 409, "lease-lost");
+		Response heartbeat = cv.call(":heartbeat", "{\"files\": 1, \"bytes\": 1}");
+		assertThat(heartbeat.status()).as(heartbeat.toString()).isEqualTo(200);
+		assertThat(heartbeat.json().path("action").asString()).isEqualTo("lost");
+	}
+
 	/** A mover's token seen again after its run committed (a replayed request, a leaked log) opens nothing more. */
 	@Test
 	void aTokenReplayedAfterItsRunCommittedOpensNothingAndChangesNothing() throws Exception {
