@@ -8,6 +8,8 @@
 # Usage: bench/backup.sh [WORKDIR]   (needs: mvn, python3, rclone, restic, /usr/bin/time)
 #   TOOLS="mover restic" runs only some of engine, mover, rclone, restic (default: all four, as the table wants)
 #   WARM_FILES=N sizes the mover step's warm-up of the service (three backups of N new files; default 20000)
+#   REPEAT_B=N backs up B N more times after the mover's steps, each in a project of its own, and prints the
+#   service's CPU for each (not tabled): how its share settles in a replica that has served movers for longer
 #   MOVER_AOT=1 runs each mover as the image does (Dockerfile): on Temurin 25, from the layout and with the
 #   AOT cache (JEP 483/514/515: classes loaded and linked, method profiles) that docker/mover-build.sh
 #   makes, trained by MoverTraining; otherwise the service starts movers on its own JVM (the local run's way)
@@ -265,20 +267,21 @@ if any(tool == "mover" for tool, _ in t):
     print("\nThe mover: a fresh process per run, started by the service (from the API request to the job's end):\n")
     print("| operation | mover s | restic s | rclone s | mover vs restic | mover vs rclone | peak RSS mover / restic (MiB) |"
           " mover API calls | S3 requests | first byte to S3 (ms after start) | service JVM CPU / mover CPU |"
-          " of it JIT / request threads | service's PostgreSQL CPU |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          " of it JIT / request threads / GC | service JVM without JIT | service's PostgreSQL CPU |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for op in ("backup B", "backup C", "restore B", "backup A"):
         m, r, s = t.get(("mover", op)), t.get(("rclone", op)), t.get(("restic", op))
         if not m:
             continue
-        calls, requests, first, service, jit, handling, database, mover = extra[op]
-        print("| %s | %.2f | %s | %s | %s | %s | %.0f / %s | %s | %s | %s | %.2f / %.2f s (%.1f%%) | %.2f / %.2f s (%.1f%%) |"
-              " %.2f s (%.1f%%) |" % (
+        calls, requests, first, service, jit, handling, gc, database, mover = extra[op]
+        service, jit, handling, gc, database, mover = map(float, (service, jit, handling, gc, database, mover))
+        print("| %s | %.2f | %s | %s | %s | %s | %.0f / %s | %s | %s | %s | %.2f / %.2f s (%.1f%%) |"
+              " %.2f / %.2f (%.1f%%) / %.2f s | %.2f s (%.1f%%) | %.2f s (%.1f%%) |" % (
             op, m[0], "%.2f" % s[0] if s else "-", "%.2f" % r[0] if r else "-",
             "%.2fx" % (s[0] / m[0]) if s else "-", "%.2fx" % (r[0] / m[0]) if r else "-",
-            m[2] / 1024, "%.0f" % (s[2] / 1024) if s else "-", calls, requests, first, float(service), float(mover),
-            100 * float(service) / float(mover), float(jit), float(handling), 100 * float(handling) / float(mover),
-            float(database), 100 * float(database) / float(mover)))
+            m[2] / 1024, "%.0f" % (s[2] / 1024) if s else "-", calls, requests, first, service, mover,
+            100 * service / mover, jit, handling, 100 * handling / mover, gc, service - jit,
+            100 * (service - jit) / mover, database, 100 * database / mover))
 ce, cr, sb = t.get(("engine", "ceiling B")), t.get(("rclone", "ceiling B")), t.get(("restic", "backup B"))
 if ce and cr and sb:
     print("\nceiling for B: its bytes PUT as packs by our client %.2f s; one tar stream through rclone rcat %.2f s;"

@@ -97,15 +97,18 @@ def threads(pid):
 
 
 def jvm_split(before, after):
-    """Of a JVM's CPU between two threads() readings: its JIT compiler threads' and its request threads'."""
-    jit = requests = 0.0
+    """Of a JVM's CPU between two threads() readings: its JIT compiler threads', its request threads' and its
+    garbage collector's (G1's pause and concurrent threads)."""
+    jit = requests = gc = 0.0
     for path, (name, seconds) in after.items():
         spent = seconds - before.get(path, (name, 0.0))[1]
         if "CompilerThre" in name:
             jit += spent
         elif name.startswith("http-nio-"):
             requests += spent
-    return jit, requests
+        elif name.startswith(("GC Thread", "G1 ")):
+            gc += spent
+    return jit, requests, gc
 
 
 def instant(text):

@@ -39,9 +39,9 @@ def service_cpu():
 
 
 def service_split(before, after):
-    """The service's CPU in a step: JVM, JIT compiler, request threads, PostgreSQL."""
-    jit, requests = local_run.jvm_split(before[2], after[2])
-    return after[0] - before[0], jit, requests, after[1] - before[1]
+    """The service's CPU in a step: JVM, JIT compiler, request threads, garbage collector, PostgreSQL."""
+    jit, requests, gc = local_run.jvm_split(before[2], after[2])
+    return after[0] - before[0], jit, requests, gc, after[1] - before[1]
 
 
 def bucket_bytes():
@@ -49,13 +49,13 @@ def bucket_bytes():
     return int(out.split()[0]) if out else 0
 
 
-def storage(name, capacity):
-    status, body = call("POST", "/api/v1/projects/bench/storages", {"name": name, "capacity": capacity,
-                                                                    "backupPolicy": {"retention": {"keepLast": 100}}})
+def storage(name, capacity, project="bench"):
+    status, body = call("POST", "/api/v1/projects/%s/storages" % project, {
+        "name": name, "capacity": capacity, "backupPolicy": {"retention": {"keepLast": 100}}})
     assert status in (200, 201), body
-    while call("GET", "/api/v1/projects/bench/storages/" + name)[1]["state"] != "Ready":
+    while call("GET", "/api/v1/projects/%s/storages/%s" % (project, name))[1]["state"] != "Ready":
         time.sleep(0.1)
-    return os.path.join(SHARES, "bench", name)
+    return os.path.join(SHARES, project, name)
 
 
 def await_end(path):
@@ -70,8 +70,9 @@ def await_end(path):
 instant = local_run.instant
 
 
-def step(op, request):
-    """Runs one backup or restore through the API, as a fresh mover process; records its figures."""
+def step(op, request, record=True):
+    """Runs one backup or restore through the API, as a fresh mover process; records its figures (or only prints
+    them)."""
     before, s3before, svcbefore = bucket_bytes(), cpu(S3PID), service_cpu()
     seen = set(glob.glob(os.path.join(W, "mover-time", "*")))
     path, body = request()
@@ -87,7 +88,7 @@ def step(op, request):
     # from the request's commit (the job's creation) to its end, as the service recorded them
     seconds = instant(job["finishedAt"]) - instant(job["createdAt"])
     s3after, svcafter = cpu(S3PID), service_cpu()
-    jvm, jit, handling, database = service_split(svcbefore, svcafter)
+    jvm, jit, handling, gc, database = service_split(svcbefore, svcafter)
     assert job["state"] == "Succeeded", job
     run = os.path.basename(new[0])
     rss, user, system = open(new[0]).read().split()[-3:]
@@ -97,23 +98,25 @@ def step(op, request):
     requests = line.split(" S3 requests")[0].rsplit(" ", 1)[1]
     first = line.split("first byte to S3 ")[1].split(" ")[0] if "first byte to S3" in line else "-"
     mover_cpu = float(user) + float(system)
-    with open(RESULTS, "a") as f:
-        f.write("mover\t%s\t%.2f\t%d\t%s\t%.2f\t%.2f\n" % (op, seconds, bucket_bytes() - before, rss, mover_cpu,
-                                                          s3after - s3before))
-    with open(EXTRA, "a") as f:
-        f.write("%s\t%s\t%s\t%s\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\n" % (op, calls, requests, first, jvm, jit, handling,
-                                                              database, mover_cpu))
+    if record:
+        with open(RESULTS, "a") as f:
+            f.write("mover\t%s\t%.2f\t%d\t%s\t%.2f\t%.2f\n" % (op, seconds, bucket_bytes() - before, rss, mover_cpu,
+                                                              s3after - s3before))
+        with open(EXTRA, "a") as f:
+            f.write("%s\t%s\t%s\t%s\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\n" % (
+                op, calls, requests, first, jvm, jit, handling, gc, database, mover_cpu))
     print("mover %s: %.2f s, %s API calls, %s S3 requests, first byte %s ms, service CPU %.2f s (JVM: %.2f JIT, %.2f "
-          "request threads) + %.2f s (PostgreSQL), mover CPU %.2f s, peak RSS %d MiB" % (
-              op, seconds, calls, requests, first, jvm, jit, handling, database, mover_cpu, int(rss) // 1024))
+          "request threads, %.2f GC; without JIT %.1f%% of the mover's) + %.2f s (PostgreSQL), mover CPU %.2f s, "
+          "peak RSS %d MiB" % (op, seconds, calls, requests, first, jvm, jit, handling, gc,
+                               100 * (jvm - jit) / mover_cpu, database, mover_cpu, int(rss) // 1024))
     return job
 
 
-def backup(name):
+def backup(name, project="bench"):
     def request():
-        status, job = call("POST", "/api/v1/projects/bench/storages/%s/backups" % name)
+        status, job = call("POST", "/api/v1/projects/%s/storages/%s/backups" % (project, name))
         assert status == 202, job
-        return "/api/v1/projects/bench/storages/%s/backups/%s" % (name, job["id"]), job
+        return "/api/v1/projects/%s/storages/%s/backups/%s" % (project, name, job["id"]), job
     return request
 
 
@@ -166,6 +169,15 @@ def main():
     a = storage("a", "10Gi")
     subprocess.run(["cp", "-al", os.path.join(W, "A") + "/.", a], check=True)
     step("backup A", backup("a"))
+    # REPEAT_B=n: n more full backups of B, each in a project of its own (so nothing is deduplicated), printed
+    # and not tabled: how the service's share settles in a replica that has served movers for longer
+    for n in range(int(os.environ.get("REPEAT_B", "0"))):
+        project = "repeat%d" % n
+        call("POST", "/api/v1/projects", {"name": project})
+        call("PUT", "/api/v1/projects/%s/quota" % project, {"capacity": "1Pi", "maxStorages": 10})
+        again = storage("b", "10Gi", project)
+        subprocess.run(["cp", "-al", os.path.join(W, "B") + "/.", again], check=True)
+        step("backup B again (%d)" % (n + 1), backup("b", project), record=False)
 
 
 if __name__ == "__main__":
