@@ -14,6 +14,7 @@
 #   AOT cache (JEP 483/514/515: classes loaded and linked, method profiles) that docker/mover-build.sh
 #   makes, trained by MoverTraining; otherwise the service starts movers on its own JVM (the local run's way)
 #   MOVER_JDK=/path/to/bin/java runs each mover on that java without a cache (Java 25 alone against MOVER_AOT=1)
+#   SERVICE_JDK=/path/to/bin/java runs the service on that java (the image runs it on Temurin 25 too)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 W=${1:-/tmp/pss-backup-bench}
@@ -160,7 +161,8 @@ cat > "$W/mover.sh" <<SH
 exec /usr/bin/time -f "%M %U %S" -o "$W/mover-time/\$PSS_MOVER_RUN" $MOVER_JAVA $MOVER_ARGS ${MOVER_OPTS:-} io.mlplatform.storage.mover.Mover
 SH
 chmod +x "$W/mover.sh"
-LOCAL_ROOT="$W/svc/.local" java $JAVA_OPTS -DLOCAL_USAGE_EVERY=PT1H -cp "$ACP" io.mlplatform.storage.LocalProjectStorageApplication --server.port=0 \
+# SERVICE_JDK: the java the service runs on (default the machine's); the image runs it on Temurin 25 as well
+LOCAL_ROOT="$W/svc/.local" ${SERVICE_JDK:-java} $JAVA_OPTS -DLOCAL_USAGE_EVERY=PT1H -cp "$ACP" io.mlplatform.storage.LocalProjectStorageApplication --server.port=0 \
   --LOCAL_PG_PORT=54339 --pss.backup.s3.endpoint="$EP" --pss.backup.s3.bucket=bench-mover \
   --pss.worker.executor=process --pss.mover.keep-logs=true --pss.mover.command[0]="$W/mover.sh" \
   --pss.worker.scheduler-enabled=false --pss.reconciler.resync=6h > "$W/service.log" 2>&1 &

@@ -379,6 +379,8 @@ final class MoverRuns {
 		String project = job.project();
 		Map<String, Long> needed = new HashMap<>();
 		List<ContentLocation> locations = new ArrayList<>();
+		String pack = null;
+		String packKey = null;
 		for (Content content : contents) {
 			if (content == null) {
 				throw MoverProblem.invalid("A content is missing");
@@ -388,12 +390,18 @@ final class MoverRuns {
 				throw MoverProblem.invalid("Size out of range: " + content.size());
 			}
 			if (content.pack() != null) {
-				if (!ObjectRef.name(content.pack()) || content.offset() == null || content.offset() < 0
-						|| content.offset() > MAX_OBJECT) {
+				// a call's contents share a pack or two: each id is checked, and its key made, once
+				if (!content.pack().equals(pack)) {
+					if (!ObjectRef.name(content.pack())) {
+						throw MoverProblem.invalid("A packed content needs a pack id and an offset of at least 0");
+					}
+					pack = content.pack();
+					packKey = this.snapshots.layout().pack(project, pack);
+				}
+				if (content.offset() == null || content.offset() < 0 || content.offset() > MAX_OBJECT) {
 					throw MoverProblem.invalid("A packed content needs a pack id and an offset of at least 0");
 				}
-				String key = this.snapshots.layout().pack(project, content.pack());
-				needed.merge(key, content.offset() + content.size(), Math::max);
+				needed.merge(packKey, content.offset() + content.size(), Math::max);
 				locations.add(ContentLocation.packed(sha256, content.size(), content.pack(), content.offset()));
 			}
 			else {
