@@ -55,7 +55,7 @@ def children_cpu():
 
 
 def split(before, after):
-    jit, requests, _ = local_run.jvm_split(before[1], after[1])
+    jit, requests, _, _ = local_run.jvm_split(before[1], after[1])
     return after[0] - before[0], jit, requests
 
 

@@ -2,6 +2,7 @@
 values its .local/sandbox.env exports, its API with the admin token there, its PostgreSQL and /proc CPU."""
 import datetime
 import glob
+import re
 import json
 import os
 import urllib.error
@@ -97,18 +98,23 @@ def threads(pid):
 
 
 def jvm_split(before, after):
-    """Of a JVM's CPU between two threads() readings: its JIT compiler threads', its request threads' and its
-    garbage collector's (G1's pause and concurrent threads)."""
+    """Of a JVM's CPU between two threads() readings: its JIT compiler's (compiler threads and the code cache
+    sweeper), its request threads', its garbage collector's (G1's pause and concurrent threads), and the rest by
+    thread name (numbers dropped: pools are one name)."""
     jit = requests = gc = 0.0
+    others = {}
     for path, (name, seconds) in after.items():
         spent = seconds - before.get(path, (name, 0.0))[1]
-        if "CompilerThre" in name:
+        if "CompilerThre" in name or name.startswith("Sweeper thread"):
             jit += spent
         elif name.startswith("http-nio-"):
             requests += spent
         elif name.startswith(("GC Thread", "G1 ")):
             gc += spent
-    return jit, requests, gc
+        elif spent > 0:
+            group = re.sub(r"[-#]?[0-9]+$", "", name)
+            others[group] = others.get(group, 0.0) + spent
+    return jit, requests, gc, others
 
 
 def instant(text):

@@ -39,9 +39,10 @@ def service_cpu():
 
 
 def service_split(before, after):
-    """The service's CPU in a step: JVM, JIT compiler, request threads, garbage collector, PostgreSQL."""
-    jit, requests, gc = local_run.jvm_split(before[2], after[2])
-    return after[0] - before[0], jit, requests, gc, after[1] - before[1]
+    """The service's CPU in a step: JVM, JIT compiler, request threads, garbage collector, the JVM's other threads
+    by name, PostgreSQL."""
+    jit, requests, gc, others = local_run.jvm_split(before[2], after[2])
+    return after[0] - before[0], jit, requests, gc, others, after[1] - before[1]
 
 
 def bucket_bytes():
@@ -88,7 +89,7 @@ def step(op, request, record=True):
     # from the request's commit (the job's creation) to its end, as the service recorded them
     seconds = instant(job["finishedAt"]) - instant(job["createdAt"])
     s3after, svcafter = cpu(S3PID), service_cpu()
-    jvm, jit, handling, gc, database = service_split(svcbefore, svcafter)
+    jvm, jit, handling, gc, others, database = service_split(svcbefore, svcafter)
     assert job["state"] == "Succeeded", job
     run = os.path.basename(new[0])
     rss, user, system = open(new[0]).read().split()[-3:]
@@ -107,8 +108,10 @@ def step(op, request, record=True):
                 op, calls, requests, first, jvm, jit, handling, gc, database, mover_cpu))
     print("mover %s: %.2f s, %s API calls, %s S3 requests, first byte %s ms, service CPU %.2f s (JVM: %.2f JIT, %.2f "
           "request threads, %.2f GC; without JIT %.1f%% of the mover's) + %.2f s (PostgreSQL), mover CPU %.2f s, "
-          "peak RSS %d MiB" % (op, seconds, calls, requests, first, jvm, jit, handling, gc,
-                               100 * (jvm - jit) / mover_cpu, database, mover_cpu, int(rss) // 1024))
+          "peak RSS %d MiB; the JVM's other threads: %s" % (
+              op, seconds, calls, requests, first, jvm, jit, handling, gc, 100 * (jvm - jit) / mover_cpu, database,
+              mover_cpu, int(rss) // 1024, ", ".join("%s %.2f" % (name, spent) for name, spent in
+                                                     sorted(others.items(), key=lambda kv: -kv[1])[:8]) or "-"))
     return job
 
 
