@@ -505,7 +505,7 @@ final class MoverRuns {
 
 	/** A pack id is new: its PUT never replaces a pack another backup's contents live in. */
 	private S3Store.Presigned presignPackPut(String key) {
-		return this.store.presignPut(key, this.properties.presignLifetime(), null, true, Map.of());
+		return this.store.presignPackPut(key, this.properties.presignLifetime());
 	}
 
 	private static Presigned presigned(S3Store.Presigned signed) {

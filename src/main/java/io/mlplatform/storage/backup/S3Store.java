@@ -62,6 +62,11 @@ public final class S3Store implements AutoCloseable {
 
 	private final ObjectHeads heads;
 
+	private final AwsCredentialsProvider credentials;
+
+	/** Made on the first pack PUT signed; a race makes two alike, either is right. */
+	private volatile PackPuts packPuts;
+
 	public S3Store(BackupProperties.S3 settings) {
 		this(settings, UnaryOperator.identity());
 	}
@@ -73,6 +78,7 @@ public final class S3Store implements AutoCloseable {
 				? StaticCredentialsProvider
 					.create(AwsBasicCredentials.create(settings.accessKeyId(), settings.secretAccessKey()))
 				: DefaultCredentialsProvider.builder().build();
+		this.credentials = credentials;
 		boolean checksumAlways = !"when-required".equalsIgnoreCase(settings.checksum());
 		// built here and passed in, so that the client leaves closing it to close() below
 		this.http = transport.apply(ApacheHttpClient.builder()
@@ -394,6 +400,27 @@ public final class S3Store implements AutoCloseable {
 		return Presigned.of(this.presigner.presignGetObject(
 				p -> p.signatureDuration(lifetime).getObjectRequest(g -> g.bucket(bucket()).key(key).range(range))));
 	}
+
+	/**
+	 * A create-only PUT of a new pack, as {@link #presignPut} signs it: signed by {@link PackPuts} after a
+	 * template the presigner made (made once, on the first).
+	 */
+	Presigned presignPackPut(String key, Duration lifetime) {
+		PackPuts puts = this.packPuts;
+		if (puts == null) {
+			String templateKey = key(PACK_TEMPLATE);
+			puts = PackPuts.like(presignPut(templateKey, lifetime, null, true, Map.of()), templateKey,
+					this.credentials, this.settings.region());
+			if (puts == null) {
+				return presignPut(key, lifetime, null, true, Map.of());
+			}
+			this.packPuts = puts;
+		}
+		return puts.sign(key, lifetime);
+	}
+
+	/** The key of the template of pack PUTs: never PUT, only its URL's form is read. */
+	private static final String PACK_TEMPLATE = "pss-pack-template";
 
 	/**
 	 * A PUT of one object: with {@code sha256} (base64), S3 refuses bytes of another content; with

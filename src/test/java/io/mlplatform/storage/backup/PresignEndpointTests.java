@@ -84,7 +84,7 @@ class PresignEndpointTests extends BackupTestSupport {
 	@Test
 	void aMoversUploadThroughThePresignEndpointIsWhatTheServiceFinds() throws Exception {
 		String key = this.store.key("projects/" + this.project + "/packs/p1");
-		S3Store.Presigned put = this.store.presignPut(key, Duration.ofMinutes(5), null, true, Map.of());
+		S3Store.Presigned put = this.store.presignPackPut(key, Duration.ofMinutes(5));
 		HttpRequest.Builder request = HttpRequest.newBuilder(put.url().toURI())
 			.timeout(Duration.ofSeconds(10))
 			.method(put.method(), HttpRequest.BodyPublishers.ofByteArray("packed".getBytes()));
