@@ -12,6 +12,7 @@ import java.util.Map;
 import io.mlplatform.storage.ApiClient;
 import io.mlplatform.storage.ApiClient.Response;
 import io.mlplatform.storage.backup.Trees;
+import io.mlplatform.storage.cluster.crd.Labels;
 import io.mlplatform.storage.cluster.crd.ProjectStorage;
 
 /**
@@ -127,7 +128,37 @@ final class Verification {
 		String inCluster = object == null ? "no object"
 				: "object deleting since %s, finalizers %s".formatted(object.getMetadata().getDeletionTimestamp(),
 						object.getMetadata().getFinalizers());
-		return stateInDatabase(namespace, name) + "; in the cluster: " + inCluster;
+		return stateInDatabase(namespace, name) + "; in the cluster: " + inCluster + "; " + listedAsTheResyncSees(namespace,
+				name);
+	}
+
+	/**
+	 * What the service's resync sees of the storage: it lets a Deleting storage go only when no object with its id
+	 * is in the cluster's list of objects with our labels, which a look-up by name does not show.
+	 */
+	private String listedAsTheResyncSees(String namespace, String name) {
+		String id = this.stand.db.sql("""
+				SELECT s.id::text FROM storages s JOIN projects p ON p.id = s.project_id
+				WHERE p.namespace = ? AND s.name = ? AND s.deleted_at IS NULL""")
+			.params(namespace, name)
+			.query(String.class)
+			.optional()
+			.orElse(null);
+		List<String> listed = new ArrayList<>();
+		for (ProjectStorage object : this.stand.cluster.client()
+			.resources(ProjectStorage.class)
+			.inAnyNamespace()
+			.withLabel(Labels.MANAGED_BY, Labels.MANAGER)
+			.list()
+			.getItems()) {
+			Map<String, String> labels = object.getMetadata().getLabels();
+			if (id != null && labels != null && id.equals(labels.get(Labels.STORAGE_ID))) {
+				listed.add("%s/%s deleting since %s, finalizers %s".formatted(object.getMetadata().getNamespace(),
+						object.getMetadata().getName(), object.getMetadata().getDeletionTimestamp(),
+						object.getMetadata().getFinalizers()));
+			}
+		}
+		return "listed with its id (" + id + "): " + (listed.isEmpty() ? "none" : String.join(", ", listed));
 	}
 
 	private String stateInDatabase(String namespace, String name) {
