@@ -391,15 +391,14 @@ final class MoverRuns {
 			}
 			if (content.pack() != null) {
 				// a call's contents share a pack or two: each id is checked, and its key made, once
-				if (!content.pack().equals(pack)) {
-					if (!ObjectRef.name(content.pack())) {
-						throw MoverProblem.invalid("A packed content needs a pack id and an offset of at least 0");
-					}
+				boolean samePack = content.pack().equals(pack);
+				if (!(samePack || ObjectRef.name(content.pack())) || content.offset() == null || content.offset() < 0
+						|| content.offset() > MAX_OBJECT) {
+					throw MoverProblem.invalid("A packed content needs a pack id and an offset of at least 0");
+				}
+				if (!samePack) {
 					pack = content.pack();
 					packKey = this.snapshots.layout().pack(project, pack);
-				}
-				if (content.offset() == null || content.offset() < 0 || content.offset() > MAX_OBJECT) {
-					throw MoverProblem.invalid("A packed content needs a pack id and an offset of at least 0");
 				}
 				needed.merge(packKey, content.offset() + content.size(), Math::max);
 				locations.add(ContentLocation.packed(sha256, content.size(), content.pack(), content.offset()));

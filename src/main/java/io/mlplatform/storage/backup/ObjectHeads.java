@@ -1,7 +1,7 @@
 package io.mlplatform.storage.backup;
 
 import java.io.IOException;
-import java.net.URI;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.slf4j.Logger;
@@ -13,11 +13,9 @@ import software.amazon.awssdk.http.HttpExecuteResponse;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.SdkHttpMethod;
 import software.amazon.awssdk.http.SdkHttpRequest;
-import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
-import software.amazon.awssdk.utils.http.SdkHttpUtils;
 
 /**
- * HEADs of objects signed with the SDK's SigV4 signer and sent straight through the S3 client's HTTP
+ * HEADs of objects signed by {@link S3KeySigner} and sent straight through the S3 client's HTTP
  * transport, without the client's request pipeline (endpoint rules, interceptors, retry, metric and
  * unmarshalling stages): 2 ms of CPU a HEAD through the client in a service that has answered a few
  * hundred, for about a tenth of a mover's backup as the service sees it (bench/RESULTS.md, 2026-12-05).
@@ -43,45 +41,23 @@ final class ObjectHeads {
 
 	private final SdkHttpClient http;
 
-	private final AwsCredentialsProvider credentials;
-
-	private final String region;
-
-	/** The bucket's URL, up to the key. */
-	private final String bucketUrl;
-
-	private final AwsV4HttpSigner signer = AwsV4HttpSigner.create();
+	/** Null when the client's URL for a key is not one this store can write: then the client alone is asked. */
+	private final S3KeySigner signer;
 
 	private final AtomicInteger misses = new AtomicInteger();
 
 	ObjectHeads(SdkHttpClient http, AwsCredentialsProvider credentials, String region, String probeUrl) {
 		this.http = http;
-		this.credentials = credentials;
-		this.region = region;
-		this.bucketUrl = probeUrl.endsWith("/" + PROBE) ? probeUrl.substring(0, probeUrl.length() - PROBE.length())
-				: null;
+		this.signer = S3KeySigner.at(probeUrl, PROBE, credentials, region);
 	}
 
 	/** The object's size, or {@link #NOT_ANSWERED} or {@link #NO_ANSWER}. */
 	long size(String key) {
-		if (this.bucketUrl == null || this.misses.get() >= GIVE_UP_AFTER) {
+		if (this.signer == null || this.misses.get() >= GIVE_UP_AFTER) {
 			return NOT_ANSWERED;
 		}
 		try {
-			SdkHttpRequest head = SdkHttpRequest.builder()
-				.method(SdkHttpMethod.HEAD)
-				.uri(URI.create(this.bucketUrl + SdkHttpUtils.urlEncodeIgnoreSlashes(key)))
-				.build();
-			// S3's own rules: the path as it is (not normalized, not encoded twice), the payload unsigned
-			SdkHttpRequest signed = this.signer
-				.sign(request -> request.identity(this.credentials.resolveIdentity().join())
-					.request(head)
-					.putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "s3")
-					.putProperty(AwsV4HttpSigner.REGION_NAME, this.region)
-					.putProperty(AwsV4HttpSigner.DOUBLE_URL_ENCODE, false)
-					.putProperty(AwsV4HttpSigner.NORMALIZE_PATH, false)
-					.putProperty(AwsV4HttpSigner.PAYLOAD_SIGNING_ENABLED, false))
-				.request();
+			SdkHttpRequest signed = this.signer.sign(SdkHttpMethod.HEAD, key, Map.of());
 			HttpExecuteResponse response = this.http.prepareRequest(HttpExecuteRequest.builder().request(signed).build())
 				.call();
 			response.responseBody().ifPresent(ObjectHeads::closeQuietly);
