@@ -274,19 +274,33 @@ class StatusMirror implements SmartLifecycle {
 				run.cancel(true);
 				log.warn("Resync of cluster '{}' did not end within {}; interrupted, next in {}", cluster, deadline,
 						this.properties.resync());
-				this.health.unreachable(cluster, "Resync did not end within " + deadline);
+				unreachable(cluster, "Resync did not end within " + deadline);
 			}
 			catch (ExecutionException ex) {
 				String why = (ex.getCause() instanceof RuntimeException failure) ? Reconciler.describe(failure)
 						: String.valueOf(ex.getCause());
 				log.warn("Resync of cluster '{}' failed, next in {}: {}", cluster, this.properties.resync(), why);
-				this.health.unreachable(cluster, "Resync failed: " + why);
+				unreachable(cluster, "Resync failed: " + why);
 			}
 			catch (InterruptedException ex) {
 				run.cancel(true);
 				Thread.currentThread().interrupt();
 				return;
 			}
+		}
+	}
+
+	/**
+	 * Records a failed resync in the cluster's health. A resync that failed because PostgreSQL was gone
+	 * fails this write too, and the failure must not leave {@link #resyncAll}: the scheduler would
+	 * never run it again, and storages whose deletion the informer missed would stay Deleting for good.
+	 */
+	private void unreachable(String cluster, String why) {
+		try {
+			this.health.unreachable(cluster, why);
+		}
+		catch (RuntimeException ex) {
+			log.warn("Could not record cluster '{}' as unreachable: {}", cluster, ex.toString());
 		}
 	}
 

@@ -40,6 +40,35 @@ class StatusMirrorTests {
 	}
 
 	/**
+	 * A resync that failed because PostgreSQL was gone could not record the cluster as unreachable either,
+	 * and that second failure escaped the pass: the scheduler never ran it again, and storages deleted while
+	 * the cluster API was cut stayed Deleting (FaultsUnderLoadIntegrationTests, about one full run in five).
+	 */
+	@Test
+	void aResyncThatFailsWhileTheDatabaseIsGoneEndsQuietlyAndTheNextClusterIsResynced() {
+		List<String> resynced = new CopyOnWriteArrayList<>();
+		StatusMirror mirror = new StatusMirror(null, null, null, JdbcClient.create(this.gone),
+				new DataSourceTransactionManager(this.gone), this.properties, new SimpleMeterRegistry(),
+				new ClusterHealth(JdbcClient.create(this.gone), Clock.systemUTC(), new SimpleMeterRegistry())) {
+
+			@Override
+			List<String> clusters() {
+				return List.of("first", "second");
+			}
+
+			@Override
+			int resync(String cluster) {
+				resynced.add(cluster);
+				return JdbcClient.create(StatusMirrorTests.this.gone).sql("SELECT 1").query(Integer.class).single();
+			}
+
+		};
+
+		assertThatNoException().isThrownBy(mirror::resyncAll);
+		assertThat(resynced).containsExactly("first", "second");
+	}
+
+	/**
 	 * fabric8's client can wait for ever for the answer to a request whose connection was reset
 	 * (fabric8io/kubernetes-client#6909, #7299; the likely cause of two deletions left Deleting in
 	 * FaultsUnderLoadIntegrationTests on 2026-12-05): a resync stuck in one is interrupted once its deadline
