@@ -31,6 +31,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -266,21 +267,25 @@ class StatusMirror implements SmartLifecycle {
 		// in one would be the last: storages whose deletion the informer missed would stay Deleting
 		Duration deadline = deadline();
 		for (String cluster : clusters) {
+			long start = System.nanoTime();
 			Future<Integer> run = this.calls.submit(() -> resync(cluster));
 			try {
 				run.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
+				passed(cluster, "done", start);
 			}
 			catch (TimeoutException ex) {
 				run.cancel(true);
 				log.warn("Resync of cluster '{}' did not end within {}; interrupted, next in {}", cluster, deadline,
 						this.properties.resync());
 				unreachable(cluster, "Resync did not end within " + deadline);
+				passed(cluster, "stuck", start);
 			}
 			catch (ExecutionException ex) {
 				String why = (ex.getCause() instanceof RuntimeException failure) ? Reconciler.describe(failure)
 						: String.valueOf(ex.getCause());
 				log.warn("Resync of cluster '{}' failed, next in {}: {}", cluster, this.properties.resync(), why);
 				unreachable(cluster, "Resync failed: " + why);
+				passed(cluster, "failed", start);
 			}
 			catch (InterruptedException ex) {
 				run.cancel(true);
@@ -288,6 +293,16 @@ class StatusMirror implements SmartLifecycle {
 				return;
 			}
 		}
+	}
+
+	/** Times a cluster's resync by outcome: a count that stops growing is a resync that no longer runs. */
+	private void passed(String cluster, String outcome, long start) {
+		Timer.builder("pss.cluster.resync")
+			.description("Passes of the periodic resync by outcome: done, failed, or stuck (given up on at its deadline)")
+			.tag("cluster", cluster)
+			.tag("outcome", outcome)
+			.register(this.meters)
+			.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
 	}
 
 	/**

@@ -47,8 +47,9 @@ class StatusMirrorTests {
 	@Test
 	void aResyncThatFailsWhileTheDatabaseIsGoneEndsQuietlyAndTheNextClusterIsResynced() {
 		List<String> resynced = new CopyOnWriteArrayList<>();
+		SimpleMeterRegistry meters = new SimpleMeterRegistry();
 		StatusMirror mirror = new StatusMirror(null, null, null, JdbcClient.create(this.gone),
-				new DataSourceTransactionManager(this.gone), this.properties, new SimpleMeterRegistry(),
+				new DataSourceTransactionManager(this.gone), this.properties, meters,
 				new ClusterHealth(JdbcClient.create(this.gone), Clock.systemUTC(), new SimpleMeterRegistry())) {
 
 			@Override
@@ -66,6 +67,9 @@ class StatusMirrorTests {
 
 		assertThatNoException().isThrownBy(mirror::resyncAll);
 		assertThat(resynced).containsExactly("first", "second");
+		// counted, so that an operator sees the resync still runs while it fails
+		assertThat(meters.get("pss.cluster.resync").tag("cluster", "second").tag("outcome", "failed").timer().count())
+			.isEqualTo(1);
 	}
 
 	/**

@@ -167,6 +167,17 @@ final class ServiceStand implements AutoCloseable {
 		return port();
 	}
 
+	/** How many resyncs this JVM's instance ran, by cluster and outcome (one every 20 s while it runs). */
+	String resyncPasses() {
+		StringBuilder passes = new StringBuilder();
+		this.service.getBean(io.micrometer.core.instrument.MeterRegistry.class)
+			.find("pss.cluster.resync")
+			.timers()
+			.forEach(timer -> passes.append(timer.getId().getTag("cluster")).append(' ')
+				.append(timer.getId().getTag("outcome")).append(": ").append(timer.count()).append("; "));
+		return passes.isEmpty() ? "none" : passes.toString();
+	}
+
 	int port() {
 		return Integer.parseInt(this.service.getEnvironment().getProperty("local.server.port"));
 	}

@@ -103,6 +103,7 @@ final class Verification {
 		this.summary.put("storages checked against accepted changes", Integer.toString(checked));
 		if (this.findings.stream().anyMatch(finding -> finding.startsWith("deleted storage still"))) {
 			this.summary.put("this instance's cluster threads", clusterThreads());
+			this.summary.put("this instance's resync passes", this.stand.resyncPasses());
 		}
 	}
 
