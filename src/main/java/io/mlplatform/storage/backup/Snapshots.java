@@ -236,14 +236,19 @@ public class Snapshots implements AutoCloseable {
 	void committed(String project, String storage, String backup) {
 		String key = manifestKey(project, storage, backup);
 		try {
-			// one GET gives both: the manifest's size and what it references
+			// one GET gives all: the manifest's size, its snapshot time and what it references
 			Map<String, Long> contents = new HashMap<>();
 			long size;
+			Instant time;
 			try (ResponseInputStream<GetObjectResponse> in = this.store.get(key)) {
 				size = in.response().contentLength();
+				time = snapshotTime(in.response().metadata());
 				Manifest.contents(in, contents);
 			}
 			BackupObjects.record(this.db, project, List.of(BackupObjects.Stored.manifest(key, storage, size)));
+			if (time != null) {
+				BackupObjects.rememberSnapshotTime(this.db, project, key, time);
+			}
 			this.transactions.executeWithoutResult(
 					status -> StorageSpace.count(this.db, project, storage, backup, contents));
 		}
@@ -341,14 +346,46 @@ public class Snapshots implements AutoCloseable {
 		List<S3Object> candidates = manifests.stream()
 			.filter(o -> !o.lastModified().isBefore(newest.get().minusSeconds(1)))
 			.toList();
-		// one candidate is the newest whatever its exact time: no request for it
-		return (candidates.size() == 1) ? Optional.of(candidates.get(0).key())
-				: candidates.stream().max(Comparator.comparing(this::snapshotTime)).map(S3Object::key);
+		if (candidates.size() == 1) {
+			// the newest whatever its exact time
+			return Optional.of(candidates.get(0).key());
+		}
+		Map<String, Instant> times = snapshotTimes(project, storage, candidates);
+		return candidates.stream().max(Comparator.comparing(manifest -> times.get(manifest.key()))).map(S3Object::key);
 	}
 
-	private Instant snapshotTime(S3Object manifest) {
-		String time = this.store.metadata(manifest.key()).get(SnapshotEngine.SNAPSHOT_TIME);
-		return (time != null) ? Instant.parse(time) : manifest.lastModified();
+	/**
+	 * The snapshot times of these manifests of a storage, by key: those PostgreSQL knows, and the others
+	 * from their metadata (one HEAD each, kept for the next time) or, without any, from their dates.
+	 */
+	private Map<String, Instant> snapshotTimes(String project, String storage, List<S3Object> manifests) {
+		Map<String, Instant> known = BackupObjects.snapshotTimes(this.db, project, storage);
+		Map<String, Instant> times = new HashMap<>();
+		for (S3Object manifest : manifests) {
+			Instant time = known.get(manifest.key());
+			if (time == null) {
+				time = snapshotTime(this.store.metadata(manifest.key()));
+				if (time != null) {
+					BackupObjects.rememberSnapshotTime(this.db, project, manifest.key(), time);
+				}
+			}
+			times.put(manifest.key(), (time != null) ? time : manifest.lastModified());
+		}
+		return times;
+	}
+
+	/** The snapshot time a manifest's metadata gives, or null without one. */
+	private static Instant snapshotTime(Map<String, String> metadata) {
+		String time = metadata.get(SnapshotEngine.SNAPSHOT_TIME);
+		if (time == null) {
+			return null;
+		}
+		try {
+			return Instant.parse(time);
+		}
+		catch (java.time.format.DateTimeParseException ex) {
+			return null;
+		}
 	}
 
 	Stream<S3Object> snapshotObjects(String project, String storage) {
@@ -458,8 +495,10 @@ public class Snapshots implements AutoCloseable {
 
 	/** The storage's snapshots in the bucket that its retention policy does not keep; deletes nothing. */
 	List<String> unkept(String project, String storage, RetentionPolicy policy, ZoneId zone) {
-		List<RetentionPolicy.Snapshot> all = snapshotObjects(project, storage)
-			.map(o -> new RetentionPolicy.Snapshot(SnapshotLayout.backupOf(o.key()), snapshotTime(o)))
+		List<S3Object> manifests = snapshotObjects(project, storage).toList();
+		Map<String, Instant> times = snapshotTimes(project, storage, manifests);
+		List<RetentionPolicy.Snapshot> all = manifests.stream()
+			.map(o -> new RetentionPolicy.Snapshot(SnapshotLayout.backupOf(o.key()), times.get(o.key())))
 			.toList();
 		Set<String> kept = new HashSet<>();
 		policy.keep(all, zone).forEach(s -> kept.add(s.id()));

@@ -24,6 +24,9 @@ class NewestSnapshotTests extends BackupTestSupport {
 	/** Listings of a storage's manifests. */
 	private final AtomicInteger listings = new AtomicInteger();
 
+	/** HEADs of manifests: how retention learnt a snapshot's time before PostgreSQL kept it. */
+	private final AtomicInteger manifestHeads = new AtomicInteger();
+
 	@Override
 	protected UnaryOperator<SdkHttpClient> transport() {
 		return before(http -> {
@@ -31,7 +34,47 @@ class NewestSnapshotTests extends BackupTestSupport {
 					&& http.rawQueryParameters().getOrDefault("prefix", List.of()).toString().contains("/snapshots/")) {
 				this.listings.incrementAndGet();
 			}
+			if (http.method() == SdkHttpMethod.HEAD && http.encodedPath().contains("/snapshots/")) {
+				this.manifestHeads.incrementAndGet();
+			}
 		});
+	}
+
+	/**
+	 * Retention runs after every backup and orders the storage's snapshots by their times: it asked S3 for
+	 * each manifest's metadata, one HEAD per snapshot kept per backup. A committed snapshot's time is kept
+	 * from the GET that counts it, so retention asks for none.
+	 */
+	@Test
+	void retentionOrdersCommittedSnapshotsByTheirTimesWithoutAskingS3ForThem() throws Exception {
+		Path source = source();
+		for (String backup : List.of("b1", "b2", "b3", "b4")) {
+			this.snapshots.backup(this.project, "s1", backup, source);
+		}
+		this.manifestHeads.set(0);
+
+		assertThat(this.snapshots.forget(this.project, "s1", new RetentionPolicy(2, null, null, null),
+				java.time.ZoneOffset.UTC)).containsExactlyInAnyOrder("b1", "b2");
+
+		assertThat(this.manifestHeads.get()).isZero();
+	}
+
+	/** A snapshot written before its time was kept is asked for it once, and the answer kept. */
+	@Test
+	void aSnapshotWhoseTimeIsNotKnownIsAskedForItOnce() throws Exception {
+		Path source = source();
+		for (String backup : List.of("b1", "b2", "b3")) {
+			this.snapshots.backup(this.project, "s1", backup, source);
+		}
+		this.db.sql("UPDATE backup_objects SET snapshot_time = NULL WHERE project = ?").param(this.project).update();
+		this.manifestHeads.set(0);
+
+		assertThat(this.snapshots.forget(this.project, "s1", new RetentionPolicy(3, null, null, null),
+				java.time.ZoneOffset.UTC)).isEmpty();
+		assertThat(this.manifestHeads.get()).isEqualTo(3);
+		assertThat(this.snapshots.forget(this.project, "s1", new RetentionPolicy(1, null, null, null),
+				java.time.ZoneOffset.UTC)).containsExactlyInAnyOrder("b1", "b2");
+		assertThat(this.manifestHeads.get()).isEqualTo(3);
 	}
 
 	@Test

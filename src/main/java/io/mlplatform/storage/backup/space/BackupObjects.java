@@ -87,6 +87,28 @@ public final class BackupObjects {
 			.update();
 	}
 
+	/** The snapshot times known of a storage's manifests, by key. */
+	public static Map<String, Instant> snapshotTimes(JdbcClient db, String project, String storage) {
+		Map<String, Instant> times = new HashMap<>();
+		db.sql("""
+				SELECT key, snapshot_time FROM backup_objects
+				WHERE project = ? AND storage = ? AND snapshot_time IS NOT NULL""")
+			.params(project, storage)
+			.query(rs -> {
+				times.put(rs.getString(1), rs.getObject(2, OffsetDateTime.class).toInstant());
+			});
+		return times;
+	}
+
+	/** Keeps a manifest's snapshot time once its object is counted: it never changes. */
+	public static void rememberSnapshotTime(JdbcClient db, String project, String key, Instant time) {
+		db.sql("""
+				UPDATE backup_objects SET snapshot_time = ?
+				WHERE project = ? AND key = ? AND kind = 'manifest' AND snapshot_time IS NULL""")
+			.params(time.atOffset(ZoneOffset.UTC), project, key)
+			.update();
+	}
+
 	/** An object written again under its key (a manifest a pack rewrite changed): its new size. */
 	public static void resize(JdbcClient db, String project, String key, long size) {
 		db.sql("UPDATE backup_objects SET size = ? WHERE project = ? AND key = ?").params(size, project, key).update();
