@@ -1,5 +1,6 @@
 package io.mlplatform.storage.backup.space;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -43,17 +44,21 @@ public final class StorageSpace {
 		if (!firstSeen(db, project, storage, backup, true)) {
 			return false;
 		}
-		// sorted, so that two counts of one storage lock its rows in one order (an array sort: a TreeMap of
-		// 20,000 was a tenth of a commit's CPU)
-		List<Map.Entry<String, Long>> sorted = contents.entrySet().stream().sorted(Map.Entry.comparingByKey()).toList();
-		for (int from = 0; from < sorted.size(); from += CHUNK) {
-			List<Map.Entry<String, Long>> chunk = sorted.subList(from, Math.min(sorted.size(), from + CHUNK));
+		// sorted, so that two counts of one storage lock its rows in one order: the hashes alone, in their
+		// natural order (sorting 20,000 map entries with a comparator was a third of a commit's CPU)
+		String[] sorted = contents.keySet().toArray(String[]::new);
+		Arrays.sort(sorted);
+		for (int from = 0; from < sorted.length; from += CHUNK) {
+			String[] sha256s = Arrays.copyOfRange(sorted, from, Math.min(sorted.length, from + CHUNK));
+			Long[] sizes = new Long[sha256s.length];
+			for (int i = 0; i < sha256s.length; i++) {
+				sizes[i] = contents.get(sha256s[i]);
+			}
 			db.sql("""
 					INSERT INTO storage_contents AS c (project, storage, sha256, size, snapshots)
 					SELECT ?, ?, s, z, 1 FROM unnest(?::varchar[], ?::bigint[]) AS u(s, z)
 					ON CONFLICT (project, storage, sha256) DO UPDATE SET snapshots = c.snapshots + 1""")
-				.params(project, storage, chunk.stream().map(Map.Entry::getKey).toArray(String[]::new),
-						chunk.stream().map(Map.Entry::getValue).toArray(Long[]::new))
+				.params(project, storage, sha256s, sizes)
 				.update();
 		}
 		return true;
