@@ -15,6 +15,8 @@
 #   makes, trained by MoverTraining; otherwise the service starts movers on its own JVM (the local run's way)
 #   MOVER_JDK=/path/to/bin/java runs each mover on that java without a cache (Java 25 alone against MOVER_AOT=1)
 #   SERVICE_JDK=/path/to/bin/java runs the service on that java (the image runs it on Temurin 25 too)
+#   SERVICE_OPTS sets the service's JVM options (default -Xms512m -Xmx512m: its heap fixed, as k8s/configmap.yaml
+#   fixes it; a heap G1 may shrink started a concurrent marking cycle in each of the mover's backups)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 W=${1:-/tmp/pss-backup-bench}
@@ -162,7 +164,7 @@ exec /usr/bin/time -f "%M %U %S" -o "$W/mover-time/\$PSS_MOVER_RUN" $MOVER_JAVA 
 SH
 chmod +x "$W/mover.sh"
 # SERVICE_JDK: the java the service runs on (default the machine's); the image runs it on Temurin 25 as well
-LOCAL_ROOT="$W/svc/.local" ${SERVICE_JDK:-java} $JAVA_OPTS -DLOCAL_USAGE_EVERY=PT1H -cp "$ACP" io.mlplatform.storage.LocalProjectStorageApplication --server.port=0 \
+LOCAL_ROOT="$W/svc/.local" ${SERVICE_JDK:-java} ${SERVICE_OPTS:--Xms512m -Xmx512m} -DLOCAL_USAGE_EVERY=PT1H -cp "$ACP" io.mlplatform.storage.LocalProjectStorageApplication --server.port=0 \
   --LOCAL_PG_PORT=54339 --pss.backup.s3.endpoint="$EP" --pss.backup.s3.bucket=bench-mover \
   --pss.worker.executor=process --pss.mover.keep-logs=true --pss.mover.command[0]="$W/mover.sh" \
   --pss.worker.scheduler-enabled=false --pss.reconciler.resync=6h > "$W/service.log" 2>&1 &
