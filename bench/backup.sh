@@ -8,6 +8,8 @@
 # Usage: bench/backup.sh [WORKDIR]   (needs: mvn, python3, rclone, restic, /usr/bin/time)
 #   TOOLS="mover restic" runs only some of engine, mover, rclone, restic (default: all four, as the table wants)
 #   WARM_FILES=N sizes the mover step's warm-up of the service (three backups of N new files; default 20000)
+#   WARM_REQUESTS=N public API calls in that warm-up (default 2000): a replica that has answered more, as one
+#   serving clients has, is warmer
 #   REPEAT_B=N backs up B N more times after the mover's steps, each in a project of its own, and prints the
 #   service's CPU for each (not tabled): how its share settles in a replica that has served movers for longer
 #   MOVER_AOT=1 runs each mover as the image does (Dockerfile): on Temurin 25, from the layout and with the
