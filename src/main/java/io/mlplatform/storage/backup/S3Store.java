@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
@@ -64,8 +65,11 @@ public final class S3Store implements AutoCloseable {
 
 	private final AwsCredentialsProvider credentials;
 
-	/** Made on the first pack PUT signed; a race makes two alike, either is right. */
-	private volatile PackPuts packPuts;
+	/**
+	 * Made on the first pack PUT signed (a race makes two alike, either is right); empty when the presigner's
+	 * URLs are not of a form {@link PackPuts} can write, and then the presigner signs each. Null until then.
+	 */
+	private volatile Optional<PackPuts> packPuts;
 
 	public S3Store(BackupProperties.S3 settings) {
 		this(settings, UnaryOperator.identity());
@@ -406,17 +410,16 @@ public final class S3Store implements AutoCloseable {
 	 * template the presigner made (made once, on the first).
 	 */
 	Presigned presignPackPut(String key, Duration lifetime) {
-		PackPuts puts = this.packPuts;
+		Optional<PackPuts> puts = this.packPuts;
 		if (puts == null) {
+			// the template is made once whatever it gives: a store whose URLs PackPuts cannot write costs no
+			// second presigned URL per pack
 			String templateKey = key(PACK_TEMPLATE);
-			puts = PackPuts.like(presignPut(templateKey, lifetime, null, true, Map.of()), templateKey,
-					this.credentials, this.settings.region());
-			if (puts == null) {
-				return presignPut(key, lifetime, null, true, Map.of());
-			}
+			puts = Optional.ofNullable(PackPuts.like(presignPut(templateKey, lifetime, null, true, Map.of()),
+					templateKey, this.credentials, this.settings.region()));
 			this.packPuts = puts;
 		}
-		return puts.sign(key, lifetime);
+		return puts.isPresent() ? puts.get().sign(key, lifetime) : presignPut(key, lifetime, null, true, Map.of());
 	}
 
 	/** The key of the template of pack PUTs: never PUT, only its URL's form is read. */
