@@ -76,10 +76,11 @@ class MoverController {
 	}
 
 	@PostMapping("/{run}/contents:lookup")
-	@Operation(summary = "Which of these contents the project stores already, and where")
+	@Operation(summary = "Which of these contents the project stores already, and where; "
+			+ "contents in 'record' are recorded first, as contents:record does")
 	Contents lookup(@PathVariable UUID run, @Parameter(hidden = true) @RequestHeader(name = HttpHeaders.AUTHORIZATION, required = false) String token,
 			@RequestBody Lookup lookup) {
-		return new Contents(this.runs.lookup(run(run, token), lookup.sha256()));
+		return new Contents(this.runs.lookup(run(run, token), lookup.sha256(), lookup.record()));
 	}
 
 	@PostMapping("/{run}/blobs/{sha256}:lookup")

@@ -335,8 +335,11 @@ final class MoverRuns {
 		return (elapsed <= 0) ? null : (long) Math.ceil((bytesTotal - bytes) * (double) elapsed / bytes / 1000);
 	}
 
-	/** The stored contents among these, condemned ones revived. */
-	List<Content> lookup(Run run, List<String> sha256s) {
+	/**
+	 * The stored contents among these, condemned ones revived; {@code record}, if any, recorded first (as
+	 * {@link #record} does), so that the look-up finds them. A bad hash or record changes nothing.
+	 */
+	List<Content> lookup(Run run, List<String> sha256s, List<Content> record) {
 		Job job = claimedJob(run);
 		requireBackup(run);
 		if (sha256s == null || sha256s.isEmpty() || sha256s.size() > MoverProtocol.MAX_LOOKUP) {
@@ -344,6 +347,9 @@ final class MoverRuns {
 		}
 		LinkedHashSet<String> wanted = new LinkedHashSet<>();
 		sha256s.forEach(sha256 -> wanted.add(sha256(sha256)));
+		if (record != null && !record.isEmpty()) {
+			record(run, record);
+		}
 		return this.snapshots.index(job.project(), run.leaseId())
 			.find(wanted)
 			.values()

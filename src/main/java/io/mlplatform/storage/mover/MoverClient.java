@@ -55,12 +55,17 @@ final class MoverClient {
 	 * @throws MoverApiException for any other refusal
 	 */
 	<T> T post(String action, Object body, Class<T> answer) {
+		return postJson(action, json(body), answer);
+	}
+
+	/** As {@link #post(String, Object, Class)}, with the body serialized already (to know its size first). */
+	<T> T postJson(String action, byte[] body, Class<T> answer) {
 		HttpRequest request = HttpRequest.newBuilder(URI.create(this.runs + action))
 			.timeout(Duration.ofSeconds(60))
 			.header("Authorization", this.authorization)
 			.header("Content-Type", "application/json")
 			.header("Accept", "application/json")
-			.POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body == null ? java.util.Map.of() : body)))
+			.POST(HttpRequest.BodyPublishers.ofByteArray(body))
 			.build();
 		long deadline = System.nanoTime() + this.patience.toNanos();
 		long backoff = 100;
@@ -91,6 +96,11 @@ final class MoverClient {
 			}
 			throw refusal(action, status, response.body());
 		}
+	}
+
+	/** A body as {@link #post(String, Object, Class)} sends it: null is an empty object. */
+	static byte[] json(Object body) {
+		return JSON.writeValueAsBytes(body == null ? java.util.Map.of() : body);
 	}
 
 	private static RuntimeException refusal(String action, int status, byte[] body) {

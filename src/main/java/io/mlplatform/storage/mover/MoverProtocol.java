@@ -30,6 +30,12 @@ public final class MoverProtocol {
 	 */
 	public static final int MAX_RECORD = 1200;
 
+	/**
+	 * The largest request body a mover sends: the service's default request body limit
+	 * ({@code pss.web.max-request-body}), which {@link #MAX_RECORD} is sized for.
+	 */
+	public static final int MAX_BODY = 256 * 1024;
+
 	/** The most new packs one call presigns the PUT of. */
 	public static final int MAX_PACK_SLOTS = 16;
 
@@ -83,7 +89,19 @@ public final class MoverProtocol {
 	public record Previous(String backup) {
 	}
 
-	public record Lookup(@ArraySchema(maxItems = MAX_LOOKUP, schema = @Schema(pattern = SHA256)) List<String> sha256) {
+	/**
+	 * A look-up, which may carry contents to record first: a mover looks up before each pack and records
+	 * after each pack's PUT, and sending both in one call saves the service a request per pack.
+	 * @param record contents stored since the mover's last call, recorded before the look-up is answered
+	 * (as {@code contents:record} does), so that the look-up finds them; null or empty for none
+	 */
+	public record Lookup(@ArraySchema(maxItems = MAX_LOOKUP, schema = @Schema(pattern = SHA256)) List<String> sha256,
+			@ArraySchema(maxItems = MAX_RECORD) List<Content> record) {
+
+		public Lookup(List<String> sha256) {
+			this(sha256, null);
+		}
+
 	}
 
 	/**

@@ -141,6 +141,8 @@ final class BackupRun {
 				}
 			}
 			this.packer.finish();
+			// every entry is resolved: its packs and blobs are stored, and recorded before the manifest names them
+			this.session.index().flush();
 			manifest.close();
 			this.stats.manifest(manifest.members(), manifest.copied());
 			return manifest.entries();

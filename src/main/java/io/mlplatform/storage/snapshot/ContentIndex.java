@@ -30,9 +30,17 @@ public interface ContentIndex {
 
 	/**
 	 * Records contents whose objects are complete in the bucket, as soon as they are (so a retry of the
-	 * backup finds them).
+	 * backup finds them). An index may hold them for a moment to send with its next look-up, at most a
+	 * fraction of a second; a look-up after this call finds them either way.
 	 * @throws LeaseLostException if the run's lease ran out: a collection may have removed the same keys
 	 */
 	void record(List<ContentLocation> contents);
+
+	/**
+	 * Records at once whatever {@link #record} holds: the manifest is about to name it.
+	 * @throws LeaseLostException if the run's lease ran out
+	 */
+	default void flush() {
+	}
 
 }

@@ -245,11 +245,47 @@ class MoverApiIntegrationTests extends MoverTestSupport {
 	}
 
 	private static String record(String pack, int from, int to) {
-		return "{\"contents\": [" + IntStream.range(from, to)
+		return "{\"contents\": " + contents(pack, from, to) + "}";
+	}
+
+	/** Contents {@code from} to {@code to} of a pack of 16 KiB files, as a JSON array. */
+	private static String contents(String pack, int from, int to) {
+		return "[" + IntStream.range(from, to)
 			.mapToObj(i -> "{\"sha256\": \"" + Sha256.of((pack + i).getBytes()) + "\", \"size\": 16384, \"pack\": \""
 					+ pack + "\", \"offset\": " + i * 16384L + "}")
 			.reduce((a, b) -> a + ", " + b)
-			.orElseThrow() + "]}";
+			.orElseThrow() + "]";
+	}
+
+	/** A mover sends the records of its last pack with its next look-up: one call instead of two. */
+	@Test
+	void aLookUpRecordsWhatItCarriesFirstAndFindsItAndABadOneChangesNothing() throws Exception {
+		Run cv = run("cv", "data");
+		cv.call(":claim", null);
+		String pack = UUID.randomUUID().toString();
+		assertThat(send(cv.call("/objects:presign", presign("PUT", "pack", pack, null)).json(), new byte[4 * 16384]))
+			.isEqualTo(200);
+		String stored = Sha256.of((pack + 2).getBytes());
+		String stranger = Sha256.of("never stored".getBytes());
+		long contents = count("select count(*) from backup_contents");
+
+		// a bad hash beside good records, good hashes beside records of a pack the bucket does not hold
+		assertProblem(cv.bad("/contents:lookup", "{\"sha256\": [\"XYZ\"], \"record\": " + contents(pack, 0, 4) + "}"),
+				400, "validation-failed");
+		assertProblem(cv.bad("/contents:lookup", "{\"sha256\": [\"" + stored + "\"], \"record\": "
+				+ contents(UUID.randomUUID().toString(), 0, 1) + "}"), 409, "content-not-stored");
+		assertThat(count("select count(*) from backup_contents")).isEqualTo(contents);
+
+		Response found = cv.call("/contents:lookup",
+				"{\"sha256\": [\"" + stored + "\", \"" + stranger + "\"], \"record\": " + contents(pack, 0, 4) + "}");
+
+		assertThat(found.status()).as(found.toString()).isEqualTo(200);
+		assertThat(found.json().path("contents").size()).isEqualTo(1);
+		JsonNode content = found.json().path("contents").path(0);
+		assertThat(content.path("sha256").asString()).isEqualTo(stored);
+		assertThat(content.path("pack").asString()).isEqualTo(pack);
+		assertThat(content.path("offset").asLong()).isEqualTo(2 * 16384L);
+		assertThat(count("select count(*) from backup_contents where pack_id = ?", pack)).isEqualTo(4);
 	}
 
 	@Test
