@@ -208,6 +208,11 @@ public final class MoverTraining {
 		}
 	}
 
+	private void remember(List<Content> recorded) {
+		recorded.forEach(content -> this.index.put(content.sha256(), (content.pack() != null) ? content
+				: new Content(content.sha256(), content.size(), null, null, LAYOUT.blob(PROJECT, content.sha256()))));
+	}
+
 	private Object api(Claim claim, String action, byte[] body) {
 		switch (action) {
 			case ":claim":
@@ -218,8 +223,13 @@ public final class MoverTraining {
 				String gone = JSON.readValue(body, MoverProtocol.Previous.class).backup();
 				return new MoverProtocol.Previous(this.newest == null || this.newest.equals(gone) ? null : this.newest);
 			case "/contents:lookup":
+				MoverProtocol.Lookup lookup = JSON.readValue(body, MoverProtocol.Lookup.class);
+				// as the service does: what the look-up carries is recorded first
+				if (lookup.record() != null) {
+					remember(lookup.record());
+				}
 				List<Content> found = new ArrayList<>();
-				JSON.readValue(body, MoverProtocol.Lookup.class).sha256().forEach(sha256 -> {
+				lookup.sha256().forEach(sha256 -> {
 					Content content = this.index.get(sha256);
 					if (content != null) {
 						found.add(content);
@@ -227,9 +237,7 @@ public final class MoverTraining {
 				});
 				return new Contents(found);
 			case "/contents:record":
-				JSON.readValue(body, Contents.class).contents().forEach(content -> this.index.put(content.sha256(),
-						(content.pack() != null) ? content : new Content(content.sha256(), content.size(), null, null,
-								LAYOUT.blob(PROJECT, content.sha256()))));
+				remember(JSON.readValue(body, Contents.class).contents());
 				return Map.of();
 			case "/objects:presign":
 				return presign(JSON.readValue(body, Presign.class));
