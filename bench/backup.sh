@@ -17,6 +17,10 @@
 #   makes, trained by MoverTraining; otherwise the service starts movers on its own JVM (the local run's way)
 #   MOVER_JDK=/path/to/bin/java runs each mover on that java without a cache (Java 25 alone against MOVER_AOT=1)
 #   SERVICE_JDK=/path/to/bin/java runs the service on that java (the image runs it on Temurin 25 too)
+#   REPEAT_RESTORE=N restores B N more times through the mover, each paired with a restic restore of B run
+#   right before or after it (alternating), and prints each pair's ratio: this machine's file creations cost
+#   from 16 to over 300 us of CPU each within minutes (bench/RESULTS.md), so a restore compared with one run
+#   minutes apart may meet another file system than its peer did
 #   SERVICE_OPTS sets the service's JVM options (default -Xms512m -Xmx512m: its heap fixed, as k8s/configmap.yaml
 #   fixes it; a heap G1 may shrink started a concurrent marking cycle in each of the mover's backups)
 set -euo pipefail
@@ -143,6 +147,11 @@ fi
 MOVER_EXTRA="$W/mover-extra.tsv"; : > "$MOVER_EXTRA"
 if want mover; then
 echo "== mover"
+if [ "${REPEAT_RESTORE:-0}" -gt 0 ]; then
+  # B as restic stores it, untimed, for the paired restores (B is unchanged yet)
+  export RESTIC_PAIR="s3:$EP/restic-pair"
+  (export RESTIC_REPOSITORY="$RESTIC_PAIR"; cd "$W/B" && $R init > /dev/null && $R backup --host bench . > /dev/null)
+fi
 mkdir -p "$W/svc" "$W/mover-time"
 $RC mkdir bench:bench-mover
 ACP="$PWD/target/test-classes:$PWD/target/classes:$(cat target/bench-classpath.txt)"

@@ -132,6 +132,46 @@ def restore(name, backup_id):
     return request
 
 
+def empty(folder):
+    for entry in os.listdir(folder):
+        shutil.rmtree(os.path.join(folder, entry))
+    subprocess.run(["sync"], check=True)
+
+
+def restic_restore():
+    """restic's restore of B into an empty folder, as backup.sh times it: (seconds, its CPU s)."""
+    target = os.path.join(W, "restore-restic-pair")
+    shutil.rmtree(target, ignore_errors=True)
+    subprocess.run(["sync"], check=True)
+    times = os.path.join(W, "restic-pair.time")
+    start = time.time()
+    subprocess.run(["/usr/bin/time", "-f", "%M %U %S", "-o", times, "env", "-u", "AWS_CA_BUNDLE", "restic", "restore",
+                    "latest", "--target", target], check=True, stdout=subprocess.DEVNULL,
+                   env=dict(os.environ, RESTIC_REPOSITORY=os.environ["RESTIC_PAIR"]))
+    seconds = time.time() - start
+    rss, user, system = open(times).read().split()[-3:]
+    shutil.rmtree(target)
+    return seconds, float(user) + float(system)
+
+
+def paired_restores(n, b, backup_id):
+    """One restore of B through the mover and one by restic, one right after the other (restic first every other
+    time), so that both meet the same file system; prints the pair."""
+    def mover():
+        empty(b)
+        job = step("restore B again (%d)" % (n + 1), restore("b", backup_id), record=False)
+        run = sorted(glob.glob(os.path.join(W, "mover-time", "*")), key=os.path.getmtime)[-1]
+        rss, user, system = open(run).read().split()[-3:]
+        return instant(job["finishedAt"]) - instant(job["createdAt"]), float(user) + float(system)
+    if n % 2:
+        (restic_s, restic_cpu), (mover_s, mover_cpu) = restic_restore(), mover()
+    else:
+        (mover_s, mover_cpu), (restic_s, restic_cpu) = mover(), restic_restore()
+    print("paired restore B (%d, %s first): mover %.2f s (CPU %.2f s), restic %.2f s (CPU %.2f s): mover vs restic "
+          "%.2fx" % (n + 1, "restic" if n % 2 else "mover", mover_s, mover_cpu, restic_s, restic_cpu,
+                     restic_s / mover_s))
+
+
 def main():
     global POSTMASTER
     POSTMASTER = local_run.postmaster(LOCAL)
@@ -168,9 +208,7 @@ def main():
     subprocess.run([sys.executable, "bench/backup_data.py", "mutate", b], check=True)
     step("backup C", backup("b"))
     # restore of B into its storage emptied: every file written, as the peers restore into an empty folder
-    for entry in os.listdir(b):
-        shutil.rmtree(os.path.join(b, entry))
-    subprocess.run(["sync"], check=True)
+    empty(b)
     step("restore B", restore("b", full["id"]))
     a = storage("a", "10Gi")
     subprocess.run(["cp", "-al", os.path.join(W, "A") + "/.", a], check=True)
@@ -184,6 +222,9 @@ def main():
         again = storage("b", "10Gi", project)
         subprocess.run(["cp", "-al", os.path.join(W, "B") + "/.", again], check=True)
         step("backup B again (%d)" % (n + 1), backup("b", project), record=False)
+    # REPEAT_RESTORE=n: n more restores of B, each paired with restic's restore of B just before or after it
+    for n in range(int(os.environ.get("REPEAT_RESTORE", "0"))):
+        paired_restores(n, b, full["id"])
 
 
 if __name__ == "__main__":
