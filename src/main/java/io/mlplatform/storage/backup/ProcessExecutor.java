@@ -111,7 +111,7 @@ final class ProcessExecutor {
 			environment.keySet().retainAll(INHERITED);
 			environment.putAll(this.properties.environment());
 			if (!this.properties.command().isEmpty()) {
-				forWrapper(environment, this.properties.javaOptions(this.engine));
+				forWrapper(environment, javaOptions(run.id()));
 			}
 			environment.put(Mover.SERVICE_URL, this.serviceUrl.get().toString());
 			environment.put(Mover.RUN, run.id().toString());
@@ -121,6 +121,7 @@ final class ProcessExecutor {
 		}
 		catch (IOException | RuntimeException ex) {
 			SnapshotEngine.deleteQuietly(token);
+			deleteTemporaries(run.id());
 			this.runs.settle(run.id(), "The mover could not be started: " + ex.getMessage());
 			return;
 		}
@@ -128,6 +129,8 @@ final class ProcessExecutor {
 		try {
 			int exit = await(process, run.id());
 			SnapshotEngine.deleteQuietly(token);
+			// a mover killed (kill -9, out of memory) leaves its manifests there
+			deleteTemporaries(run.id());
 			if (!"Committed".equals(state(run.id()))) {
 				this.runs.settle(run.id(), "The mover exited with code " + exit + " before it ended its run (its output: "
 						+ log(run.id()) + ")");
@@ -168,6 +171,32 @@ final class ProcessExecutor {
 			.orElse("Failed");
 	}
 
+	/**
+	 * The mover JVM's options: the configured ones, and a folder of its own for its temporary files (the
+	 * manifests it writes and reads), which this instance removes when the process exits, however it exits.
+	 */
+	private List<String> javaOptions(UUID run) throws IOException {
+		List<String> options = new ArrayList<>(this.properties.javaOptions(this.engine));
+		options.add("-Djava.io.tmpdir=" + Files.createDirectories(temporaries(run)));
+		return options;
+	}
+
+	/** Where a mover's temporary files go. */
+	Path temporaries(UUID run) {
+		return this.logs.resolve(run + ".tmp");
+	}
+
+	private void deleteTemporaries(UUID run) {
+		Path folder = temporaries(run);
+		try (java.util.stream.Stream<Path> files = Files.list(folder)) {
+			files.forEach(SnapshotEngine::deleteQuietly);
+		}
+		catch (IOException ex) {
+			// none made, or already gone
+		}
+		SnapshotEngine.deleteQuietly(folder);
+	}
+
 	/** The token reaches the mover in a file only its user can read, never on its command line. */
 	private Path tokenFile(MoverRuns.Started run) throws IOException {
 		Path file = Files.createTempFile(this.logs, "run-", ".token",
@@ -180,7 +209,7 @@ final class ProcessExecutor {
 	 * The mover's command: as configured, or this JVM's {@code java} running {@link Mover} from the part of
 	 * this JVM's class path it needs (through Boot's launcher when this is a Boot jar).
 	 */
-	List<String> command(UUID run) {
+	List<String> command(UUID run) throws IOException {
 		if (!this.properties.command().isEmpty()) {
 			return this.properties.command();
 		}
@@ -188,7 +217,7 @@ final class ProcessExecutor {
 		command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
 		// first, so that ps shows which run a process is (its long class path comes after)
 		command.add("-D" + Mover.RUN_PROPERTY + "=" + run);
-		command.addAll(this.properties.javaOptions(this.engine));
+		command.addAll(javaOptions(run));
 		String leanClassPath = leanClassPath();
 		if (leanClassPath != null) {
 			command.add("-cp");

@@ -167,6 +167,15 @@ class MoverIntegrationTests extends MoverTestSupport {
 			.doesNotContain("awssdk").doesNotContain("postgresql")
 			.contains("-Xmx" + ((this.moverProperties.engine(this.backupProperties.engine()).moverHeap() + (1 << 20) - 1) >> 20) + "m");
 
+		// its temporary files (the manifest it is writing) in a folder of its own
+		String firstRun = this.db.sql("select id from mover_runs where job_id = cast(? as uuid) and attempt = 1")
+			.param(backup.substring(backup.lastIndexOf('/') + 1)).query(String.class).single();
+		Path temporaries = Path.of(System.getProperty("java.io.tmpdir"), "pss-movers", firstRun + ".tmp");
+		assertThat(commandLine).contains("-Djava.io.tmpdir=" + temporaries);
+		try (java.util.stream.Stream<Path> files = Files.list(temporaries)) {
+			assertThat(files.map(file -> file.getFileName().toString())).anyMatch(name -> name.startsWith("pss-manifest-"));
+		}
+
 		// kill -9: no fail, no commit, no goodbye
 		movers.get(0).destroyForcibly();
 		Files.delete(HOLD);
@@ -181,6 +190,8 @@ class MoverIntegrationTests extends MoverTestSupport {
 			.param(id).query(String.class).list()).containsExactly("Failed", "Committed");
 		assertThat(this.db.sql("select reason from mover_runs where job_id = cast(? as uuid) and attempt = 1")
 			.param(id).query(String.class).single()).contains("exited with code 137");
+		// what the killed mover left in its temporary folder went with the folder
+		assertThat(temporaries).doesNotExist();
 		// and the snapshot is whole
 		Response copy = this.api.post(STORAGES, """
 				{"name": "copy", "capacity": "1Gi", "restoreFrom": {"storage": "data", "backup": "%s"}}""".formatted(id));
