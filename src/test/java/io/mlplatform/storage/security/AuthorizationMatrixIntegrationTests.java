@@ -124,10 +124,18 @@ class AuthorizationMatrixIntegrationTests extends IntegrationTestSupport {
 			.containsExactlyInAnyOrderElementsOf(documented);
 
 		List<String> mismatches = new ArrayList<>();
+		// the world is built again after any call that may have changed it; not after a read, nor after a caller
+		// refused for who they are (401, 403, 404 are decided before a handler changes anything, and the audit
+		// trail below says no change was made), which is most of the table: building it was most of this
+		// test's time (204 s of the suite's 14 minutes)
+		boolean changed = true;
+		Map<String, String> ids = null;
 		for (Map.Entry<String, Call> row : MATRIX.entrySet()) {
 			for (Persona persona : Persona.values()) {
-				cleanDatabaseAndConnect();
-				Map<String, String> ids = setUp();
+				if (changed) {
+					cleanDatabaseAndConnect();
+					ids = setUp();
+				}
 				String[] parts = row.getKey().split(" ", 2);
 				String path = parts[1].replace("{project}", "nlp")
 					.replace("{storage}", "data")
@@ -142,11 +150,11 @@ class AuthorizationMatrixIntegrationTests extends IntegrationTestSupport {
 				Response response = client(persona, ids).send(parts[0], path, body, body == null ? null : "application/json");
 				long written = count("select count(*) from audit_events") - auditBefore;
 				int expected = row.getValue().statuses()[persona.ordinal()];
-				boolean changed = !parts[0].equals("GET") && response.status() < 300;
+				changed = !parts[0].equals("GET") && !List.of(401, 403, 404).contains(response.status());
 				if (response.status() != expected) {
 					mismatches.add("%s as %s: expected %d, got %s".formatted(row.getKey(), persona, expected, response));
 				}
-				else if (written != (changed ? 1 : 0)) {
+				else if (written != ((!parts[0].equals("GET") && response.status() < 300) ? 1 : 0)) {
 					mismatches.add("%s as %s: %d audit rows".formatted(row.getKey(), persona, written));
 				}
 				if (response.status() >= 400 && !response.header("Content-Type").startsWith("application/problem+json")) {
