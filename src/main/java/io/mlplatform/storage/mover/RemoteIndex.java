@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import io.mlplatform.storage.mover.MoverProtocol.Content;
 import io.mlplatform.storage.mover.MoverProtocol.Contents;
@@ -74,24 +75,33 @@ final class RemoteIndex implements ContentIndex {
 	public Map<String, ContentLocation> find(Collection<String> sha256s) {
 		Map<String, ContentLocation> found = new HashMap<>();
 		List<String> all = new ArrayList<>(sha256s);
+		return whileSending(() -> {
+			List<Content> records = sendAllButLast(drain());
+			for (int from = 0; from < all.size(); from += MoverProtocol.MAX_LOOKUP) {
+				List<String> batch = all.subList(from, Math.min(all.size(), from + MoverProtocol.MAX_LOOKUP));
+				lookup(batch, records).contents().forEach(content -> found.put(content.sha256(), location(content)));
+				records = List.of();
+			}
+			send(records);
+			return found;
+		});
+	}
+
+	/**
+	 * Runs {@code calls} holding the lock that orders sends, after any failure of a send before it: records
+	 * a failed send took may be lost, so its failure is kept and ends every call after it too.
+	 */
+	private <T> T whileSending(Supplier<T> calls) {
 		synchronized (this.sending) {
 			failIfRefused();
 			try {
-				List<Content> records = sendAllButLast(drain());
-				for (int from = 0; from < all.size(); from += MoverProtocol.MAX_LOOKUP) {
-					List<String> batch = all.subList(from, Math.min(all.size(), from + MoverProtocol.MAX_LOOKUP));
-					lookup(batch, records).contents().forEach(content -> found.put(content.sha256(), location(content)));
-					records = List.of();
-				}
-				send(records);
+				return calls.get();
 			}
 			catch (RuntimeException ex) {
-				// the records it carried may be lost with it
 				this.failure = ex;
 				throw ex;
 			}
 		}
-		return found;
 	}
 
 	/** One look-up, carrying {@code records} unless that would pass the service's body limit. */
@@ -135,17 +145,11 @@ final class RemoteIndex implements ContentIndex {
 	/** Sends every queued record now: the manifest is about to name them. */
 	@Override
 	public void flush() {
-		synchronized (this.sending) {
-			// records a background send took and the service refused are lost: the run cannot commit
-			failIfRefused();
-			try {
-				send(drain());
-			}
-			catch (RuntimeException ex) {
-				this.failure = ex;
-				throw ex;
-			}
-		}
+		// records a background send took and the service refused are lost: the run cannot commit
+		whileSending(() -> {
+			send(drain());
+			return null;
+		});
 	}
 
 	private void sendDue() {

@@ -228,9 +228,7 @@ class MoverApiIntegrationTests extends MoverTestSupport {
 	void aPackRecordedInTwoCallsIsAskedForOnce() throws Exception {
 		Run cv = run("cv", "data");
 		cv.call(":claim", null);
-		String pack = UUID.randomUUID().toString();
-		assertThat(send(cv.call("/objects:presign", presign("PUT", "pack", pack, null)).json(), new byte[4 * 16384]))
-			.isEqualTo(200);
+		String pack = storedPack(cv, 4);
 		String first = record(pack, 0, 2);
 		String second = record(pack, 2, 4);
 
@@ -242,6 +240,14 @@ class MoverApiIntegrationTests extends MoverTestSupport {
 		// a pack never counted is asked for: gone, it is refused
 		String other = UUID.randomUUID().toString();
 		assertProblem(cv.call("/contents:record", record(other, 0, 1)), 409, "content-not-stored");
+	}
+
+	/** A new pack of {@code files} files of 16 KiB, put in the bucket through the URL the run was given for it. */
+	private String storedPack(Run run, int files) throws Exception {
+		String pack = UUID.randomUUID().toString();
+		assertThat(send(run.call("/objects:presign", presign("PUT", "pack", pack, null)).json(), new byte[files * 16384]))
+			.isEqualTo(200);
+		return pack;
 	}
 
 	private static String record(String pack, int from, int to) {
@@ -262,9 +268,7 @@ class MoverApiIntegrationTests extends MoverTestSupport {
 	void aLookUpRecordsWhatItCarriesFirstAndFindsItAndABadOneChangesNothing() throws Exception {
 		Run cv = run("cv", "data");
 		cv.call(":claim", null);
-		String pack = UUID.randomUUID().toString();
-		assertThat(send(cv.call("/objects:presign", presign("PUT", "pack", pack, null)).json(), new byte[4 * 16384]))
-			.isEqualTo(200);
+		String pack = storedPack(cv, 4);
 		String stored = Sha256.of((pack + 2).getBytes());
 		String stranger = Sha256.of("never stored".getBytes());
 		long contents = count("select count(*) from backup_contents");

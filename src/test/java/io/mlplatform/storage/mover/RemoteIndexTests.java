@@ -1,8 +1,6 @@
 package io.mlplatform.storage.mover;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -49,13 +47,7 @@ class RemoteIndexTests {
 	private volatile boolean leaseLost;
 
 	RemoteIndexTests() throws IOException {
-		this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
-		this.server.createContext("/", exchange -> {
-			try (exchange) {
-				answer(exchange);
-			}
-		});
-		this.server.start();
+		this.server = LoopbackServer.answering(this::answer);
 	}
 
 	@AfterEach

@@ -1,7 +1,5 @@
 package io.mlplatform.storage.mover;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -50,13 +48,7 @@ class RemoteObjectsTests {
 	private final Map<String, String> stored = new ConcurrentHashMap<>();
 
 	RemoteObjectsTests() throws Exception {
-		this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
-		this.server.createContext("/", exchange -> {
-			try (exchange) {
-				answer(exchange);
-			}
-		});
-		this.server.start();
+		this.server = LoopbackServer.answering(this::answer);
 	}
 
 	private void answer(HttpExchange exchange) throws java.io.IOException {
