@@ -11,6 +11,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import io.mlplatform.storage.backup.space.BackupObjects;
+import io.mlplatform.storage.backup.space.TextList;
 import io.mlplatform.storage.snapshot.ContentIndex;
 import io.mlplatform.storage.snapshot.ContentLocation;
 import io.mlplatform.storage.snapshot.SnapshotLayout;
@@ -56,18 +57,19 @@ final class PostgresContentIndex implements ContentIndex {
 			return found;
 		}
 		// the outer query sees the rows as before the update: condemned ones come from the update only. The
-		// hashes are sent once (a look-up of 1,000 is 67 KB of array to encode and parse) and read twice.
+		// hashes are sent once (a look-up of 1,000 is 65 KB to encode and parse) and read twice.
 		this.db.sql("""
-				WITH wanted AS (SELECT ?::varchar[] AS sha256s),
+				WITH wanted AS (SELECT %s AS sha256s),
 				revived AS (
 					UPDATE backup_contents SET condemned_at = NULL, used_at = now()
-					WHERE project = ? AND sha256 = ANY ((SELECT sha256s FROM wanted)::varchar[]) AND condemned_at IS NOT NULL
+					WHERE project = ? AND sha256 = ANY ((SELECT sha256s FROM wanted)::text[]) AND condemned_at IS NOT NULL
 					RETURNING sha256, size, pack_id, pack_offset)
 				SELECT sha256, size, pack_id, pack_offset FROM revived
 				UNION ALL
 				SELECT sha256, size, pack_id, pack_offset FROM backup_contents
-				WHERE project = ? AND sha256 = ANY ((SELECT sha256s FROM wanted)::varchar[]) AND condemned_at IS NULL""")
-			.params(sha256s.toArray(String[]::new), project, project)
+				WHERE project = ? AND sha256 = ANY ((SELECT sha256s FROM wanted)::text[]) AND condemned_at IS NULL"""
+			.formatted(TextList.ARRAY))
+			.params(TextList.of(sha256s), project, project)
 			.query((rs, row) -> {
 				String sha256 = rs.getString(1);
 				long size = rs.getLong(2);
@@ -155,14 +157,15 @@ final class PostgresContentIndex implements ContentIndex {
 				WITH lease AS (SELECT 1 FROM backup_leases
 					WHERE id = ? AND finished_at IS NULL AND expires_at > now() FOR SHARE)
 				INSERT INTO backup_contents (project, sha256, size, pack_id, pack_offset, used_at)
-				SELECT ?, s, z, p, o, now() FROM unnest(?::varchar[], ?::bigint[], ?::varchar[], ?::bigint[]) AS t(s, z, p, o)
+				SELECT ?, s, z, p, o, now() FROM unnest(%s, ?::bigint[], %s, ?::bigint[]) AS t(s, z, p, o)
 				WHERE EXISTS (SELECT 1 FROM lease)
-				ON CONFLICT (project, sha256) DO UPDATE SET used_at = now(), condemned_at = NULL""")
+				ON CONFLICT (project, sha256) DO UPDATE SET used_at = now(), condemned_at = NULL"""
+			.formatted(TextList.ARRAY, TextList.ARRAY))
 			.param(this.lease)
 			.param(this.project)
-			.param(stored.stream().map(ContentLocation::sha256).toArray(String[]::new))
+			.param(TextList.of(stored.stream().map(ContentLocation::sha256).toArray(String[]::new)))
 			.param(stored.stream().map(ContentLocation::size).toArray(Long[]::new))
-			.param(stored.stream().map(ContentLocation::pack).toArray(String[]::new))
+			.param(TextList.of(stored.stream().map(ContentLocation::pack).toArray(String[]::new)))
 			.param(stored.stream().map(ContentLocation::offset).toArray(Long[]::new))
 			.update();
 		if (recorded == 0) {

@@ -5,6 +5,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.Arrays;
 import java.util.Map;
 
 import org.springframework.core.ResolvableType;
@@ -25,6 +26,12 @@ import tools.jackson.databind.json.JsonMapper;
  */
 class SizedJsonHttpMessageConverter extends JacksonJsonHttpMessageConverter {
 
+	/**
+	 * The largest declared length read into an array of that size at once: the request body limit refuses a
+	 * larger one before this runs, and a bound here keeps a header from sizing an allocation if it did not.
+	 */
+	private static final int SIZED_READ_LIMIT = 4 * 1024 * 1024;
+
 	SizedJsonHttpMessageConverter(JsonMapper mapper) {
 		super(mapper);
 	}
@@ -32,7 +39,7 @@ class SizedJsonHttpMessageConverter extends JacksonJsonHttpMessageConverter {
 	@Override
 	public Object read(ResolvableType type, HttpInputMessage message, Map<String, Object> hints) throws IOException {
 		// bodies are small (the request body limit holds them to 256 KB): read once, check, then parse
-		byte[] body = message.getBody().readAllBytes();
+		byte[] body = read(message);
 		int at = UnicodeEscapes.unpairedSurrogate(body);
 		if (at >= 0) {
 			throw new HttpMessageNotReadableException("unpaired surrogate", InvalidRequestException.malformedBody(
@@ -53,6 +60,20 @@ class SizedJsonHttpMessageConverter extends JacksonJsonHttpMessageConverter {
 			}
 
 		}, hints);
+	}
+
+	/**
+	 * The body, in an array of its declared length when it has one: {@code readAllBytes} gathers chunks and then
+	 * copies them, twice the bytes (a tenth of all the service allocated while movers backed up, 2026-12-05).
+	 */
+	private static byte[] read(HttpInputMessage message) throws IOException {
+		long length = message.getHeaders().getContentLength();
+		if (length < 0 || length > SIZED_READ_LIMIT) {
+			return message.getBody().readAllBytes();
+		}
+		byte[] body = new byte[(int) length];
+		int read = message.getBody().readNBytes(body, 0, body.length);
+		return (read == body.length) ? body : Arrays.copyOf(body, read);
 	}
 
 	@Override

@@ -16,7 +16,7 @@ public final class StorageSpace {
 
 	/**
 	 * Contents per statement: a snapshot of millions of files is counted in statements of bounded size. Each
-	 * statement's array of hashes is encoded as one string of 67 bytes a hash; at 4,000 it stays under half a
+	 * statement's hashes are sent as one {@link TextList} of 65 bytes a hash; at 4,000 it stays under half a
 	 * G1 region of 1 MB (a heap of 512 MB or more), so it is not a humongous object, each of which started a
 	 * concurrent collection cycle (10,000 did: `-Xlog:gc`, 2026-12-05).
 	 */
@@ -56,9 +56,10 @@ public final class StorageSpace {
 			}
 			db.sql("""
 					INSERT INTO storage_contents AS c (project, storage, sha256, size, snapshots)
-					SELECT ?, ?, s, z, 1 FROM unnest(?::varchar[], ?::bigint[]) AS u(s, z)
-					ON CONFLICT (project, storage, sha256) DO UPDATE SET snapshots = c.snapshots + 1""")
-				.params(project, storage, sha256s, sizes)
+					SELECT ?, ?, s, z, 1 FROM unnest(%s, ?::bigint[]) AS u(s, z)
+					ON CONFLICT (project, storage, sha256) DO UPDATE SET snapshots = c.snapshots + 1"""
+				.formatted(TextList.ARRAY))
+				.params(project, storage, TextList.of(sha256s), sizes)
 				.update();
 		}
 		return true;
@@ -84,15 +85,17 @@ public final class StorageSpace {
 		}
 		List<String> sorted = contents.keySet().stream().sorted().toList();
 		for (int from = 0; from < sorted.size(); from += CHUNK) {
-			String[] sha256s = sorted.subList(from, Math.min(sorted.size(), from + CHUNK)).toArray(String[]::new);
+			byte[] sha256s = TextList.of(sorted.subList(from, Math.min(sorted.size(), from + CHUNK)));
 			db.sql("""
 					DELETE FROM storage_contents
-					WHERE project = ? AND storage = ? AND sha256 = ANY (?::varchar[]) AND snapshots = 1""")
+					WHERE project = ? AND storage = ? AND sha256 = ANY (%s) AND snapshots = 1"""
+				.formatted(TextList.ARRAY))
 				.params(project, storage, sha256s)
 				.update();
 			db.sql("""
 					UPDATE storage_contents SET snapshots = snapshots - 1
-					WHERE project = ? AND storage = ? AND sha256 = ANY (?::varchar[])""")
+					WHERE project = ? AND storage = ? AND sha256 = ANY (%s)"""
+				.formatted(TextList.ARRAY))
 				.params(project, storage, sha256s)
 				.update();
 		}
