@@ -21,6 +21,9 @@
 #   right before or after it (alternating), and prints each pair's ratio: this machine's file creations cost
 #   from 16 to over 300 us of CPU each within minutes (bench/RESULTS.md), so a restore compared with one run
 #   minutes apart may meet another file system than its peer did
+#   REPEAT_BACKUP=N backs up B N more times through the mover, each in a project of its own, paired with a restic
+#   backup of B into a repository of its own run right before or after it (alternating), and prints each pair's
+#   ratio, for the same reason
 #   SERVICE_OPTS sets the service's JVM options (default -Xms512m -Xmx512m: its heap fixed, as k8s/configmap.yaml
 #   fixes it; a heap G1 may shrink started a concurrent marking cycle in each of the mover's backups)
 set -euo pipefail
@@ -147,9 +150,9 @@ fi
 MOVER_EXTRA="$W/mover-extra.tsv"; : > "$MOVER_EXTRA"
 if want mover; then
 echo "== mover"
+export RESTIC_PAIR="s3:$EP/restic-pair"
 if [ "${REPEAT_RESTORE:-0}" -gt 0 ]; then
   # B as restic stores it, untimed, for the paired restores (B is unchanged yet)
-  export RESTIC_PAIR="s3:$EP/restic-pair"
   (export RESTIC_REPOSITORY="$RESTIC_PAIR"; cd "$W/B" && $R init > /dev/null && $R backup --host bench . > /dev/null)
 fi
 mkdir -p "$W/svc" "$W/mover-time"
@@ -281,7 +284,7 @@ if any(tool == "mover" for tool, _ in t):
     extra = {r[0]: r[1:] for r in (l.rstrip("\n").split("\t") for l in open(sys.argv[3]) if l.strip())}
     print("\nThe mover: a fresh process per run, started by the service (from the API request to the job's end):\n")
     print("| operation | mover s | restic s | rclone s | mover vs restic | mover vs rclone | peak RSS mover / restic (MiB) |"
-          " mover API calls | S3 requests | first byte to S3 (ms after start) | service JVM CPU / mover CPU |"
+          " mover API calls | S3 requests | first byte to S3 / first object stored (ms after start) | service JVM CPU / mover CPU |"
           " of it JIT / request threads / GC | service JVM without JIT | service's PostgreSQL CPU |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for op in ("backup B", "backup C", "restore B", "backup A"):

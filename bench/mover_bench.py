@@ -7,7 +7,8 @@ the running service (the local run, executor process) hands to a fresh mover pro
 Prints, per step, a row like bench/backup.sh's timed(): tool, operation, wall seconds (from the job's creation
 to its end, as the service recorded them; the driver polls the service only once the mover has exited, so
 that its polls cost the service nothing while the mover runs), bytes added to the bucket, the mover's peak RSS (KiB), the mover's CPU seconds, S3Proxy's
-CPU seconds; and into EXTRA: mover API calls, S3 requests, first byte to S3 after the process started (ms),
+CPU seconds; and into EXTRA: mover API calls, S3 requests, first byte to S3 and first object stored after the process
+started (ms),
 the service's own CPU seconds during the step: its JVM's, then its PostgreSQL's.
 """
 import glob
@@ -97,7 +98,10 @@ def step(op, request, record=True):
     line = [l for l in log.splitlines() if " committed: " in l][-1]
     calls = line.split(" mover API calls")[0].rsplit(" ", 1)[1]
     requests = line.split(" S3 requests")[0].rsplit(" ", 1)[1]
+    # the first byte of a PUT's body sent, and the first PUT that succeeded (A's objects are 128 MiB PUTs)
     first = line.split("first byte to S3 ")[1].split(" ")[0] if "first byte to S3" in line else "-"
+    if "first object stored " in line:
+        first += " / " + line.split("first object stored ")[1].split(" ")[0]
     mover_cpu = float(user) + float(system)
     if record:
         with open(RESULTS, "a") as f:
@@ -106,7 +110,7 @@ def step(op, request, record=True):
         with open(EXTRA, "a") as f:
             f.write("%s\t%s\t%s\t%s\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\n" % (
                 op, calls, requests, first, jvm, jit, handling, gc, database, mover_cpu))
-    print("mover %s: %.2f s, %s API calls, %s S3 requests, first byte %s ms, service CPU %.2f s (JVM: %.2f JIT, %.2f "
+    print("mover %s: %.2f s, %s API calls, %s S3 requests, first byte / object stored %s ms, service CPU %.2f s (JVM: %.2f JIT, %.2f "
           "request threads, %.2f GC; without JIT %.1f%% of the mover's) + %.2f s (PostgreSQL), mover CPU %.2f s, "
           "peak RSS %d MiB; the JVM's other threads: %s" % (
               op, seconds, calls, requests, first, jvm, jit, handling, gc, 100 * (jvm - jit) / mover_cpu, database,
@@ -152,6 +156,45 @@ def restic_restore():
     rss, user, system = open(times).read().split()[-3:]
     shutil.rmtree(target)
     return seconds, float(user) + float(system)
+
+
+def restic_backup(n):
+    """restic's backup of B into a repository of its own (initialized untimed), as backup.sh times its B: (seconds,
+    its CPU s)."""
+    repository = os.environ["RESTIC_PAIR"] + "-b%d" % (n + 1)
+    env = dict(os.environ, RESTIC_REPOSITORY=repository)
+    subprocess.run(["env", "-u", "AWS_CA_BUNDLE", "restic", "init"], check=True, stdout=subprocess.DEVNULL, env=env)
+    times = os.path.join(W, "restic-pair.time")
+    start = time.time()
+    subprocess.run(["/usr/bin/time", "-f", "%M %U %S", "-o", times, "env", "-u", "AWS_CA_BUNDLE", "restic", "backup",
+                    "--host", "bench", "."], check=True, stdout=subprocess.DEVNULL, env=env, cwd=os.path.join(W, "B"))
+    seconds = time.time() - start
+    rss, user, system = open(times).read().split()[-3:]
+    return seconds, float(user) + float(system)
+
+
+def paired_backups(n):
+    """One full backup of B through the mover, in a project of its own, and one by restic into a repository of its
+    own, one right after the other (restic first every other time): neither finds anything stored; prints the
+    pair."""
+    def mover():
+        project = "pair%d" % n
+        call("POST", "/api/v1/projects", {"name": project})
+        call("PUT", "/api/v1/projects/%s/quota" % project, {"capacity": "1Pi", "maxStorages": 10})
+        again = storage("b", "10Gi", project)
+        subprocess.run(["cp", "-al", os.path.join(W, "B") + "/.", again], check=True)
+        subprocess.run(["sync"], check=True)
+        job = step("backup B paired (%d)" % (n + 1), backup("b", project), record=False)
+        run = sorted(glob.glob(os.path.join(W, "mover-time", "*")), key=os.path.getmtime)[-1]
+        rss, user, system = open(run).read().split()[-3:]
+        return instant(job["finishedAt"]) - instant(job["createdAt"]), float(user) + float(system)
+    if n % 2:
+        (restic_s, restic_cpu), (mover_s, mover_cpu) = restic_backup(n), mover()
+    else:
+        (mover_s, mover_cpu), (restic_s, restic_cpu) = mover(), restic_backup(n)
+    print("paired backup B (%d, %s first): mover %.2f s (CPU %.2f s), restic %.2f s (CPU %.2f s): mover vs restic "
+          "%.2fx" % (n + 1, "restic" if n % 2 else "mover", mover_s, mover_cpu, restic_s, restic_cpu,
+                     restic_s / mover_s))
 
 
 def paired_restores(n, b, backup_id):
@@ -222,6 +265,9 @@ def main():
         again = storage("b", "10Gi", project)
         subprocess.run(["cp", "-al", os.path.join(W, "B") + "/.", again], check=True)
         step("backup B again (%d)" % (n + 1), backup("b", project), record=False)
+    # REPEAT_BACKUP=n: n more full backups of B, each paired with restic's full backup of B just before or after it
+    for n in range(int(os.environ.get("REPEAT_BACKUP", "0"))):
+        paired_backups(n)
     # REPEAT_RESTORE=n: n more restores of B, each paired with restic's restore of B just before or after it
     for n in range(int(os.environ.get("REPEAT_RESTORE", "0"))):
         paired_restores(n, b, full["id"])

@@ -131,8 +131,9 @@ public final class Mover {
 				if (backup) {
 					BackupResult result = engine.backup(session, manifest, folder, backupProgress);
 					log.info("Run {} committed: {} files, {} bytes, {} uploaded, in {} ms; {} mover API calls, {} S3 requests; "
-							+ "first byte to S3 {} ms after the process started", run, result.files(), result.bytes(),
-							result.bytesUploaded(), millis(start), service.calls(), objects.requests(),
+							+ "first byte to S3 {} ms after the process started, first object stored {} ms", run,
+							result.files(), result.bytes(), result.bytesUploaded(), millis(start), service.calls(),
+							objects.requests(), sinceStart(started, objects.firstByte()),
 							sinceStart(started, objects.firstUpload()));
 				}
 				else {

@@ -9,6 +9,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
@@ -76,6 +78,9 @@ final class RemoteObjects implements ObjectStore {
 	/** When the first PUT to S3 succeeded (epoch millis); 0 before. */
 	private final AtomicLong firstUpload = new AtomicLong();
 
+	/** When the HTTP client took the first bytes of a PUT's body to send to S3 (epoch millis); 0 before. */
+	private final AtomicLong firstByte = new AtomicLong();
+
 	RemoteObjects(MoverClient service, long partSize, long multipartThreshold) {
 		this.service = service;
 		this.partSize = partSize;
@@ -87,6 +92,15 @@ final class RemoteObjects implements ObjectStore {
 	/** When the first PUT to S3 succeeded (epoch millis), 0 if none did. */
 	long firstUpload() {
 		return this.firstUpload.get();
+	}
+
+	/**
+	 * When the first byte of a PUT's body went to S3 (epoch millis), 0 if none did. It can be well before the
+	 * first PUT succeeds: a large file goes in one PUT (up to the multipart threshold, 200 MB by default) beside
+	 * the others being read, and succeeds only once all of it arrived.
+	 */
+	long firstByte() {
+		return this.firstByte.get();
 	}
 
 	/** Requests sent to S3 so far. */
@@ -291,7 +305,7 @@ final class RemoteObjects implements ObjectStore {
 					values.forEach(value -> request.header(name, value));
 				}
 			});
-			request.method(signed.method(), body.get());
+			request.method(signed.method(), noteFirstByte(body.get()));
 			HttpResponse<InputStream> response;
 			try {
 				this.requests.incrementAndGet();
@@ -321,6 +335,51 @@ final class RemoteObjects implements ObjectStore {
 			}
 			refusedUnlessRetried(object, presign.method(), status, error, attempt);
 		}
+	}
+
+	/** The body, noting when the HTTP client takes its first bytes, unless a body before it was taken already. */
+	private HttpRequest.BodyPublisher noteFirstByte(HttpRequest.BodyPublisher body) {
+		if (this.firstByte.get() != 0) {
+			return body;
+		}
+		return new HttpRequest.BodyPublisher() {
+
+			@Override
+			public long contentLength() {
+				return body.contentLength();
+			}
+
+			@Override
+			public void subscribe(Flow.Subscriber<? super ByteBuffer> subscriber) {
+				body.subscribe(new Flow.Subscriber<ByteBuffer>() {
+
+					@Override
+					public void onSubscribe(Flow.Subscription subscription) {
+						subscriber.onSubscribe(subscription);
+					}
+
+					@Override
+					public void onNext(ByteBuffer bytes) {
+						if (bytes.hasRemaining()) {
+							RemoteObjects.this.firstByte.compareAndSet(0, System.currentTimeMillis());
+						}
+						subscriber.onNext(bytes);
+					}
+
+					@Override
+					public void onError(Throwable failure) {
+						subscriber.onError(failure);
+					}
+
+					@Override
+					public void onComplete() {
+						subscriber.onComplete();
+					}
+
+				});
+			}
+
+		};
 	}
 
 	/**

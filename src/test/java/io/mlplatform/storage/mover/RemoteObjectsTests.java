@@ -44,6 +44,9 @@ class RemoteObjectsTests {
 
 	private final AtomicInteger signedOneByOne = new AtomicInteger();
 
+	/** How long S3 holds its answer to a PUT once it has read the body. */
+	private volatile long holdMillis;
+
 	/** The bytes S3 stored, by path. */
 	private final Map<String, String> stored = new ConcurrentHashMap<>();
 
@@ -81,10 +84,20 @@ class RemoteObjectsTests {
 		}
 		else if (path.startsWith("/s3/")) {
 			this.stored.put(path, new String(body, StandardCharsets.UTF_8));
+			hold();
 			exchange.sendResponseHeaders(200, -1);
 		}
 		else {
 			exchange.sendResponseHeaders(404, -1);
+		}
+	}
+
+	private void hold() {
+		try {
+			Thread.sleep(this.holdMillis);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
 		}
 	}
 
@@ -123,6 +136,23 @@ class RemoteObjectsTests {
 
 		assertThat(this.slotsAskedFor).containsExactly(2, 4, 8);
 		assertThat(this.signedOneByOne).hasValue(0);
+	}
+
+	@Test
+	void theFirstByteIsWhenABodyStartsGoingNotWhenItsPutSucceeds() {
+		// S3 answers 300 ms after it has read the whole body: the body went before, whatever the machine's speed
+		this.holdMillis = 300;
+		RemoteObjects objects = objects();
+		assertThat(objects.firstByte()).isZero();
+
+		String pack = objects.newPackId();
+		put(objects, pack, "the pack");
+		long firstByte = objects.firstByte();
+		put(objects, objects.newPackId(), "another pack");
+
+		assertThat(firstByte).isPositive();
+		assertThat(objects.firstUpload() - firstByte).isGreaterThanOrEqualTo(300);
+		assertThat(objects.firstByte()).as("the first, not the latest").isEqualTo(firstByte);
 	}
 
 	@Test
