@@ -24,6 +24,8 @@
 #   REPEAT_BACKUP=N backs up B N more times through the mover, each in a project of its own, paired with a restic
 #   backup of B into a repository of its own run right before or after it (alternating), and prints each pair's
 #   ratio, for the same reason
+#   REPEAT_INCREMENTAL=N backs up B whole once more through the mover and with restic, then N times changes 1% of B
+#   (as C does) and backs up that change through the mover and with restic, one right after the other (alternating)
 #   SERVICE_OPTS sets the service's JVM options (default -Xms512m -Xmx512m: its heap fixed, as k8s/configmap.yaml
 #   fixes it; a heap G1 may shrink started a concurrent marking cycle in each of the mover's backups)
 set -euo pipefail

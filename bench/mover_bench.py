@@ -145,12 +145,15 @@ def empty(folder):
 def restic_restore():
     """restic's restore of B into its folder emptied of its last restore, as the mover's storage is emptied of its
     own before each restore: (seconds, its CPU s). Deleting 20,000 files, then sync, slows what follows on this
-    machine (its ext4 discards the freed blocks): with restic's folder removed after its restore instead, restic
-    restored in 2.48-2.91 s when it followed the mover and 3.35-4.04 s when it followed its own removal, and the
-    mover, which always follows one, lost the pairs where it went first (0.76-0.85x, 2026-12-05T19:10Z)."""
+    machine: with restic's folder removed after its restore instead, restic restored in 2.48-2.91 s when it
+    followed the mover and 3.35-4.04 s when it followed its own removal, and the mover, which always follows one,
+    lost the pairs where it went first (0.76-0.85x, 2026-12-05T19:10Z)."""
     target = os.path.join(W, "restore-restic-pair")
-    shutil.rmtree(target, ignore_errors=True)
-    subprocess.run(["sync"], check=True)
+    if os.path.isdir(target):
+        empty(target)
+    else:
+        os.makedirs(target)
+        subprocess.run(["sync"], check=True)
     times = os.path.join(W, "restic-pair.time")
     start = time.time()
     subprocess.run(["/usr/bin/time", "-f", "%M %U %S", "-o", times, "env", "-u", "AWS_CA_BUNDLE", "restic", "restore",
@@ -161,61 +164,91 @@ def restic_restore():
     return seconds, float(user) + float(system)
 
 
-def restic_backup(n):
-    """restic's backup of B into a repository of its own (initialized untimed), as backup.sh times its B: (seconds,
-    its CPU s)."""
-    repository = os.environ["RESTIC_PAIR"] + "-b%d" % (n + 1)
+def restic(repository, *args, timed=True):
+    """restic on B's folder and this repository, initialized first if new: (seconds, its CPU s) if timed."""
     env = dict(os.environ, RESTIC_REPOSITORY=repository)
-    subprocess.run(["env", "-u", "AWS_CA_BUNDLE", "restic", "init"], check=True, stdout=subprocess.DEVNULL, env=env)
     times = os.path.join(W, "restic-pair.time")
+    command = ["env", "-u", "AWS_CA_BUNDLE", "restic"] + list(args)
     start = time.time()
-    subprocess.run(["/usr/bin/time", "-f", "%M %U %S", "-o", times, "env", "-u", "AWS_CA_BUNDLE", "restic", "backup",
-                    "--host", "bench", "."], check=True, stdout=subprocess.DEVNULL, env=env, cwd=os.path.join(W, "B"))
+    subprocess.run((["/usr/bin/time", "-f", "%M %U %S", "-o", times] if timed else []) + command, check=True,
+                   stdout=subprocess.DEVNULL, env=env, cwd=os.path.join(W, "B"))
     seconds = time.time() - start
+    if not timed:
+        return None
     rss, user, system = open(times).read().split()[-3:]
     return seconds, float(user) + float(system)
 
 
+def restic_backup(n):
+    """restic's backup of B into a repository of its own (initialized untimed), as backup.sh times its B: (seconds,
+    its CPU s)."""
+    repository = os.environ["RESTIC_PAIR"] + "-b%d" % (n + 1)
+    restic(repository, "init", timed=False)
+    return restic(repository, "backup", "--host", "bench", ".")
+
+
+def mover_backup(op, project):
+    """A backup of B through the mover, printed and not tabled: (seconds, the mover's CPU s)."""
+    job = step(op, backup("b", project), record=False)
+    run = sorted(glob.glob(os.path.join(W, "mover-time", "*")), key=os.path.getmtime)[-1]
+    rss, user, system = open(run).read().split()[-3:]
+    return instant(job["finishedAt"]) - instant(job["createdAt"]), float(user) + float(system)
+
+
+def paired(what, n, mover, restic):
+    """Runs the two one right after the other, restic first every other time, and prints the pair."""
+    if n % 2:
+        (restic_s, restic_cpu), (mover_s, mover_cpu) = restic(), mover()
+    else:
+        (mover_s, mover_cpu), (restic_s, restic_cpu) = mover(), restic()
+    print("paired %s (%d, %s first): mover %.2f s (CPU %.2f s), restic %.2f s (CPU %.2f s): mover vs restic %.2fx" % (
+        what, n + 1, "restic" if n % 2 else "mover", mover_s, mover_cpu, restic_s, restic_cpu, restic_s / mover_s))
+
+
+def project_with_b(project):
+    """A project of its own, with a storage b holding B (hard links: the same files, nothing copied)."""
+    call("POST", "/api/v1/projects", {"name": project})
+    call("PUT", "/api/v1/projects/%s/quota" % project, {"capacity": "1Pi", "maxStorages": 10})
+    folder = storage("b", "10Gi", project)
+    subprocess.run(["cp", "-al", os.path.join(W, "B") + "/.", folder], check=True)
+    subprocess.run(["sync"], check=True)
+
+
 def paired_backups(n):
     """One full backup of B through the mover, in a project of its own, and one by restic into a repository of its
-    own, one right after the other (restic first every other time): neither finds anything stored; prints the
-    pair."""
+    own: neither finds anything stored."""
     def mover():
-        project = "pair%d" % n
-        call("POST", "/api/v1/projects", {"name": project})
-        call("PUT", "/api/v1/projects/%s/quota" % project, {"capacity": "1Pi", "maxStorages": 10})
-        again = storage("b", "10Gi", project)
-        subprocess.run(["cp", "-al", os.path.join(W, "B") + "/.", again], check=True)
+        project_with_b("pair%d" % n)
+        return mover_backup("backup B paired (%d)" % (n + 1), "pair%d" % n)
+    paired("backup B", n, mover, lambda: restic_backup(n))
+
+
+def paired_incrementals(count):
+    """count incremental backups of B changed by 1% (as C is), each through the mover and by restic one right after
+    the other. Both back up the same files: the mover's storage holds hard links to B's, which each change
+    rewrites in place. Each first backs up B whole, untimed."""
+    project_with_b("incremental")
+    mover_backup("backup B before the paired C's", "incremental")
+    repository = os.environ["RESTIC_PAIR"] + "-c"
+    restic(repository, "init", timed=False)
+    restic(repository, "backup", "--host", "bench", ".", timed=False)
+    for n in range(count):
+        subprocess.run([sys.executable, "bench/backup_data.py", "mutate", os.path.join(W, "B"), str(300 + n)],
+                       check=True)
         subprocess.run(["sync"], check=True)
-        job = step("backup B paired (%d)" % (n + 1), backup("b", project), record=False)
-        run = sorted(glob.glob(os.path.join(W, "mover-time", "*")), key=os.path.getmtime)[-1]
-        rss, user, system = open(run).read().split()[-3:]
-        return instant(job["finishedAt"]) - instant(job["createdAt"]), float(user) + float(system)
-    if n % 2:
-        (restic_s, restic_cpu), (mover_s, mover_cpu) = restic_backup(n), mover()
-    else:
-        (mover_s, mover_cpu), (restic_s, restic_cpu) = mover(), restic_backup(n)
-    print("paired backup B (%d, %s first): mover %.2f s (CPU %.2f s), restic %.2f s (CPU %.2f s): mover vs restic "
-          "%.2fx" % (n + 1, "restic" if n % 2 else "mover", mover_s, mover_cpu, restic_s, restic_cpu,
-                     restic_s / mover_s))
+        paired("backup C", n, lambda: mover_backup("backup C paired (%d)" % (n + 1), "incremental"),
+               lambda: restic(repository, "backup", "--host", "bench", "."))
 
 
 def paired_restores(n, b, backup_id):
-    """One restore of B through the mover and one by restic, one right after the other (restic first every other
-    time), so that both meet the same file system; prints the pair."""
+    """One restore of B through the mover and one by restic, each into its folder emptied of its last restore."""
     def mover():
         empty(b)
         job = step("restore B again (%d)" % (n + 1), restore("b", backup_id), record=False)
         run = sorted(glob.glob(os.path.join(W, "mover-time", "*")), key=os.path.getmtime)[-1]
         rss, user, system = open(run).read().split()[-3:]
         return instant(job["finishedAt"]) - instant(job["createdAt"]), float(user) + float(system)
-    if n % 2:
-        (restic_s, restic_cpu), (mover_s, mover_cpu) = restic_restore(), mover()
-    else:
-        (mover_s, mover_cpu), (restic_s, restic_cpu) = mover(), restic_restore()
-    print("paired restore B (%d, %s first): mover %.2f s (CPU %.2f s), restic %.2f s (CPU %.2f s): mover vs restic "
-          "%.2fx" % (n + 1, "restic" if n % 2 else "mover", mover_s, mover_cpu, restic_s, restic_cpu,
-                     restic_s / mover_s))
+    paired("restore B", n, mover, restic_restore)
 
 
 def main():
@@ -262,15 +295,14 @@ def main():
     # REPEAT_B=n: n more full backups of B, each in a project of its own (so nothing is deduplicated), printed
     # and not tabled: how the service's share settles in a replica that has served movers for longer
     for n in range(int(os.environ.get("REPEAT_B", "0"))):
-        project = "repeat%d" % n
-        call("POST", "/api/v1/projects", {"name": project})
-        call("PUT", "/api/v1/projects/%s/quota" % project, {"capacity": "1Pi", "maxStorages": 10})
-        again = storage("b", "10Gi", project)
-        subprocess.run(["cp", "-al", os.path.join(W, "B") + "/.", again], check=True)
-        step("backup B again (%d)" % (n + 1), backup("b", project), record=False)
+        project_with_b("repeat%d" % n)
+        step("backup B again (%d)" % (n + 1), backup("b", "repeat%d" % n), record=False)
     # REPEAT_BACKUP=n: n more full backups of B, each paired with restic's full backup of B just before or after it
     for n in range(int(os.environ.get("REPEAT_BACKUP", "0"))):
         paired_backups(n)
+    # REPEAT_INCREMENTAL=n: n more incremental backups of B changed by 1%, each paired with restic's of the same change
+    if int(os.environ.get("REPEAT_INCREMENTAL", "0")):
+        paired_incrementals(int(os.environ["REPEAT_INCREMENTAL"]))
     # REPEAT_RESTORE=n: n more restores of B, each paired with restic's restore of B just before or after it; restic
     # restores once untimed first, so that each of its timed restores, as each of the mover's, removes one before it
     if int(os.environ.get("REPEAT_RESTORE", "0")):
