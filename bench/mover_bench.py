@@ -154,18 +154,11 @@ def restic_restore():
     else:
         os.makedirs(target)
         subprocess.run(["sync"], check=True)
-    times = os.path.join(W, "restic-pair.time")
-    start = time.time()
-    subprocess.run(["/usr/bin/time", "-f", "%M %U %S", "-o", times, "env", "-u", "AWS_CA_BUNDLE", "restic", "restore",
-                    "latest", "--target", target], check=True, stdout=subprocess.DEVNULL,
-                   env=dict(os.environ, RESTIC_REPOSITORY=os.environ["RESTIC_PAIR"]))
-    seconds = time.time() - start
-    rss, user, system = open(times).read().split()[-3:]
-    return seconds, float(user) + float(system)
+    return restic(os.environ["RESTIC_PAIR"], "restore", "latest", "--target", target)
 
 
 def restic(repository, *args, timed=True):
-    """restic on B's folder and this repository, initialized first if new: (seconds, its CPU s) if timed."""
+    """restic in B's folder on this repository: (seconds, its CPU s) if timed."""
     env = dict(os.environ, RESTIC_REPOSITORY=repository)
     times = os.path.join(W, "restic-pair.time")
     command = ["env", "-u", "AWS_CA_BUNDLE", "restic"] + list(args)
@@ -187,9 +180,9 @@ def restic_backup(n):
     return restic(repository, "backup", "--host", "bench", ".")
 
 
-def mover_backup(op, project):
-    """A backup of B through the mover, printed and not tabled: (seconds, the mover's CPU s)."""
-    job = step(op, backup("b", project), record=False)
+def mover_step(op, request):
+    """A backup or restore through the mover, printed and not tabled: (seconds, the mover's CPU s)."""
+    job = step(op, request, record=False)
     run = sorted(glob.glob(os.path.join(W, "mover-time", "*")), key=os.path.getmtime)[-1]
     rss, user, system = open(run).read().split()[-3:]
     return instant(job["finishedAt"]) - instant(job["createdAt"]), float(user) + float(system)
@@ -219,7 +212,7 @@ def paired_backups(n):
     own: neither finds anything stored."""
     def mover():
         project_with_b("pair%d" % n)
-        return mover_backup("backup B paired (%d)" % (n + 1), "pair%d" % n)
+        return mover_step("backup B paired (%d)" % (n + 1), backup("b", "pair%d" % n))
     paired("backup B", n, mover, lambda: restic_backup(n))
 
 
@@ -228,7 +221,7 @@ def paired_incrementals(count):
     the other. Both back up the same files: the mover's storage holds hard links to B's, which each change
     rewrites in place. Each first backs up B whole, untimed."""
     project_with_b("incremental")
-    mover_backup("backup B before the paired C's", "incremental")
+    mover_step("backup B before the paired C's", backup("b", "incremental"))
     repository = os.environ["RESTIC_PAIR"] + "-c"
     restic(repository, "init", timed=False)
     restic(repository, "backup", "--host", "bench", ".", timed=False)
@@ -236,7 +229,7 @@ def paired_incrementals(count):
         subprocess.run([sys.executable, "bench/backup_data.py", "mutate", os.path.join(W, "B"), str(300 + n)],
                        check=True)
         subprocess.run(["sync"], check=True)
-        paired("backup C", n, lambda: mover_backup("backup C paired (%d)" % (n + 1), "incremental"),
+        paired("backup C", n, lambda: mover_step("backup C paired (%d)" % (n + 1), backup("b", "incremental")),
                lambda: restic(repository, "backup", "--host", "bench", "."))
 
 
@@ -244,10 +237,7 @@ def paired_restores(n, b, backup_id):
     """One restore of B through the mover and one by restic, each into its folder emptied of its last restore."""
     def mover():
         empty(b)
-        job = step("restore B again (%d)" % (n + 1), restore("b", backup_id), record=False)
-        run = sorted(glob.glob(os.path.join(W, "mover-time", "*")), key=os.path.getmtime)[-1]
-        rss, user, system = open(run).read().split()[-3:]
-        return instant(job["finishedAt"]) - instant(job["createdAt"]), float(user) + float(system)
+        return mover_step("restore B again (%d)" % (n + 1), restore("b", backup_id))
     paired("restore B", n, mover, restic_restore)
 
 
